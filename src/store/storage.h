@@ -1,0 +1,118 @@
+// The embedded store: an append-only write-ahead log (WAL) plus an in-memory head per series.
+// Append transactions validate each sample against its series (DESIGN.md §3 order rules), write the
+// accepted ones to the WAL, apply them in memory, and wait for durability per the fsync policy.
+// Thread-safe: any number of threads may append and read concurrently.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/labels.h"
+#include "core/metrics.h"
+#include "core/reject.h"
+#include "core/result.h"
+#include "core/sample.h"
+
+namespace prognos::store {
+
+enum class FsyncPolicy {
+  kAlways,    // durable before Commit() returns; concurrent commits share one fsync (group commit)
+  kInterval,  // fsync from a background thread every fsync_interval_ms; Commit returns after write()
+  kNever,     // leave it to the OS (tests, benchmarks)
+};
+
+struct StorageOptions {
+  std::string dir;                          // created if missing; holds wal/
+  FsyncPolicy fsync = FsyncPolicy::kAlways;
+  std::int64_t fsync_interval_ms = 1000;
+  std::int64_t max_age_ms = 3'600'000;      // ingest.max_age: older than newest - max_age = too_old
+  std::uint64_t wal_segment_bytes = 128ull << 20;
+};
+
+enum class SampleOutcome {
+  kStored,      // new sample, in the WAL and the head
+  kIdempotent,  // identical (series, time, value) already in the head: accepted, not stored twice
+  kRejected,    // see reason
+};
+
+struct SampleResult {
+  SampleOutcome outcome = SampleOutcome::kStored;
+  RejectReason reason = RejectReason::kOutOfOrder;  // meaningful when kRejected
+  std::uint64_t series_id = 0;                      // set unless rejected
+};
+
+struct SeriesInfo {
+  std::uint64_t id = 0;
+  Labels labels;
+  TimestampMs first_ms = 0;
+  TimestampMs last_ms = 0;
+  std::uint64_t samples = 0;
+};
+
+struct StorageStats {
+  std::uint64_t series = 0;
+  std::uint64_t samples = 0;
+  std::uint64_t wal_bytes = 0;
+  std::uint64_t wal_repairs = 0;           // torn/corrupt tails truncated since start
+  std::uint64_t wal_truncated_bytes = 0;   // bytes cut by those repairs
+  std::uint64_t replayed_records = 0;
+};
+
+class Storage;
+
+// One-use append transaction (Prometheus style): Add() samples, then Commit() once.
+class Appender {
+ public:
+  explicit Appender(Storage* storage) : storage_(storage) {}
+  void Add(Labels labels, Sample sample) { pending_.push_back({std::move(labels), sample}); }
+  std::size_t size() const { return pending_.size(); }
+  // Validates, writes the WAL, applies to the head, waits per fsync policy. One result per Add, in
+  // order. An error means nothing of this transaction was acknowledged (IO failure: retry later).
+  Result<std::vector<SampleResult>> Commit();
+
+ private:
+  struct Pending {
+    Labels labels;
+    Sample sample;
+  };
+  Storage* storage_;
+  std::vector<Pending> pending_;
+  friend class Storage;
+};
+
+class Storage {
+ public:
+  // Opens (creating) the store in options.dir and replays its WAL; a torn or corrupt tail is
+  // truncated to the last good record, logged via `log` and counted (never a failure).
+  // `metrics` may be null; when given, storage registers prognos_wal_* / prognos_storage_* metrics.
+  static Result<std::unique_ptr<Storage>> Open(const StorageOptions& options, MetricsRegistry* metrics,
+                                               std::function<void(const std::string&)> log = {});
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  Appender NewAppender() { return Appender(this); }
+
+  // Snapshot of all series (unordered by id; callers sort/filter).
+  std::vector<SeriesInfo> ListSeries() const;
+  std::optional<SeriesInfo> GetSeries(std::uint64_t id) const;
+  // Samples of a series with from_ms <= t <= to_ms, ascending, at most `limit` (0 = no limit).
+  std::vector<Sample> ReadSamples(std::uint64_t id, TimestampMs from_ms, TimestampMs to_ms,
+                                  std::size_t limit = 0) const;
+  StorageStats Stats() const;
+  // Flushes and fsyncs everything written so far.
+  Result<void> Sync();
+
+ private:
+  Storage();
+  Result<std::vector<SampleResult>> CommitBatch(std::vector<Appender::Pending>& pending);
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  friend class Appender;
+};
+
+}  // namespace prognos::store
