@@ -14,16 +14,20 @@ function(prognos_module name)
   endif()
 endfunction()
 
-# prognos_tests(DIR [LABELS l]): one GoogleTest binary from tests/DIR/*_test.cc.
+# prognos_tests(DIR [LABELS l] [DEPS libs]): one GoogleTest binary from tests/DIR/*_test.cc, linked
+# against prognos_DIR (or DEPS) only, so a module's tests build without the layers above it.
 function(prognos_tests dir)
-  cmake_parse_arguments(ARG "" "" "LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "LABELS;DEPS" ${ARGN})
   file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/${dir}/*_test.cc)
   if(NOT srcs)
     return()
   endif()
   set(target prognos_${dir}_tests)
   add_executable(${target} ${srcs})
-  target_link_libraries(${target} PRIVATE prognos_cli GTest::gtest_main GTest::gmock)
+  if(NOT ARG_DEPS)
+    set(ARG_DEPS prognos_${dir})
+  endif()
+  target_link_libraries(${target} PRIVATE ${ARG_DEPS} GTest::gtest_main GTest::gmock)
   target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/tests)
   target_compile_definitions(${target} PRIVATE
     PROGNOS_SOURCE_DIR="${CMAKE_SOURCE_DIR}"

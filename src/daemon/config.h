@@ -1,0 +1,93 @@
+// prognos configuration (DESIGN.md §4): the YAML schema, its defaults, and validation with
+// file:line errors. Defaults make `serve`, `replay` and `demo` run with no file.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "core/time.h"
+
+namespace prognos::daemon {
+
+enum class FsyncMode { kAlways, kInterval, kNever };  // store.fsync: always | interval | never
+enum class Direction { kHigherIsWorse, kLowerIsWorse, kBoth };  // indicator direction
+
+struct IndicatorConfig {
+  std::string name;                 // metric name (normalised with ToMetricName)
+  std::optional<double> min;        // range.min / range.max for fixed-range entropy bins and limits
+  std::optional<double> max;
+  std::string unit;                 // free text ("ratio", "bytes", "ms", "celsius")
+  int entropy_bins = 10;            // 2..1024
+  double weight = 1.0;              // weight in the host's composite entropy score (>= 0)
+  Direction direction = Direction::kHigherIsWorse;
+  std::optional<double> warning;    // optional static limits (the adaptive tiers start from these)
+  std::optional<double> critical;
+};
+
+struct IngestConfig {
+  DurationMs max_age_ms = kHourMs;            // ingest.max_age
+  DurationMs future_tolerance_ms = 10 * kMinuteMs;
+  std::uint64_t max_body_bytes = 64ull << 20;  // over: 413
+  std::uint64_t max_line_bytes = 1ull << 20;   // over: too_large for that line
+  std::uint32_t max_labels = 32;
+  bool strict_indicators = false;
+};
+
+struct StoreConfig {
+  std::string data_dir = "./prognos-data";
+  FsyncMode fsync = FsyncMode::kAlways;
+  DurationMs fsync_interval_ms = kSecondMs;  // used when fsync = interval
+  DurationMs retention_ms = 30 * kDayMs;
+  std::uint64_t wal_segment_bytes = 128ull << 20;
+};
+
+struct ApiConfig {
+  std::string listen = "127.0.0.1:8470";  // host:port
+  int threads = 8;                        // HTTP worker threads (1..256)
+  DurationMs read_timeout_ms = 30 * kSecondMs;
+  std::vector<std::string> auth_tokens_env;  // names of env vars holding bearer tokens (empty = no auth)
+};
+
+struct SignalsConfig {
+  int entropy_window = 60;        // samples in the sliding window (count-based), 4..100000
+  DurationMs entropy_window_ms = 0;  // > 0: time-based window instead
+  int season = 0;                 // forecast season in samples; 0 = auto-detect
+  int forecast_horizon = 12;      // steps served by /v1/forecasts
+  double forecast_level = 0.8;    // interval level (0.5..0.999)
+  int refit_every = 288;          // samples between refits
+};
+
+struct Config {
+  std::string source;  // file path it came from, or "<defaults>"
+  IngestConfig ingest;
+  StoreConfig store;
+  ApiConfig api;
+  SignalsConfig signals;
+  std::vector<IndicatorConfig> indicators;
+};
+
+// One problem found in a config file.
+struct ConfigIssue {
+  std::string file;
+  int line = 0;        // 1-based; 0 when unknown
+  std::string path;    // YAML path, e.g. "ingest.max_age"
+  std::string message; // what is wrong
+  std::string hint;    // how to fix it
+  std::string ToString() const;  // "file:line: path: message (hint: …)"
+};
+
+// Defaults (what `serve` uses with no --config).
+Config DefaultConfig();
+
+// Loads and validates a YAML file; collects every schema error (yaml-cpp stops at the first syntax
+// error, so only one of those is reported). Returns the config or the full list of issues.
+Result<Config> LoadConfigFile(const std::string& path, std::vector<ConfigIssue>* issues);
+// Same from text (tests); `name` is used as the file name in issues.
+Result<Config> LoadConfigText(const std::string& text, const std::string& name,
+                              std::vector<ConfigIssue>* issues);
+
+}  // namespace prognos::daemon
