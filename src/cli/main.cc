@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
       "3 environment error (cannot bind, cannot open the data dir, IO error).");
   int exit_code = kExitOk;
   // One line per working command (keep the order of DESIGN.md §3).
+  RegisterServeCommand(app, &exit_code);
+  RegisterDemoCommand(app, &exit_code);
+  RegisterReplayCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

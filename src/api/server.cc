@@ -1,0 +1,417 @@
+#include "api/server.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "api/selector.h"
+#include "core/labels.h"
+
+namespace prognos::api {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kDefaultSeriesLimit = 1000;
+constexpr std::size_t kMaxSeriesLimit = 10000;
+constexpr std::size_t kDefaultSamplesLimit = 10000;
+constexpr std::size_t kMaxSamplesLimit = 100000;
+
+json LabelsJson(const Labels& labels) {
+  json j = json::object();
+  for (const auto& l : labels.items()) j[l.name] = l.value;
+  return j;
+}
+
+json ValueJson(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  return v;
+}
+
+void SendJson(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+void SendError(httplib::Response& res, int status, const std::string& code,
+               const std::string& message) {
+  SendJson(res, status, json{{"error", {{"code", code}, {"message", message}}}});
+}
+
+// Route label for metrics: the pattern, never the raw path (bounded cardinality).
+std::string RouteOf(const std::string& path) {
+  static const std::pair<const char*, const char*> kRoutes[] = {
+      {"/v1/health", "/v1/health"},   {"/v1/series", "/v1/series"},
+      {"/v1/hosts", "/v1/hosts"},     {"/metrics", "/metrics"},
+      {"/healthz", "/healthz"},       {"/readyz", "/readyz"},
+      {"/v1/openapi.json", "/v1/openapi.json"},
+  };
+  for (const auto& [p, r] : kRoutes) {
+    if (path == p) return r;
+  }
+  if (path.rfind("/v1/series/", 0) == 0 && path.size() > 19 &&
+      path.compare(path.size() - 8, 8, "/samples") == 0) {
+    return "/v1/series/{id}/samples";
+  }
+  if (path.rfind("/v1/hosts/", 0) == 0) return "/v1/hosts/{id}";
+  return "other";
+}
+
+Result<std::size_t> ParseLimit(const httplib::Request& req, std::size_t def, std::size_t max) {
+  if (!req.has_param("limit")) return def;
+  const std::string v = req.get_param_value("limit");
+  std::size_t n = 0;
+  for (char c : v) {
+    if (c < '0' || c > '9' || n > 100000000) {
+      return MakeError(ErrorCode::kInvalidArgument, "limit must be a positive integer");
+    }
+    n = n * 10 + static_cast<std::size_t>(c - '0');
+  }
+  if (v.empty() || n == 0) return MakeError(ErrorCode::kInvalidArgument, "limit must be >= 1");
+  return std::min(n, max);
+}
+
+}  // namespace
+
+struct ApiServer::Impl {
+  engine::Engine& engine;
+  MetricsRegistry& metrics;
+  ApiOptions options;
+  httplib::Server server;
+  std::thread thread;
+  Family<Counter>* requests = nullptr;
+  Family<Histogram>* latency = nullptr;
+  Gauge* series_gauge = nullptr;
+
+  Impl(engine::Engine& e, MetricsRegistry& m, ApiOptions o)
+      : engine(e), metrics(m), options(std::move(o)) {
+    requests = &metrics.AddCounter("prognos_http_requests_total",
+                                   "HTTP requests served, by route and status code.",
+                                   {"route", "code"});
+    latency = &metrics.AddHistogram("prognos_http_request_duration_seconds",
+                                    "HTTP request latency by route.",
+                                    ExponentialBuckets(0.0005, 2.5, 12), {"route"});
+    series_gauge = &metrics.AddGauge("prognos_series", "Series known to the store.").With({});
+  }
+
+  void Install();
+  void HandleHealth(const httplib::Request& req, httplib::Response& res);
+  void HandleSeries(const httplib::Request& req, httplib::Response& res);
+  void HandleSamples(const httplib::Request& req, httplib::Response& res);
+  void HandleHosts(const httplib::Request& req, httplib::Response& res);
+  void HandleHost(const httplib::Request& req, httplib::Response& res);
+  void HandleMetrics(const httplib::Request& req, httplib::Response& res);
+};
+
+namespace {
+thread_local std::chrono::steady_clock::time_point g_request_start;
+}  // namespace
+
+void ApiServer::Impl::Install() {
+  server.set_tcp_nodelay(true);
+  server.set_payload_max_length(options.max_body_bytes);
+  server.set_read_timeout(options.read_timeout_s, 0);
+  server.set_keep_alive_timeout(options.keep_alive_timeout_s);
+  const int threads = std::max(1, options.threads);
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+
+  server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    g_request_start = std::chrono::steady_clock::now();
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    const std::string route = RouteOf(req.path);
+    requests->With({route, std::to_string(res.status)}).Inc();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - g_request_start).count();
+    latency->With({route}).Observe(secs);
+  });
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (res.status == 404) {
+      SendError(res, 404, "not_found", "no route for " + req.method + " " + req.path);
+    } else if (res.status == 413) {
+      SendError(res, 413, "too_large",
+                "request body exceeds ingest.max_body_bytes (" +
+                    std::to_string(options.max_body_bytes) + " bytes)");
+    } else {
+      SendError(res, res.status, "http_" + std::to_string(res.status),
+                "request failed with HTTP status " + std::to_string(res.status));
+    }
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  server.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unexpected error";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        SendError(res, 500, "internal", what);
+      });
+
+  server.Post("/v1/health", [this](const auto& req, auto& res) { HandleHealth(req, res); });
+  server.Get("/v1/series", [this](const auto& req, auto& res) { HandleSeries(req, res); });
+  server.Get(R"(/v1/series/([^/]+)/samples)",
+             [this](const auto& req, auto& res) { HandleSamples(req, res); });
+  server.Get("/v1/hosts", [this](const auto& req, auto& res) { HandleHosts(req, res); });
+  server.Get(R"(/v1/hosts/([^/]+))", [this](const auto& req, auto& res) { HandleHost(req, res); });
+  server.Get("/metrics", [this](const auto& req, auto& res) { HandleMetrics(req, res); });
+  server.Get("/healthz", [](const auto&, auto& res) { SendJson(res, 200, {{"status", "ok"}}); });
+  server.Get("/readyz", [](const auto&, auto& res) { SendJson(res, 200, {{"status", "ready"}}); });
+  server.Get("/v1/openapi.json", [](const auto&, auto& res) {
+    res.set_content(OpenApiDocument(), "application/json");
+  });
+}
+
+void ApiServer::Impl::HandleHealth(const httplib::Request& req, httplib::Response& res) {
+  auto report = engine.IngestHealthBody(req.body);
+  if (!report) {
+    SendError(res, 503, "unavailable",
+              "could not store the batch durably (" + report.error().message + "); retry");
+    return;
+  }
+  json rejected = json::array();
+  for (const auto& r : report->rejected) {
+    json item{{"line", r.line}, {"reason", RejectReasonName(r.reason)}, {"message", r.message}};
+    if (!r.indicator.empty()) item["indicator"] = r.indicator;
+    rejected.push_back(std::move(item));
+  }
+  json body{{"accepted_samples", report->accepted_samples},
+            {"rejected_samples", report->rejected_samples},
+            {"rejected", std::move(rejected)}};
+  if (report->accepted_samples == 0) {
+    const std::string msg = report->messages == 0
+                                ? std::string("empty body: send JSON lines or a JSON array")
+                                : "all " + std::to_string(report->messages) +
+                                      (report->messages == 1 ? " line" : " lines") + " rejected";
+    body["error"] = {{"code", report->messages == 0 ? "empty_body" : "no_valid_message"},
+                     {"message", msg}};
+    SendJson(res, 400, body);
+    return;
+  }
+  SendJson(res, 200, body);
+}
+
+void ApiServer::Impl::HandleSeries(const httplib::Request& req, httplib::Response& res) {
+  // Selectors in match[] (or match) are OR-ed; shorthands are AND-ed onto each.
+  std::vector<std::vector<LabelMatcher>> selectors;
+  for (const char* key : {"match[]", "match"}) {
+    const std::size_t n = req.get_param_value_count(key);
+    for (std::size_t i = 0; i < n; ++i) {
+      auto sel = ParseSelector(req.get_param_value(key, i));
+      if (!sel) return SendError(res, 400, "bad_selector", sel.error().message);
+      selectors.push_back(std::move(*sel));
+    }
+  }
+  std::vector<LabelMatcher> shorthands;
+  for (auto [param, label] : {std::pair{"host", "host"}, std::pair{"component", "component"},
+                              std::pair{"indicator", "__name__"}}) {
+    if (req.has_param(param)) {
+      shorthands.push_back(*MakeMatcher(label, MatchOp::kEqual, req.get_param_value(param)));
+    }
+  }
+  auto limit = ParseLimit(req, kDefaultSeriesLimit, kMaxSeriesLimit);
+  if (!limit) return SendError(res, 400, "bad_limit", limit.error().message);
+  std::uint64_t after = 0;
+  bool has_cursor = false;
+  if (req.has_param("cursor") && !req.get_param_value("cursor").empty()) {
+    auto c = ParseSeriesId(req.get_param_value("cursor"));
+    if (!c) return SendError(res, 400, "bad_cursor", "cursor must be a next_cursor value");
+    after = *c;
+    has_cursor = true;
+  }
+  auto all = engine.storage().ListSeries();
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  json items = json::array();
+  json next = nullptr;
+  for (const auto& s : all) {
+    if (has_cursor && s.id <= after) continue;
+    if (!MatchesAll(shorthands, s.labels)) continue;
+    if (!selectors.empty()) {
+      bool any = std::any_of(selectors.begin(), selectors.end(),
+                             [&](const auto& sel) { return MatchesAll(sel, s.labels); });
+      if (!any) continue;
+    }
+    if (items.size() == *limit) {
+      next = items.back()["id"];
+      break;
+    }
+    items.push_back({{"id", FormatSeriesId(s.id)},
+                     {"labels", LabelsJson(s.labels)},
+                     {"first", s.first_ms},
+                     {"last", s.last_ms},
+                     {"samples", s.samples}});
+  }
+  SendJson(res, 200, {{"series", std::move(items)}, {"next_cursor", next}});
+}
+
+void ApiServer::Impl::HandleSamples(const httplib::Request& req, httplib::Response& res) {
+  const std::string id_text = req.matches[1];
+  auto id = ParseSeriesId(id_text);
+  if (!id) return SendError(res, 404, "not_found", "no series with id '" + id_text + "'");
+  auto info = engine.storage().GetSeries(*id);
+  if (!info) return SendError(res, 404, "not_found", "no series with id '" + id_text + "'");
+  TimestampMs from = INT64_MIN;
+  TimestampMs to = INT64_MAX;
+  for (auto [param, target] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
+    if (req.has_param(param) && !req.get_param_value(param).empty()) {
+      auto t = ParseTimestamp(req.get_param_value(param));
+      if (!t) return SendError(res, 400, std::string("bad_") + param, t.error().message);
+      *target = *t;
+    }
+  }
+  if (req.has_param("cursor") && !req.get_param_value("cursor").empty()) {
+    auto t = ParseTimestamp(req.get_param_value("cursor"));
+    if (!t) return SendError(res, 400, "bad_cursor", "cursor must be a next_cursor value");
+    from = std::max(from, *t);
+  }
+  auto limit = ParseLimit(req, kDefaultSamplesLimit, kMaxSamplesLimit);
+  if (!limit) return SendError(res, 400, "bad_limit", limit.error().message);
+  auto samples = engine.storage().ReadSamples(*id, from, to, *limit + 1);
+  json next = nullptr;
+  if (samples.size() > *limit) {
+    next = std::to_string(samples[*limit].t);
+    samples.resize(*limit);
+  }
+  json arr = json::array();
+  for (const auto& s : samples) arr.push_back(json::array({s.t, ValueJson(s.v)}));
+  SendJson(res, 200,
+           {{"id", FormatSeriesId(*id)},
+            {"labels", LabelsJson(info->labels)},
+            {"samples", std::move(arr)},
+            {"next_cursor", next}});
+}
+
+namespace {
+
+struct HostSummary {
+  std::set<std::string> components;
+  std::set<std::string> indicators;
+  std::uint64_t series = 0;
+  std::uint64_t samples = 0;
+  TimestampMs last = INT64_MIN;
+};
+
+std::map<std::string, HostSummary> SummariseHosts(const std::vector<store::SeriesInfo>& all) {
+  std::map<std::string, HostSummary> hosts;
+  for (const auto& s : all) {
+    auto host = s.labels.Get(kHostLabel);
+    if (!host) continue;
+    auto& h = hosts[std::string(*host)];
+    if (auto c = s.labels.Get(kComponentLabel)) h.components.emplace(*c);
+    if (auto n = s.labels.Get(kMetricNameLabel)) h.indicators.emplace(*n);
+    ++h.series;
+    h.samples += s.samples;
+    h.last = std::max(h.last, s.last_ms);
+  }
+  return hosts;
+}
+
+json HostJson(const std::string& name, const HostSummary& h) {
+  return {{"host", name},
+          {"components", h.components},
+          {"indicators", h.indicators},
+          {"series", h.series},
+          {"samples", h.samples},
+          {"last", h.last}};
+}
+
+}  // namespace
+
+void ApiServer::Impl::HandleHosts(const httplib::Request& req, httplib::Response& res) {
+  auto limit = ParseLimit(req, kDefaultSeriesLimit, kMaxSeriesLimit);
+  if (!limit) return SendError(res, 400, "bad_limit", limit.error().message);
+  const std::string cursor = req.has_param("cursor") ? req.get_param_value("cursor") : "";
+  auto hosts = SummariseHosts(engine.storage().ListSeries());
+  json items = json::array();
+  json next = nullptr;
+  for (auto it = cursor.empty() ? hosts.begin() : hosts.upper_bound(cursor); it != hosts.end();
+       ++it) {
+    if (req.has_param("component") && !it->second.components.count(req.get_param_value("component"))) {
+      continue;
+    }
+    if (items.size() == *limit) {
+      next = items.back()["host"];
+      break;
+    }
+    items.push_back(HostJson(it->first, it->second));
+  }
+  SendJson(res, 200, {{"hosts", std::move(items)}, {"next_cursor", next}});
+}
+
+void ApiServer::Impl::HandleHost(const httplib::Request& req, httplib::Response& res) {
+  const std::string host = req.matches[1];
+  auto all = engine.storage().ListSeries();
+  std::vector<store::SeriesInfo> mine;
+  for (auto& s : all) {
+    if (s.labels.Get(kHostLabel) == std::optional<std::string_view>(host)) mine.push_back(s);
+  }
+  if (mine.empty()) return SendError(res, 404, "not_found", "no host '" + host + "'");
+  std::sort(mine.begin(), mine.end(), [](const auto& a, const auto& b) { return a.labels < b.labels; });
+  auto summary = SummariseHosts(mine);
+  json body = HostJson(host, summary.begin()->second);
+  json series = json::array();
+  for (const auto& s : mine) {
+    auto latest = engine.storage().ReadSamples(s.id, s.last_ms, s.last_ms, 1);
+    series.push_back({{"id", FormatSeriesId(s.id)},
+                      {"labels", LabelsJson(s.labels)},
+                      {"last", s.last_ms},
+                      {"last_value", latest.empty() ? json(nullptr) : ValueJson(latest[0].v)},
+                      {"samples", s.samples}});
+  }
+  body["series_detail"] = std::move(series);
+  SendJson(res, 200, body);
+}
+
+void ApiServer::Impl::HandleMetrics(const httplib::Request&, httplib::Response& res) {
+  series_gauge->Set(static_cast<double>(engine.storage().Stats().series));
+  res.set_content(metrics.RenderText(), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+ApiServer::ApiServer(engine::Engine& engine, MetricsRegistry& metrics, ApiOptions options)
+    : impl_(std::make_unique<Impl>(engine, metrics, std::move(options))) {
+  impl_->Install();
+}
+
+ApiServer::~ApiServer() { Stop(); }
+
+Result<int> ApiServer::Start() {
+  int port = impl_->options.port;
+  if (port == 0) {
+    port = impl_->server.bind_to_any_port(impl_->options.host);
+    if (port < 0) {
+      return MakeError(ErrorCode::kIo, "cannot bind " + impl_->options.host + ":0");
+    }
+  } else if (!impl_->server.bind_to_port(impl_->options.host, port)) {
+    return MakeError(ErrorCode::kIo, "cannot bind " + impl_->options.host + ":" +
+                                         std::to_string(port) + " (in use or not permitted)");
+  }
+  port_ = port;
+  impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+  for (int i = 0; i < 2000 && !impl_->server.is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return port_;
+}
+
+void ApiServer::Stop() {
+  if (!impl_) return;
+  if (impl_->thread.joinable()) {
+    impl_->server.stop();
+    impl_->thread.join();
+  }
+}
+
+}  // namespace prognos::api

@@ -1,0 +1,244 @@
+// `prognos demo`: starts a daemon on a temporary store, sends the bundled real data (NAB AWS
+// CloudWatch series, MIT) through its HTTP API as health messages, reads it back through the API,
+// and prints what it stored and where to look. --serve keeps the daemon up afterwards.
+#include <httplib.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "core/time.h"
+#include "daemon/daemon.h"
+#include "ingest/table_reader.h"
+
+#ifndef PROGNOS_DEMO_DATA
+#define PROGNOS_DEMO_DATA "data/demo"
+#endif
+
+namespace prognos::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct DemoArgs {
+  bool serve = false;
+  std::string listen = "127.0.0.1:0";
+  std::string data_dir;
+  std::string demo_data;
+};
+
+std::string FindDemoData(const std::string& explicit_dir) {
+  std::vector<fs::path> candidates;
+  if (!explicit_dir.empty()) return explicit_dir;
+  candidates.emplace_back(PROGNOS_DEMO_DATA);
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    candidates.push_back(exe.parent_path() / "../../data/demo");
+    candidates.push_back(exe.parent_path() / "../share/prognos/demo");
+  }
+  candidates.emplace_back("data/demo");
+  for (const auto& c : candidates) {
+    if (fs::exists(c / "ATTRIBUTION.md", ec)) return c.string();
+  }
+  return {};
+}
+
+struct HostFeed {
+  std::string host;
+  std::string indicator;
+  std::string file;
+  std::uint64_t rows = 0;
+  std::uint64_t accepted = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t read_back = 0;
+};
+
+// "ec2_cpu_utilization_24ae8d.csv" -> host "ec2-24ae8d", indicator "cpu_util".
+HostFeed FeedFor(const fs::path& file) {
+  const std::string stem = file.stem().string();
+  HostFeed f;
+  f.file = file.string();
+  const std::string prefix = stem.substr(0, stem.find('_'));
+  f.host = prefix + "-" + stem.substr(stem.rfind('_') + 1);
+  f.indicator = stem.find("network_in") != std::string::npos ? "net_in_bytes" : "cpu_util";
+  return f;
+}
+
+int RunDemo(const DemoArgs& args) {
+  const std::string data = FindDemoData(args.demo_data);
+  if (data.empty()) {
+    std::fprintf(stderr, "demo: bundled data not found (looked for data/demo/); pass --demo-data DIR\n");
+    return kExitEnvironment;
+  }
+  daemon::Config config = daemon::DefaultConfig();
+  config.api.listen = args.listen;
+  std::string temp_dir;
+  if (args.data_dir.empty()) {
+    char tmpl[] = "/tmp/prognos-demo-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) {
+      std::perror("demo: mkdtemp");
+      return kExitEnvironment;
+    }
+    temp_dir = tmpl;
+    config.store.data_dir = temp_dir;
+  } else {
+    config.store.data_dir = args.data_dir;
+  }
+  auto started = daemon::Daemon::Start(config);
+  if (!started) {
+    std::fprintf(stderr, "demo: cannot start the daemon: %s\n", started.error().message.c_str());
+    return kExitEnvironment;
+  }
+  auto& d = **started;
+  const std::string host = daemon::ParseListen(config.api.listen)->first;
+  const std::string base = "http://" + host + ":" + std::to_string(d.port());
+  std::printf("prognos demo: daemon listening on %s (store: %s)\n", base.c_str(),
+              config.store.data_dir.c_str());
+  std::printf("sending the bundled real data (%s: NAB AWS CloudWatch series, MIT) as health messages...\n",
+              data.c_str());
+
+  std::vector<HostFeed> feeds;
+  for (const auto& entry : fs::directory_iterator(data)) {
+    if (entry.path().extension() == ".csv") feeds.push_back(FeedFor(entry.path()));
+  }
+  std::sort(feeds.begin(), feeds.end(), [](const auto& a, const auto& b) { return a.host < b.host; });
+
+  httplib::Client client(host, d.port());
+  client.set_read_timeout(60, 0);
+  std::map<std::string, std::uint64_t> rejected_by_reason;
+  ProgressBar bar("demo");
+  for (std::size_t i = 0; i < feeds.size(); ++i) {
+    auto& f = feeds[i];
+    auto table = ingest::ReadNumericTable(f.file, ingest::TableOptions{});
+    if (!table || table->columns.empty()) {
+      std::fprintf(stderr, "demo: cannot read %s: %s\n", f.file.c_str(),
+                   table ? "no value column" : table.error().message.c_str());
+      return kExitFailure;
+    }
+    constexpr std::size_t kBatch = 1000;
+    const std::size_t n = table->columns[0].size();
+    f.rows = n;
+    for (std::size_t start = 0; start < n; start += kBatch) {
+      std::string body;
+      for (std::size_t r = start; r < std::min(n, start + kBatch); ++r) {
+        json msg{{"ts", table->time_text[r]},
+                 {"host", f.host},
+                 {"component", f.indicator == "cpu_util" ? "cpu" : "network"},
+                 {"kind", "resource_status"},
+                 {"indicators", {{f.indicator, table->columns[0][r]}}}};
+        body += msg.dump();
+        body += '\n';
+      }
+      auto res = client.Post("/v1/health", body, "application/x-ndjson");
+      if (!res || (res->status != 200 && res->status != 400)) {
+        std::fprintf(stderr, "demo: POST /v1/health failed: %s\n",
+                     res ? res->body.c_str() : httplib::to_string(res.error()).c_str());
+        return kExitFailure;
+      }
+      auto reply = json::parse(res->body, nullptr, false);
+      f.accepted += reply.value("accepted_samples", 0ull);
+      f.rejected += reply.value("rejected_samples", 0ull);
+      for (const auto& r : reply["rejected"]) rejected_by_reason[r.value("reason", "?")]++;
+      bar.Update((static_cast<double>(i) + static_cast<double>(start + kBatch) / n) / feeds.size(),
+                 f.host);
+    }
+  }
+  bar.Finish();
+
+  // Read everything back through the API, page by page.
+  for (auto& f : feeds) {
+    auto res = client.Get(("/v1/series?host=" + f.host).c_str());
+    if (!res || res->status != 200) {
+      std::fprintf(stderr, "demo: GET /v1/series failed\n");
+      return kExitFailure;
+    }
+    for (const auto& s : json::parse(res->body)["series"]) {
+      std::string cursor;
+      do {
+        std::string path = "/v1/series/" + s["id"].get<std::string>() + "/samples?limit=2000";
+        if (!cursor.empty()) path += "&cursor=" + cursor;
+        auto page = client.Get(path.c_str());
+        if (!page || page->status != 200) {
+          std::fprintf(stderr, "demo: GET %s failed\n", path.c_str());
+          return kExitFailure;
+        }
+        auto body = json::parse(page->body);
+        f.read_back += body["samples"].size();
+        cursor = body["next_cursor"].is_null() ? "" : body["next_cursor"].get<std::string>();
+      } while (!cursor.empty());
+    }
+  }
+
+  std::uint64_t rows = 0, accepted = 0, rejected = 0, read_back = 0;
+  std::printf("\n%-14s %-13s %8s %9s %9s %10s\n", "host", "indicator", "rows", "accepted", "rejected",
+              "read back");
+  for (const auto& f : feeds) {
+    std::printf("%-14s %-13s %8llu %9llu %9llu %10llu\n", f.host.c_str(), f.indicator.c_str(),
+                static_cast<unsigned long long>(f.rows), static_cast<unsigned long long>(f.accepted),
+                static_cast<unsigned long long>(f.rejected),
+                static_cast<unsigned long long>(f.read_back));
+    rows += f.rows;
+    accepted += f.accepted;
+    rejected += f.rejected;
+    read_back += f.read_back;
+  }
+  std::printf("%-28s %8llu %9llu %9llu %10llu\n", "total", static_cast<unsigned long long>(rows),
+              static_cast<unsigned long long>(accepted), static_cast<unsigned long long>(rejected),
+              static_cast<unsigned long long>(read_back));
+  for (const auto& [reason, n] : rejected_by_reason) {
+    std::printf("  rejected %s: %llu (listed)\n", reason.c_str(), static_cast<unsigned long long>(n));
+  }
+  const bool match = accepted == read_back;
+  std::printf("\n%s: %llu samples acknowledged, %llu read back through the API\n",
+              match ? "OK" : "MISMATCH", static_cast<unsigned long long>(accepted),
+              static_cast<unsigned long long>(read_back));
+  std::printf("look at:\n  %s/v1/hosts\n  %s/v1/series?host=%s\n  %s/metrics\n  %s/v1/openapi.json\n",
+              base.c_str(), base.c_str(), feeds.empty() ? "" : feeds[0].host.c_str(), base.c_str(),
+              base.c_str());
+
+  int rc = match ? kExitOk : kExitFailure;
+  if (args.serve) {
+    std::printf("serving until Ctrl-C (SIGINT) or SIGTERM...\n");
+    std::fflush(stdout);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    int sig = 0;
+    sigwait(&set, &sig);
+  }
+  d.Stop();
+  started->reset();
+  if (!temp_dir.empty()) {
+    std::error_code ec;
+    fs::remove_all(temp_dir, ec);
+  }
+  return rc;
+}
+
+}  // namespace
+
+CLI::App* RegisterDemoCommand(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<DemoArgs>();
+  auto* cmd = app.add_subcommand(
+      "demo", "Send bundled real data through a live daemon's API and show what it did");
+  cmd->add_flag("--serve", args->serve, "Keep the daemon up afterwards (until Ctrl-C)");
+  cmd->add_option("--listen", args->listen, "HOST:PORT for the demo daemon (default: a free port)");
+  cmd->add_option("--data-dir", args->data_dir, "Keep the store here (default: temporary)");
+  cmd->add_option("--demo-data", args->demo_data, "Directory of the bundled data (default: found)");
+  cmd->callback([args, exit_code] { *exit_code = RunDemo(*args); });
+  return cmd;
+}
+
+}  // namespace prognos::cli

@@ -1,0 +1,114 @@
+#include "daemon/daemon.h"
+
+#include <csignal>
+#include <pthread.h>
+
+#include <spdlog/spdlog.h>
+
+namespace prognos::daemon {
+
+engine::EngineOptions ToEngineOptions(const Config& config) {
+  engine::EngineOptions o;
+  o.storage.dir = config.store.data_dir;
+  switch (config.store.fsync) {
+    case FsyncMode::kAlways: o.storage.fsync = store::FsyncPolicy::kAlways; break;
+    case FsyncMode::kInterval: o.storage.fsync = store::FsyncPolicy::kInterval; break;
+    case FsyncMode::kNever: o.storage.fsync = store::FsyncPolicy::kNever; break;
+  }
+  o.storage.fsync_interval_ms = config.store.fsync_interval_ms;
+  o.storage.max_age_ms = config.ingest.max_age_ms;
+  o.storage.wal_segment_bytes = config.store.wal_segment_bytes;
+  o.limits.max_line_bytes = config.ingest.max_line_bytes;
+  o.limits.max_labels = config.ingest.max_labels;
+  o.limits.strict_indicators = config.ingest.strict_indicators;
+  for (const auto& ind : config.indicators) o.limits.known_indicators.insert(ind.name);
+  o.future_tolerance_ms = config.ingest.future_tolerance_ms;
+  return o;
+}
+
+Result<std::pair<std::string, int>> ParseListen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon + 1 == listen.size()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "listen address '" + listen + "' is not HOST:PORT (e.g. 127.0.0.1:8470)");
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty()) host = "0.0.0.0";
+  int port = 0;
+  for (char c : listen.substr(colon + 1)) {
+    if (c < '0' || c > '9' || port > 65535) {
+      return MakeError(ErrorCode::kInvalidArgument, "bad port in listen address '" + listen + "'");
+    }
+    port = port * 10 + (c - '0');
+  }
+  if (port > 65535) {
+    return MakeError(ErrorCode::kInvalidArgument, "port out of range in '" + listen + "'");
+  }
+  return std::pair{host, port};
+}
+
+Result<api::ApiOptions> ToApiOptions(const Config& config) {
+  auto hp = ParseListen(config.api.listen);
+  if (!hp) return tl::unexpected(hp.error());
+  api::ApiOptions o;
+  o.host = hp->first;
+  o.port = hp->second;
+  o.threads = config.api.threads;
+  o.max_body_bytes = config.ingest.max_body_bytes;
+  o.read_timeout_s = static_cast<int>(config.api.read_timeout_ms / 1000);
+  return o;
+}
+
+Result<std::unique_ptr<Daemon>> Daemon::Start(const Config& config) {
+  auto api_options = ToApiOptions(config);
+  if (!api_options) return tl::unexpected(api_options.error());
+  std::unique_ptr<Daemon> d(new Daemon());
+  auto engine = engine::Engine::Open(ToEngineOptions(config), d->clock_, d->metrics_,
+                                     [](const std::string& msg) { spdlog::warn("{}", msg); });
+  if (!engine) return tl::unexpected(engine.error());
+  d->engine_ = std::move(*engine);
+  d->server_ = std::make_unique<api::ApiServer>(*d->engine_, d->metrics_, *api_options);
+  auto port = d->server_->Start();
+  if (!port) return tl::unexpected(port.error());
+  return d;
+}
+
+Daemon::~Daemon() { Stop(); }
+
+void Daemon::Stop() {
+  if (server_) server_->Stop();
+  if (engine_) {
+    if (auto r = engine_->storage().Sync(); !r) spdlog::error("final sync failed: {}", r.error().message);
+  }
+}
+
+int RunServe(const Config& config) {
+  // Block the stop signals in every thread (the server threads inherit the mask), then wait for one.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto daemon = Daemon::Start(config);
+  if (!daemon) {
+    spdlog::error("cannot start: {}", daemon.error().message);
+    return 3;
+  }
+  auto stats = (*daemon)->engine().storage().Stats();
+  auto hp = ParseListen(config.api.listen);
+  const std::string base = "http://" + hp->first + ":" + std::to_string((*daemon)->port());
+  spdlog::info("prognos serving on {} (data dir {}, {} series, {} samples recovered, {} WAL repairs)",
+               base, config.store.data_dir, stats.series, stats.samples, stats.wal_repairs);
+  spdlog::info("ingest: POST {}/v1/health   read: {}/v1/series   metrics: {}/metrics", base, base,
+               base);
+  int sig = 0;
+  sigwait(&set, &sig);
+  spdlog::info("received signal {}, shutting down", sig);
+  (*daemon)->Stop();
+  return 0;
+}
+
+}  // namespace prognos::daemon

@@ -1,0 +1,45 @@
+// Wiring: turns a Config into a running engine and API server. Owns the clock, metrics, engine and
+// server for `serve` and `demo`; replay uses the engine alone. Thread-compatible (start/stop from
+// one thread; the parts it owns are thread-safe).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "api/server.h"
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "core/result.h"
+#include "daemon/config.h"
+#include "engine/engine.h"
+
+namespace prognos::daemon {
+
+engine::EngineOptions ToEngineOptions(const Config& config);
+// Splits "host:port" ("[::1]:80" too); port 0 allowed.
+Result<std::pair<std::string, int>> ParseListen(const std::string& listen);
+Result<api::ApiOptions> ToApiOptions(const Config& config);
+
+// A running daemon: engine + HTTP API on wall-clock time.
+class Daemon {
+ public:
+  // Opens the store (replaying the WAL) and binds the listen address.
+  static Result<std::unique_ptr<Daemon>> Start(const Config& config);
+  ~Daemon();
+  int port() const { return server_->port(); }
+  engine::Engine& engine() { return *engine_; }
+  // Stops the server (finishing in-flight requests) and syncs the store.
+  void Stop();
+
+ private:
+  Daemon() = default;
+  SystemClock clock_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<api::ApiServer> server_;
+};
+
+// `prognos serve`: starts, logs the URLs, blocks until SIGINT/SIGTERM, stops. Returns the exit code.
+int RunServe(const Config& config);
+
+}  // namespace prognos::daemon

@@ -1,0 +1,146 @@
+// Done-when 3 of issue 9: damage the WAL tail in several ways; the real daemon starts, reports the
+// repair in its log and /metrics, and serves everything written before the damage.
+#include <httplib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "testing/daemon_process.h"
+
+namespace prognos {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testing::DaemonProcess;
+using testing::TempDir;
+
+std::string Batch(long long first, int n, const std::string& host) {
+  std::string body;
+  for (int i = 0; i < n; ++i) {
+    body += json{{"ts", first + i}, {"host", host}, {"indicators", {{"cpu_util", 0.5 + i * 1e-3}}}}.dump();
+    body += '\n';
+  }
+  return body;
+}
+
+fs::path LastSegment(const std::string& data_dir) {
+  fs::path last;
+  for (const auto& e : fs::recursive_directory_iterator(data_dir)) {
+    if (e.is_regular_file() && e.path().string().find("wal") != std::string::npos &&
+        (last.empty() || e.path().filename() > last.filename())) {
+      last = e.path();
+    }
+  }
+  return last;
+}
+
+std::size_t CountSamples(int port, const std::string& host) {
+  httplib::Client c("127.0.0.1", port);
+  auto res = c.Get(("/v1/series?host=" + host).c_str());
+  if (!res || res->status != 200) return 0;
+  std::size_t n = 0;
+  for (const auto& s : json::parse(res->body)["series"]) n += s["samples"].get<std::size_t>();
+  return n;
+}
+
+double MetricValue(int port, const std::string& name) {
+  httplib::Client c("127.0.0.1", port);
+  auto res = c.Get("/metrics");
+  if (!res) return -1;
+  std::istringstream in(res->body);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+  }
+  return -1;
+}
+
+enum class Damage { kTruncateMidRecord, kTruncateOneByte, kFlipBitInTail, kAppendGarbage, kZeroTail };
+
+struct Case {
+  const char* name;
+  Damage damage;
+  bool second_batch_survives;  // garbage after intact records keeps both batches
+};
+
+TEST(WalRepairTest, DaemonRepairsDamagedTailAndServesWhatCameBefore) {
+  const Case cases[] = {
+      {"truncate_mid_record", Damage::kTruncateMidRecord, false},
+      {"truncate_last_byte", Damage::kTruncateOneByte, false},
+      {"flip_bit_in_tail", Damage::kFlipBitInTail, false},
+      {"append_garbage", Damage::kAppendGarbage, true},
+      {"zero_filled_tail", Damage::kZeroTail, true},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    TempDir dir;
+    const std::string data = dir.path() + "/data";
+    DaemonProcess daemon(data);
+    ASSERT_TRUE(daemon.Start()) << daemon.Log();
+    httplib::Client client("127.0.0.1", daemon.port());
+    auto a = client.Post("/v1/health", Batch(1700000000, 500, "h1"), "application/x-ndjson");
+    ASSERT_TRUE(a && a->status == 200);
+    const fs::path seg = LastSegment(data);
+    ASSERT_FALSE(seg.empty());
+    const auto size_a = fs::file_size(seg);
+    auto b = client.Post("/v1/health", Batch(1700001000, 50, "h1"), "application/x-ndjson");
+    ASSERT_TRUE(b && b->status == 200);
+    daemon.Kill();
+    const auto size_b = fs::file_size(seg);
+    ASSERT_GT(size_b, size_a);
+
+    switch (c.damage) {
+      case Damage::kTruncateMidRecord:
+        fs::resize_file(seg, size_a + (size_b - size_a) / 2);
+        break;
+      case Damage::kTruncateOneByte:
+        fs::resize_file(seg, size_b - 1);
+        break;
+      case Damage::kFlipBitInTail: {
+        std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
+        const auto pos = static_cast<std::streamoff>(size_a + (size_b - size_a) / 2);
+        f.seekg(pos);
+        char ch = 0;
+        f.read(&ch, 1);
+        ch = static_cast<char>(ch ^ 0x10);
+        f.seekp(pos);
+        f.write(&ch, 1);
+        break;
+      }
+      case Damage::kAppendGarbage: {
+        std::ofstream f(seg, std::ios::app | std::ios::binary);
+        f << "\x13\x37garbage that is not a record\xff\xfe";
+        break;
+      }
+      case Damage::kZeroTail: {
+        std::ofstream f(seg, std::ios::app | std::ios::binary);
+        f << std::string(4096, '\0');
+        break;
+      }
+    }
+
+    ASSERT_TRUE(daemon.Start()) << daemon.Log();
+    const std::size_t want = c.second_batch_survives ? 550 : 500;
+    EXPECT_EQ(CountSamples(daemon.port(), "h1"), want);
+    EXPECT_GE(MetricValue(daemon.port(), "prognos_wal_repairs_total"), 1.0);
+    const std::string log = daemon.Log();
+    EXPECT_NE(log.find("repair"), std::string::npos) << log;
+    // Appends work after the repair, and survive another restart.
+    httplib::Client again("127.0.0.1", daemon.port());
+    auto d = again.Post("/v1/health", Batch(1700002000, 10, "h1"), "application/x-ndjson");
+    ASSERT_TRUE(d && d->status == 200);
+    daemon.Kill();
+    ASSERT_TRUE(daemon.Start()) << daemon.Log();
+    EXPECT_EQ(CountSamples(daemon.port(), "h1"), want + 10);
+    EXPECT_EQ(MetricValue(daemon.port(), "prognos_wal_repairs_total"), 0.0)
+        << "a clean shutdown-free restart after repair needs no new repair";
+    daemon.Kill();
+  }
+}
+
+}  // namespace
+}  // namespace prognos
