@@ -1,0 +1,341 @@
+#include "signal/forecast/arima.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <Eigen/Dense>
+
+#include "signal/forecast/optimize.h"
+#include "signal/forecast/series_tools.h"
+
+namespace prognos::signal {
+namespace {
+
+std::vector<double> Difference(std::span<const double> y, int d) {
+  std::vector<double> w(y.begin(), y.end());
+  for (int k = 0; k < d && !w.empty(); ++k) {
+    for (std::size_t i = w.size() - 1; i > 0; --i) w[i] -= w[i - 1];
+    w.erase(w.begin());
+  }
+  return w;
+}
+
+// Ordinary least squares via the normal equations (k ≤ ~25 columns, so this is cheap and
+// stable enough after a small ridge); rows are produced by `row(t, x)` for t in [t0, n).
+template <typename RowFn>
+Eigen::VectorXd LeastSquares(std::size_t t0, std::size_t n, std::size_t k,
+                             std::span<const double> target, RowFn row) {
+  Eigen::MatrixXd xtx = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(k),
+                                              static_cast<Eigen::Index>(k));
+  Eigen::VectorXd xty = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(k));
+  Eigen::VectorXd x(static_cast<Eigen::Index>(k));
+  for (std::size_t t = t0; t < n; ++t) {
+    row(t, x);
+    xtx.selfadjointView<Eigen::Lower>().rankUpdate(x);
+    xty += x * target[t];
+  }
+  xtx.triangularView<Eigen::StrictlyUpper>() = xtx.transpose();
+  const double ridge = 1e-9 * (xtx.trace() / static_cast<double>(std::max<std::size_t>(k, 1)) + 1e-12);
+  xtx.diagonal().array() += ridge;
+  return xtx.ldlt().solve(xty);
+}
+
+double Aicc(double css, std::size_t n_eff, int k) {
+  const double n = static_cast<double>(n_eff);
+  const double kk = static_cast<double>(k);
+  if (n - kk - 1.0 <= 0 || !std::isfinite(css)) return std::numeric_limits<double>::infinity();
+  return n * std::log(std::max(css / n, 1e-300)) + 2.0 * kk + 2.0 * kk * (kk + 1.0) / (n - kk - 1.0);
+}
+
+}  // namespace
+
+bool IsStationary(std::span<const double> ar) {
+  const auto p = static_cast<Eigen::Index>(ar.size());
+  if (p == 0) return true;
+  if (p == 1) return std::abs(ar[0]) < 0.995;
+  Eigen::MatrixXd c = Eigen::MatrixXd::Zero(p, p);
+  for (Eigen::Index i = 0; i < p; ++i) c(0, i) = ar[static_cast<std::size_t>(i)];
+  for (Eigen::Index i = 1; i < p; ++i) c(i, i - 1) = 1.0;
+  const Eigen::VectorXcd ev = c.eigenvalues();
+  for (Eigen::Index i = 0; i < p; ++i) {
+    if (std::abs(ev(i)) >= 0.995) return false;
+  }
+  return true;
+}
+
+double ArmaCss(std::span<const double> w, const ArimaFit& fit, std::vector<double>* residuals) {
+  const std::size_t p = fit.ar.size(), q = fit.ma.size(), n = w.size();
+  std::vector<double> local;
+  std::vector<double>& e = residuals != nullptr ? *residuals : local;
+  e.assign(n, 0.0);
+  double css = 0.0;
+  for (std::size_t t = p; t < n; ++t) {
+    double pred = fit.mean;
+    for (std::size_t i = 0; i < p; ++i) pred += fit.ar[i] * (w[t - 1 - i] - fit.mean);
+    for (std::size_t j = 0; j < q && j < t; ++j) pred += fit.ma[j] * e[t - 1 - j];
+    e[t] = w[t] - pred;
+    css += e[t] * e[t];
+  }
+  return std::isfinite(css) ? css : std::numeric_limits<double>::infinity();
+}
+
+Result<ArimaFit> FitArima(std::span<const double> y, ArimaOrder order, bool refine) {
+  const std::vector<double> w = Difference(y, order.d);
+  const auto p = static_cast<std::size_t>(order.p), q = static_cast<std::size_t>(order.q);
+  const std::size_t n = w.size();
+  if (n < 3 * (p + q + 1) + 10) {
+    return MakeError(ErrorCode::kInvalidArgument, "arima: series too short for the order");
+  }
+  ArimaFit fit;
+  fit.order = order;
+  fit.with_mean = order.d == 0;
+  double mean = 0.0;
+  if (fit.with_mean) {
+    for (double v : w) mean += v;
+    mean /= static_cast<double>(n);
+  }
+  fit.mean = mean;
+  std::vector<double> z(n);
+  for (std::size_t t = 0; t < n; ++t) z[t] = w[t] - mean;
+
+  // Hannan-Rissanen step 1: innovations from a long autoregression.
+  std::vector<double> innov(n, 0.0);
+  std::size_t start = p;
+  if (q > 0) {
+    const std::size_t long_p = std::min<std::size_t>(std::max<std::size_t>(p + q + 3, 10), n / 5);
+    const Eigen::VectorXd a = LeastSquares(long_p, n, long_p, z, [&](std::size_t t, Eigen::VectorXd& x) {
+      for (std::size_t i = 0; i < long_p; ++i) x(static_cast<Eigen::Index>(i)) = z[t - 1 - i];
+    });
+    for (std::size_t t = long_p; t < n; ++t) {
+      double pred = 0.0;
+      for (std::size_t i = 0; i < long_p; ++i) pred += a(static_cast<Eigen::Index>(i)) * z[t - 1 - i];
+      innov[t] = z[t] - pred;
+    }
+    start = long_p + std::max(p, q);
+  }
+  // Step 2: z_t on its own lags and the lagged innovations.
+  if (p + q > 0) {
+    const Eigen::VectorXd b = LeastSquares(start, n, p + q, z, [&](std::size_t t, Eigen::VectorXd& x) {
+      for (std::size_t i = 0; i < p; ++i) x(static_cast<Eigen::Index>(i)) = z[t - 1 - i];
+      for (std::size_t j = 0; j < q; ++j) x(static_cast<Eigen::Index>(p + j)) = innov[t - 1 - j];
+    });
+    fit.ar.resize(p);
+    fit.ma.resize(q);
+    for (std::size_t i = 0; i < p; ++i) fit.ar[i] = b(static_cast<Eigen::Index>(i));
+    for (std::size_t j = 0; j < q; ++j) fit.ma[j] = b(static_cast<Eigen::Index>(p + j));
+  }
+  // Pull an explosive or non-invertible start back inside the admissible region.
+  auto neg = [](std::vector<double> v) {
+    for (double& x : v) x = -x;
+    return v;
+  };
+  for (int k = 0; k < 50 && !IsStationary(fit.ar); ++k) {
+    for (double& a : fit.ar) a *= 0.9;
+  }
+  for (int k = 0; k < 50 && !IsStationary(neg(fit.ma)); ++k) {
+    for (double& m : fit.ma) m *= 0.9;
+  }
+  double css = ArmaCss(w, fit, nullptr);
+  if (refine && p + q > 0 && (q > 0 || fit.with_mean)) {
+    // CSS refinement of (μ, φ, θ); inadmissible points score +∞.
+    std::vector<double> x0;
+    if (fit.with_mean) x0.push_back(fit.mean);
+    x0.insert(x0.end(), fit.ar.begin(), fit.ar.end());
+    x0.insert(x0.end(), fit.ma.begin(), fit.ma.end());
+    ArimaFit trial = fit;
+    auto unpack = [&](const std::vector<double>& x) {
+      std::size_t i = 0;
+      if (trial.with_mean) trial.mean = x[i++];
+      for (std::size_t k = 0; k < p; ++k) trial.ar[k] = x[i++];
+      for (std::size_t k = 0; k < q; ++k) trial.ma[k] = x[i++];
+    };
+    auto objective = [&](const std::vector<double>& x) {
+      unpack(x);
+      if (!IsStationary(trial.ar) || !IsStationary(neg(trial.ma))) {
+        return std::numeric_limits<double>::infinity();
+      }
+      return ArmaCss(w, trial, nullptr);
+    };
+    NelderMeadOptions opt;
+    opt.max_evaluations = 150 * static_cast<int>(x0.size());
+    opt.initial_step = 0.05;
+    opt.tolerance = 1e-10;
+    const NelderMeadResult r = NelderMead(objective, x0, opt);
+    if (r.value < css) {
+      unpack(r.x);
+      fit = trial;
+      css = r.value;
+    }
+  }
+  const std::size_t n_eff = n - p;
+  fit.sigma2 = css / static_cast<double>(std::max<std::size_t>(n_eff, 1));
+  fit.aicc = Aicc(css, n_eff, static_cast<int>(p + q + (fit.with_mean ? 1 : 0) + 1));
+  return fit;
+}
+
+double KpssStatistic(std::span<const double> y) {
+  const std::size_t n = y.size();
+  if (n < 4) return 0.0;
+  double mean = 0.0;
+  for (double v : y) mean += v;
+  mean /= static_cast<double>(n);
+  double partial = 0.0, sum_s2 = 0.0, gamma0 = 0.0;
+  for (double v : y) {
+    partial += v - mean;
+    sum_s2 += partial * partial;
+    gamma0 += (v - mean) * (v - mean);
+  }
+  const auto lags = static_cast<std::size_t>(3.0 * std::sqrt(static_cast<double>(n)) / 13.0);
+  double lrv = gamma0;
+  for (std::size_t s = 1; s <= lags && s < n; ++s) {
+    double g = 0.0;
+    for (std::size_t t = s; t < n; ++t) g += (y[t] - mean) * (y[t - s] - mean);
+    lrv += 2.0 * (1.0 - static_cast<double>(s) / static_cast<double>(lags + 1)) * g;
+  }
+  lrv /= static_cast<double>(n);
+  if (!(lrv > 1e-300)) return 0.0;
+  return sum_s2 / (static_cast<double>(n) * static_cast<double>(n) * lrv);
+}
+
+Result<ArimaFit> AutoArima(std::span<const double> y) {
+  const int d = KpssStatistic(y) > 0.463 ? 1 : 0;
+  Result<ArimaFit> best = MakeError(ErrorCode::kInvalidArgument, "arima: series too short");
+  for (int p = 0; p <= 3; ++p) {
+    for (int q = 0; q <= 2; ++q) {
+      Result<ArimaFit> f = FitArima(y, ArimaOrder{p, d, q}, false);
+      if (f && (!best || f->aicc < best->aicc)) best = std::move(f);
+    }
+  }
+  if (!best) return best;
+  return FitArima(y, best->order, true);
+}
+
+void ArimaForecast(const ArimaFit& fit, std::span<const double> y, std::span<double> out) {
+  if (y.empty()) {
+    std::fill(out.begin(), out.end(), 0.0);
+    return;
+  }
+  const std::vector<double> w = Difference(y, fit.order.d);
+  const std::size_t p = fit.ar.size(), q = fit.ma.size();
+  std::vector<double> e;
+  ArmaCss(w, fit, &e);
+  // Extend w and e with the forecasts (future shocks are zero).
+  std::vector<double> ww = w, ee = e;
+  for (std::size_t h = 0; h < out.size(); ++h) {
+    const std::size_t t = ww.size();
+    double pred = fit.mean;
+    for (std::size_t i = 0; i < p; ++i) pred += fit.ar[i] * ((t >= i + 1 ? ww[t - 1 - i] : fit.mean) - fit.mean);
+    for (std::size_t j = 0; j < q; ++j) pred += t >= j + 1 ? fit.ma[j] * ee[t - 1 - j] : 0.0;
+    ww.push_back(pred);
+    ee.push_back(0.0);
+  }
+  double last = y.back();
+  for (std::size_t h = 0; h < out.size(); ++h) {
+    const double wf = ww[w.size() + h];
+    if (fit.order.d == 1) {
+      last += wf;
+      out[h] = last;
+    } else {
+      out[h] = wf;
+    }
+    if (!std::isfinite(out[h])) out[h] = y.back();
+  }
+}
+
+double SeasonalProfileAt(std::span<const double> y, std::size_t i, std::size_t m,
+                         std::size_t days, std::size_t width) {
+  const std::size_t n = y.size();
+  if (n == 0) return 0.0;
+  if (m < 2) return y.back();
+  // First season back that is observed: i − j m ≤ n − 1.
+  std::size_t j0 = 1;
+  if (i + 1 > n) j0 = (i + 1 - n + m - 1) / m;
+  j0 = std::max<std::size_t>(j0, 1);
+  double buf[64];
+  std::size_t count = 0;
+  for (std::size_t j = j0; j < j0 + days && j * m <= i; ++j) {
+    const std::size_t c = i - j * m;
+    for (std::size_t k = (c >= width ? c - width : 0); k <= c + width && count < 64; ++k) {
+      if (k < n) buf[count++] = y[k];
+    }
+  }
+  if (count == 0) return y.back();
+  std::nth_element(buf, buf + count / 2, buf + count);
+  double med = buf[count / 2];
+  if (count % 2 == 0) med = 0.5 * (med + *std::max_element(buf, buf + count / 2));
+  return med;
+}
+
+std::string AdjustedArimaModel::Name() const {
+  const ArimaOrder& o = fit_.order;
+  std::string name = "arima(";
+  name.append(std::to_string(o.p)).append(",").append(std::to_string(o.d)).append(",");
+  name.append(std::to_string(o.q)).append(")");
+  if (period_ >= 2) {
+    name.append("+profile(m=").append(std::to_string(period_));
+    name.append(",k=").append(std::to_string(days_));
+    if (width_ > 0) name.append(",w=").append(std::to_string(width_));
+    name.append(")");
+  }
+  return name;
+}
+
+std::vector<double> AdjustedArimaModel::Adjusted(std::span<const double> y,
+                                                 std::size_t start) const {
+  std::vector<double> x;
+  x.reserve(y.size() - std::min(start, y.size()));
+  for (std::size_t t = start; t < y.size(); ++t) {
+    const double prof =
+        period_ >= 2 ? SeasonalProfileAt(y.subspan(0, t), t, period_, days_, width_) : 0.0;
+    x.push_back(y[t] - prof);
+  }
+  return x;
+}
+
+Result<void> AdjustedArimaModel::Fit(std::span<const double> y) {
+  if (y.size() < MinLength()) {
+    return MakeError(ErrorCode::kInvalidArgument, "arima: series shorter than " +
+                                                      std::to_string(MinLength()) + " points");
+  }
+  constexpr std::size_t kFitWindow = 2016;  // a week of 5-minute points bounds the fit cost
+  const std::size_t first = period_ >= 2 ? period_ : 0;
+  const std::size_t start = std::max(first, y.size() > kFitWindow ? y.size() - kFitWindow : 0);
+  const std::vector<double> x = Adjusted(y, start);
+  auto f = AutoArima(x);
+  if (!f) return tl::unexpected<Error>(f.error());
+  fit_ = *f;
+  return Ok();
+}
+
+void AdjustedArimaModel::Forecast(std::span<const double> history, std::span<double> out) const {
+  const std::size_t n = history.size();
+  if (n == 0) {
+    std::fill(out.begin(), out.end(), 0.0);
+    return;
+  }
+  const bool seasonal = period_ >= 2 && n > period_;
+  // The AR part needs only its last p + d values; an MA part needs a residual history.
+  const std::size_t need =
+      fit_.ma.empty() ? fit_.ar.size() + static_cast<std::size_t>(fit_.order.d) + 1 : 300;
+  const std::size_t first = seasonal ? period_ : 0;
+  const std::size_t start = std::max(first, n > need ? n - need : 0);
+  std::vector<double> x;
+  if (seasonal) {
+    x = Adjusted(history, start);
+  } else {
+    x.assign(history.begin() + static_cast<std::ptrdiff_t>(start), history.end());
+  }
+  if (x.empty()) x.push_back(0.0);
+  ArimaForecast(fit_, x, out);
+  if (seasonal) {
+    for (std::size_t h = 0; h < out.size(); ++h) {
+      out[h] += SeasonalProfileAt(history, n + h, period_, days_, width_);
+    }
+  }
+  for (double& v : out) {
+    if (!std::isfinite(v)) v = history.back();
+  }
+}
+
+}  // namespace prognos::signal

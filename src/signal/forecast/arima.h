@@ -1,0 +1,81 @@
+// ARIMA(p, d, q) with automatic order selection, and its seasonal use without seasonal ARIMA
+// (DESIGN.md §5): the series minus a robust seasonal profile is modelled by ARIMA, the profile is
+// added back. Estimation is Hannan-Rissanen (long AR, then least squares on lagged values and
+// lagged residuals) refined by conditional sum of squares (CSS) with Nelder-Mead.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "signal/forecast/forecast_types.h"
+
+namespace prognos::signal {
+
+struct ArimaOrder {
+  int p = 1;
+  int d = 0;
+  int q = 0;
+};
+
+struct ArimaFit {
+  ArimaOrder order;
+  bool with_mean = true;  // only when d == 0
+  double mean = 0.0;
+  std::vector<double> ar;  // φ_1..φ_p
+  std::vector<double> ma;  // θ_1..θ_q
+  double sigma2 = 0.0;     // CSS / effective n
+  double aicc = 0.0;
+};
+
+// CSS residuals of w (already differenced): e_t = w_t − μ − Σφ_i (w_{t−i} − μ) − Σθ_j e_{t−j},
+// starting at t = p with earlier residuals 0. Returns Σ e_t² (infinite when non-finite).
+double ArmaCss(std::span<const double> w, const ArimaFit& fit, std::vector<double>* residuals);
+
+// True when all roots of 1 − φ_1 z − … − φ_p z^p lie outside the unit circle (with margin).
+bool IsStationary(std::span<const double> ar);
+
+// Fits one order: Hannan-Rissanen start, then (if refine) CSS minimisation. Needs at least
+// 3 (p + q + d) + 10 points.
+Result<ArimaFit> FitArima(std::span<const double> y, ArimaOrder order, bool refine);
+
+// KPSS level-stationarity statistic with a Newey-West long-run variance; > 0.463 rejects
+// stationarity at 5 %. Used to choose d ∈ {0, 1}.
+double KpssStatistic(std::span<const double> y);
+
+// Order by AICc over p ∈ [0, 3], q ∈ [0, 2] at the d chosen by KPSS; the winner is refined by CSS.
+Result<ArimaFit> AutoArima(std::span<const double> y);
+
+// h-step mean forecast of a fitted model after the series y (future shocks = 0, then
+// undifferenced).
+void ArimaForecast(const ArimaFit& fit, std::span<const double> y, std::span<double> out);
+
+// Robust seasonal profile: the median of y at the same phase in up to `days` earlier seasons,
+// pooled over ±`width` neighbouring slots (so 3 × days values when width = 1). For a target index
+// i (possibly beyond y's end) the seasons used are j = ceil((i − (n − 1)) / m) … with i − j m ≥ 0.
+double SeasonalProfileAt(std::span<const double> y, std::size_t i, std::size_t m,
+                         std::size_t days, std::size_t width);
+
+// ARIMA on the seasonally adjusted series: x_t = y_t − P_t with P the robust profile (m = 0:
+// plain ARIMA). Fit uses the last `fit_window` points of x at most.
+class AdjustedArimaModel final : public PointModel {
+ public:
+  AdjustedArimaModel(std::size_t period, std::size_t days, std::size_t width)
+      : period_(period), days_(days), width_(width) {}
+  std::string Name() const override;
+  Result<void> Fit(std::span<const double> y) override;
+  void Forecast(std::span<const double> history, std::span<double> out) const override;
+  std::size_t MinLength() const override { return period_ >= 2 ? period_ + 20 : 20; }
+  const ArimaFit& fit() const { return fit_; }
+
+ private:
+  // x_t for t in [start, n).
+  std::vector<double> Adjusted(std::span<const double> y, std::size_t start) const;
+
+  std::size_t period_, days_, width_;
+  ArimaFit fit_;
+};
+
+}  // namespace prognos::signal

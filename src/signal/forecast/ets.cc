@@ -1,0 +1,244 @@
+#include "signal/forecast/ets.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "signal/forecast/optimize.h"
+
+namespace prognos::signal {
+namespace {
+
+bool HasSeason(const EtsSpec& s) { return s.season != EtsSeason::kNone && s.period >= 2; }
+
+double Sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double Logit(double p) {
+  p = std::clamp(p, 1e-6, 1.0 - 1e-6);
+  return std::log(p / (1.0 - p));
+}
+
+constexpr double kPhiMin = 0.8;
+constexpr double kPhiMax = 0.998;
+
+// Unconstrained x -> parameters with β ≤ α and γ ≤ 1 − α (statsmodels' admissible region).
+EtsParams Decode(const std::vector<double>& x, const EtsSpec& spec) {
+  EtsParams p;
+  std::size_t i = 0;
+  p.alpha = Sigmoid(x[i++]);
+  if (spec.trend != EtsTrend::kNone) p.beta = p.alpha * Sigmoid(x[i++]);
+  if (HasSeason(spec)) p.gamma = (1.0 - p.alpha) * Sigmoid(x[i++]);
+  p.phi = spec.trend == EtsTrend::kDamped ? kPhiMin + (kPhiMax - kPhiMin) * Sigmoid(x[i++]) : 1.0;
+  return p;
+}
+
+std::vector<double> Encode(const EtsParams& p, const EtsSpec& spec) {
+  std::vector<double> x{Logit(p.alpha)};
+  if (spec.trend != EtsTrend::kNone) x.push_back(Logit(p.beta / std::max(p.alpha, 1e-9)));
+  if (HasSeason(spec)) x.push_back(Logit(p.gamma / std::max(1.0 - p.alpha, 1e-9)));
+  if (spec.trend == EtsTrend::kDamped) x.push_back(Logit((p.phi - kPhiMin) / (kPhiMax - kPhiMin)));
+  return x;
+}
+
+double Mean(std::span<const double> v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return v.empty() ? 0.0 : s / static_cast<double>(v.size());
+}
+
+}  // namespace
+
+EtsState EtsHeuristicInit(std::span<const double> y, const EtsSpec& spec) {
+  EtsState st;
+  const std::size_t n = y.size();
+  if (n == 0) return st;
+  if (HasSeason(spec) && n >= 2 * spec.period) {
+    const std::size_t m = spec.period;
+    const double a0 = Mean(y.subspan(0, m));
+    const double a1 = Mean(y.subspan(m, m));
+    st.level = a0;
+    st.trend = spec.trend == EtsTrend::kNone ? 0.0 : (a1 - a0) / static_cast<double>(m);
+    st.season.resize(m);
+    const bool mul = spec.season == EtsSeason::kMultiplicative;
+    for (std::size_t i = 0; i < m; ++i) {
+      st.season[i] = mul ? 0.5 * (y[i] / a0 + y[m + i] / a1)
+                         : 0.5 * ((y[i] - a0) + (y[m + i] - a1));
+    }
+    return st;
+  }
+  st.level = y[0];
+  const std::size_t k = std::min<std::size_t>(n / 2, 10);
+  if (spec.trend != EtsTrend::kNone && k >= 1) {
+    st.trend = (Mean(y.subspan(k, k)) - Mean(y.subspan(0, k))) / static_cast<double>(k);
+  }
+  return st;
+}
+
+EtsState EtsFilter(std::span<const double> y, const EtsSpec& spec, const EtsParams& p,
+                   EtsState st, double* sse) {
+  const bool seasonal = HasSeason(spec) && st.season.size() == spec.period;
+  const bool mul = spec.season == EtsSeason::kMultiplicative;
+  const std::size_t m = seasonal ? spec.period : 1;
+  std::size_t slot = 0;  // index into st.season of the next observation's factor (ring buffer)
+  double acc = 0.0;
+  double l = st.level, b = st.trend;
+  for (double v : y) {
+    const double lb = l + p.phi * b;
+    const double s = seasonal ? st.season[slot] : 0.0;
+    double yhat, nl;
+    if (seasonal && mul) {
+      yhat = lb * s;
+      nl = p.alpha * v / s + (1.0 - p.alpha) * lb;
+      st.season[slot] = p.gamma * v / lb + (1.0 - p.gamma) * s;
+    } else {
+      yhat = lb + s;
+      nl = p.alpha * (v - s) + (1.0 - p.alpha) * lb;
+      if (seasonal) st.season[slot] = p.gamma * (v - lb) + (1.0 - p.gamma) * s;
+    }
+    const double e = v - yhat;
+    acc += e * e;
+    b = p.beta * (nl - l) + (1.0 - p.beta) * p.phi * b;
+    l = nl;
+    if (seasonal) slot = (slot + 1) % m;
+  }
+  if (sse != nullptr) *sse += acc;
+  st.level = l;
+  st.trend = b;
+  if (seasonal && slot != 0) {
+    std::rotate(st.season.begin(), st.season.begin() + static_cast<std::ptrdiff_t>(slot),
+                st.season.end());
+  }
+  return st;
+}
+
+void EtsForecastFromState(const EtsState& st, const EtsSpec& spec, const EtsParams& p,
+                          std::span<double> out) {
+  const bool seasonal = HasSeason(spec) && st.season.size() == spec.period;
+  const bool mul = spec.season == EtsSeason::kMultiplicative;
+  double damp_sum = 0.0, phi_h = 1.0;
+  for (std::size_t h = 0; h < out.size(); ++h) {
+    phi_h *= p.phi;
+    damp_sum += phi_h;
+    const double base = st.level + damp_sum * st.trend;
+    if (!seasonal) {
+      out[h] = base;
+    } else {
+      const double s = st.season[h % spec.period];
+      out[h] = mul ? base * s : base + s;
+    }
+  }
+}
+
+std::string EtsModel::Name() const {
+  // Built with append (GCC 12 flags `const char* + std::string` with a false -Wrestrict).
+  std::string name;
+  name.append(spec_.trend == EtsTrend::kNone       ? "N"
+              : spec_.trend == EtsTrend::kAdditive ? "A"
+                                                   : "Ad");
+  name.append(spec_.season == EtsSeason::kNone       ? ",N"
+              : spec_.season == EtsSeason::kAdditive ? ",A"
+                                                     : ",M");
+  if (HasSeason(spec_)) {
+    name.append(",");
+    name.append(std::to_string(spec_.period));
+  }
+  return name;
+}
+
+std::size_t EtsModel::MinLength() const {
+  return HasSeason(spec_) ? 2 * spec_.period + 2 : 4;
+}
+
+Result<void> EtsModel::Fit(std::span<const double> y) {
+  if (y.size() < MinLength()) {
+    return MakeError(ErrorCode::kInvalidArgument, "ets: series shorter than " +
+                                                      std::to_string(MinLength()) + " points");
+  }
+  if (spec_.season == EtsSeason::kMultiplicative &&
+      *std::min_element(y.begin(), y.end()) <= 0.0) {
+    return MakeError(ErrorCode::kInvalidArgument, "ets: multiplicative season needs y > 0");
+  }
+  const EtsState init = EtsHeuristicInit(y, spec_);
+  auto objective = [&](const std::vector<double>& x) {
+    double sse = 0.0;
+    EtsFilter(y, spec_, Decode(x, spec_), init, &sse);
+    return sse;
+  };
+  // Two starts (a smooth and a reactive level) guard against the flat valleys of the SSE surface.
+  EtsParams best_p;
+  double best = std::numeric_limits<double>::infinity();
+  for (double a0 : {0.2, 0.7}) {
+    EtsParams start;
+    start.alpha = a0;
+    start.beta = 0.05 * a0;
+    start.gamma = 0.1 * (1.0 - a0);
+    start.phi = 0.95;
+    NelderMeadOptions opt;
+    opt.max_evaluations = 200;
+    opt.initial_step = 1.0;
+    const NelderMeadResult r = NelderMead(objective, Encode(start, spec_), opt);
+    if (r.value < best) {
+      best = r.value;
+      best_p = Decode(r.x, spec_);
+    }
+  }
+  if (!std::isfinite(best)) {
+    return MakeError(ErrorCode::kInvalidArgument, "ets: recursion diverged for every start");
+  }
+  params_ = best_p;
+  sse_ = best;
+  const double n = static_cast<double>(y.size());
+  double k = 2.0;  // α and l0
+  if (spec_.trend != EtsTrend::kNone) k += 2.0;
+  if (spec_.trend == EtsTrend::kDamped) k += 1.0;
+  if (HasSeason(spec_)) k += 1.0 + static_cast<double>(spec_.period);
+  const double mse = std::max(sse_ / n, 1e-300);
+  aicc_ = n * std::log(mse) + 2.0 * k + (n - k - 1.0 > 0 ? 2.0 * k * (k + 1.0) / (n - k - 1.0)
+                                                          : std::numeric_limits<double>::infinity());
+  return Ok();
+}
+
+void EtsModel::Forecast(std::span<const double> history, std::span<double> out) const {
+  if (history.empty()) {
+    std::fill(out.begin(), out.end(), 0.0);
+    return;
+  }
+  EtsSpec spec = spec_;
+  if (HasSeason(spec) && history.size() < 2 * spec.period) spec.season = EtsSeason::kNone;
+  const EtsState st = EtsFilter(history, spec, params_, EtsHeuristicInit(history, spec), nullptr);
+  EtsForecastFromState(st, spec, params_, out);
+  for (double& v : out) {
+    if (!std::isfinite(v)) v = history.back();
+  }
+}
+
+Result<void> AutoEtsModel::Fit(std::span<const double> y) {
+  std::vector<EtsSpec> specs;
+  const bool seasonal = period_ >= 2 && y.size() >= 2 * period_ + 2;
+  const bool positive = !y.empty() && *std::min_element(y.begin(), y.end()) > 0.0;
+  if (seasonal) {
+    specs.push_back({EtsTrend::kDamped, EtsSeason::kAdditive, period_});
+    specs.push_back({EtsTrend::kNone, EtsSeason::kAdditive, period_});
+    if (positive) specs.push_back({EtsTrend::kDamped, EtsSeason::kMultiplicative, period_});
+  }
+  specs.push_back({EtsTrend::kDamped, EtsSeason::kNone, 0});
+  specs.push_back({EtsTrend::kNone, EtsSeason::kNone, 0});
+  double best_aicc = std::numeric_limits<double>::infinity();
+  bool any = false;
+  Error last{ErrorCode::kInvalidArgument, "ets: no variant fits"};
+  for (const EtsSpec& spec : specs) {
+    EtsModel model(spec);
+    if (auto r = model.Fit(y); !r) {
+      last = r.error();
+      continue;
+    }
+    if (!any || model.aicc() < best_aicc) {
+      best_aicc = model.aicc();
+      best_ = model;
+      any = true;
+    }
+  }
+  if (!any) return tl::unexpected<Error>(last);
+  return Ok();
+}
+
+}  // namespace prognos::signal

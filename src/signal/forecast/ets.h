@@ -1,0 +1,101 @@
+// Exponential smoothing (Holt-Winters) with additive or damped trend and additive or
+// multiplicative season, parameters by least squares (Nelder-Mead on the one-step SSE), and an
+// automatic variant chosen by AICc. The recursions are statsmodels' ExponentialSmoothing ones, so
+// fits can be checked against Debian's python3-statsmodels.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "signal/forecast/forecast_types.h"
+
+namespace prognos::signal {
+
+enum class EtsTrend { kNone, kAdditive, kDamped };
+enum class EtsSeason { kNone, kAdditive, kMultiplicative };
+
+struct EtsSpec {
+  EtsTrend trend = EtsTrend::kDamped;
+  EtsSeason season = EtsSeason::kAdditive;
+  std::size_t period = 0;  // m; a season needs m >= 2
+};
+
+struct EtsParams {
+  double alpha = 0.3;  // level smoothing, [0, 1]
+  double beta = 0.0;   // trend smoothing, [0, alpha]
+  double gamma = 0.0;  // season smoothing, [0, 1 - alpha]
+  double phi = 1.0;    // trend damping, [0.8, 0.998] when damped, else 1
+};
+
+// Initial states l0, b0 and s[0..m) (s[i] pairs with y[i]). The heuristic, for n >= 2m:
+//   a_j = mean of season j (j = 0, 1);  l0 = a_0;  b0 = (a_1 - a_0) / m;
+//   s_i = ((y_i - a_0) + (y_{m+i} - a_1)) / 2   (additive;  ratios y / a_j for multiplicative).
+// Without a season: l0 = y_0, b0 = (mean of y[k..2k) - mean of y[0..k)) / k with k = min(n/2, 10).
+struct EtsState {
+  double level = 0.0;
+  double trend = 0.0;
+  std::vector<double> season;  // season[0] is the factor of the next observation
+};
+EtsState EtsHeuristicInit(std::span<const double> y, const EtsSpec& spec);
+
+// Runs the recursions over y from `init` (statsmodels' holt_win_* forms):
+//   ŷ_t = l + φb + s            (additive season; × s for multiplicative)
+//   l'  = α(y − s) + (1 − α)(l + φb)             [α y / s + … for multiplicative]
+//   b'  = β(l' − l) + (1 − β)φb
+//   s'  = γ(y − l − φb) + (1 − γ)s               [γ y / (l + φb) + … for multiplicative]
+// Returns the state after the last observation and adds the one-step squared errors to *sse
+// (non-finite when the recursion diverges).
+EtsState EtsFilter(std::span<const double> y, const EtsSpec& spec, const EtsParams& p,
+                   EtsState init, double* sse);
+
+// h-step mean from a state: l + (φ + … + φ^h) b, plus/times the season of that step.
+void EtsForecastFromState(const EtsState& state, const EtsSpec& spec, const EtsParams& p,
+                          std::span<double> out);
+
+// A fitted Holt-Winters model of one fixed spec.
+class EtsModel final : public PointModel {
+ public:
+  explicit EtsModel(EtsSpec spec) : spec_(spec) {}
+  std::string Name() const override;
+  Result<void> Fit(std::span<const double> y) override;
+  void Forecast(std::span<const double> history, std::span<double> out) const override;
+  std::size_t MinLength() const override;
+
+  const EtsSpec& spec() const { return spec_; }
+  const EtsParams& params() const { return params_; }
+  double sse() const { return sse_; }
+  // AICc of the last fit: n log(SSE/n) + 2k + 2k(k+1)/(n−k−1), k = smoothing parameters +
+  // initial states (1 level, 1 trend, m seasonal).
+  double aicc() const { return aicc_; }
+  // Fits with the given parameters held fixed (used by tests and by the selector's refit).
+  void SetParams(const EtsParams& p) { params_ = p; }
+
+ private:
+  EtsSpec spec_;
+  EtsParams params_;
+  double sse_ = 0.0;
+  double aicc_ = 0.0;
+};
+
+// Fits the candidate specs (damped/none trend × additive/multiplicative/no season when the
+// series allows) and keeps the lowest AICc. Multiplicative seasons need y > 0.
+class AutoEtsModel final : public PointModel {
+ public:
+  explicit AutoEtsModel(std::size_t period) : period_(period), best_(EtsSpec{}) {}
+  std::string Name() const override { return "ets(" + best_.Name() + ")"; }
+  Result<void> Fit(std::span<const double> y) override;
+  void Forecast(std::span<const double> history, std::span<double> out) const override {
+    best_.Forecast(history, out);
+  }
+  std::size_t MinLength() const override { return 4; }
+  const EtsModel& best() const { return best_; }
+
+ private:
+  std::size_t period_;
+  EtsModel best_;
+};
+
+}  // namespace prognos::signal

@@ -1,0 +1,91 @@
+// Model selection by rolling backtest, and the batch entry point of `prognos forecast`.
+// Every candidate is fitted once on the series minus its last R points, then forecasts from
+// origins spread over those R points; the candidate (or the equal-weight mean of two or three
+// candidates) with the lowest mean absolute error over steps 1..H serves. Its signed backtest
+// errors, per step, give the prediction interval (empirical quantiles), so intervals are honest
+// about the model's real out-of-sample error instead of an assumed Gaussian one.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "signal/forecast/forecast_types.h"
+
+namespace prognos::signal {
+
+// Mean of several fitted models' forecasts (forecast combination).
+class CombinationModel final : public PointModel {
+ public:
+  explicit CombinationModel(std::vector<std::shared_ptr<PointModel>> members)
+      : members_(std::move(members)) {}
+  std::string Name() const override;
+  Result<void> Fit(std::span<const double> y) override;
+  void Forecast(std::span<const double> history, std::span<double> out) const override;
+  std::size_t MinLength() const override;
+
+ private:
+  std::vector<std::shared_ptr<PointModel>> members_;
+};
+
+// The candidates a method stands for, for season m (0 = none) and a series of n points.
+std::vector<std::shared_ptr<PointModel>> CandidateModels(ForecastMethod method, std::size_t m,
+                                                         std::size_t n);
+
+// Per-step empirical error quantiles: for step h (1-based), the interval is
+// [mean + lower[h−1], mean + upper[h−1]].
+struct ErrorBands {
+  std::vector<double> lower;
+  std::vector<double> upper;
+};
+
+struct Selection {
+  std::shared_ptr<PointModel> model;  // fitted on the whole series
+  std::string name;
+  double backtest_mae = 0.0;     // mean |error| over origins and steps 1..H (series units)
+  double backtest_relative = 0.0;  // that MAE / the in-sample seasonal-naive (or naive) MAE
+  std::size_t origins = 0;
+  ErrorBands bands;               // at the requested level, steps 1..H
+};
+
+// Selects and fits the serving model for horizon H on a clean (finite) series y.
+// Degenerate input: fewer than 2 points → error; a series too short for a backtest
+// (n < 2H + 8) → the first candidate fitted on everything, with bands from its one-step
+// in-sample errors widened by √h. Intervals are at least as wide as 0 (a constant series
+// gives zero-width bands).
+Result<Selection> SelectModel(std::span<const double> y, ForecastMethod method, std::size_t m,
+                              std::size_t horizon, double level);
+
+struct BatchForecastOptions {
+  std::size_t horizon = 12;
+  bool auto_season = true;
+  std::size_t season = 0;  // used when !auto_season; 0 or 1 = no season
+  // Periods implied by the sampling interval (steps per day, per week) that auto-detection
+  // snaps to; may be empty.
+  std::vector<std::size_t> preferred_seasons;
+  ForecastMethod method = ForecastMethod::kAuto;
+  double level = 0.8;  // central interval probability, (0, 1)
+};
+
+struct BatchForecast {
+  std::string model;
+  std::size_t season = 0;
+  std::vector<ForecastPoint> points;  // steps 1..horizon
+  double backtest_mae = 0.0;
+  double backtest_relative = 0.0;
+  std::size_t origins = 0;
+};
+
+// Fits on a whole raw series and forecasts `horizon` steps: NaN/±Inf are gaps (CleanSeries),
+// values are divided by max |y| while fitting (so 1e300-sized values neither overflow nor lose
+// precision), the season is detected when asked, then SelectModel. On degenerate input:
+// no finite value → kInvalidArgument; one finite value → that value with the decaying-histogram
+// fallback's widened interval; a constant series → that constant with a zero-width interval.
+// kLstm → kUnavailable ("not available yet"). Never returns a NaN.
+Result<BatchForecast> ForecastBatch(std::span<const double> values,
+                                    const BatchForecastOptions& options);
+
+}  // namespace prognos::signal
