@@ -31,6 +31,8 @@ struct StorageOptions {
   std::int64_t fsync_interval_ms = 1000;
   std::int64_t max_age_ms = 3'600'000;      // ingest.max_age: older than newest - max_age = too_old
   std::uint64_t wal_segment_bytes = 128ull << 20;
+  // Tests only: replaces Labels::Hash() as the source of new series ids, to force collisions.
+  std::function<std::uint64_t(const Labels&)> series_hash_for_testing;
 };
 
 enum class SampleOutcome {

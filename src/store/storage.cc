@@ -1,0 +1,376 @@
+#include "store/storage.h"
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+
+#include "store/wal.h"
+
+namespace prognos::store {
+
+namespace {
+
+// A series' first vector holds this many samples; it then grows by half (not doubling), so a
+// long-lived series wastes at most a third of its capacity.
+constexpr std::size_t kInitialSamples = 16;
+// Label sets whose series record would be this large are refused (kTooLarge): a WAL record must
+// stay under kMaxRecordBytes, and nothing sane comes close.
+constexpr std::size_t kMaxLabelBytes = 1u << 20;
+
+struct Series {
+  Series(std::uint64_t i, Labels l) : id(i), labels(std::move(l)) {}
+  std::uint64_t id;
+  Labels labels;
+  std::vector<Sample> samples;  // strictly increasing t
+};
+
+void AppendSample(std::vector<Sample>* v, Sample s) {
+  if (v->size() == v->capacity()) {
+    v->reserve(v->empty() ? kInitialSamples : v->capacity() + v->capacity() / 2);
+  }
+  v->push_back(s);
+}
+
+bool SameBits(double a, double b) {
+  return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
+}
+
+// The sample at exactly time t in a sorted run, or null.
+const Sample* FindAt(const std::vector<Sample>& v, TimestampMs t) {
+  auto it = std::lower_bound(v.begin(), v.end(), t,
+                             [](const Sample& s, TimestampMs x) { return s.t < x; });
+  return it != v.end() && it->t == t ? &*it : nullptr;
+}
+
+std::size_t LabelBytes(const Labels& l) {
+  std::size_t n = 0;
+  for (const auto& x : l.items()) n += x.name.size() + x.value.size();
+  return n;
+}
+
+}  // namespace
+
+struct Storage::Impl final : WalReplayHandler {
+  StorageOptions options;
+  std::function<void(const std::string&)> log;
+  std::unique_ptr<Wal> wal;
+
+  // Committers hold commit_mu for validate + WAL write + apply, so the head only changes under
+  // it and validation may read the head without head_mu. Readers take head_mu shared; apply
+  // takes it exclusively (briefly, after the WAL write).
+  std::mutex commit_mu;
+  mutable std::shared_mutex head_mu;
+  std::unordered_map<std::uint64_t, std::unique_ptr<Series>> series;
+  std::atomic<std::uint64_t> samples{0};
+
+  std::uint64_t replay_orphans = 0;   // samples of unknown series or out of order, skipped
+  std::uint64_t replay_conflicts = 0; // series records reusing an id with other labels
+
+  Gauge* series_gauge = nullptr;
+  Gauge* samples_gauge = nullptr;
+
+  std::uint64_t HashOf(const Labels& l) const {
+    return options.series_hash_for_testing ? options.series_hash_for_testing(l) : l.Hash();
+  }
+
+  void OnSeries(std::uint64_t id, Labels labels) override {
+    auto it = series.find(id);
+    if (it != series.end()) {
+      if (it->second->labels != labels) ++replay_conflicts;
+      return;
+    }
+    series.emplace(id, std::make_unique<Series>(id, std::move(labels)));
+  }
+
+  void OnSample(std::uint64_t id, Sample s) override {
+    auto it = series.find(id);
+    if (it == series.end()) {
+      ++replay_orphans;
+      return;
+    }
+    auto& v = it->second->samples;
+    if (!v.empty() && s.t <= v.back().t) {
+      // Our writer never logs this; an identical sample is harmless, anything else is counted.
+      if (const Sample* at = FindAt(v, s.t); at == nullptr || !SameBits(at->v, s.v)) {
+        ++replay_orphans;
+      }
+      return;
+    }
+    AppendSample(&v, s);
+    samples.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  void UpdateGauges() {
+    if (series_gauge != nullptr) series_gauge->Set(static_cast<double>(series.size()));
+    if (samples_gauge != nullptr) samples_gauge->Set(static_cast<double>(samples.load()));
+  }
+};
+
+Storage::Storage() : impl_(std::make_unique<Impl>()) {}
+
+Storage::~Storage() {
+  if (impl_->wal && impl_->options.fsync != FsyncPolicy::kNever) (void)impl_->wal->Sync();
+}
+
+Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options,
+                                               MetricsRegistry* metrics,
+                                               std::function<void(const std::string&)> log) {
+  if (options.dir.empty()) return MakeError(ErrorCode::kInvalidArgument, "storage dir is empty");
+  std::unique_ptr<Storage> storage(new Storage());
+  Impl& m = *storage->impl_;
+  m.options = options;
+  m.log = std::move(log);
+  WalOptions wo;
+  wo.dir = options.dir + "/wal";
+  wo.segment_bytes = std::max<std::uint64_t>(options.wal_segment_bytes, 4096);
+  wo.sync_on_roll = options.fsync != FsyncPolicy::kNever;
+  auto wal = Wal::Open(wo, m, metrics, m.log);
+  if (!wal) return tl::unexpected(wal.error());
+  m.wal = std::move(*wal);
+  if (metrics != nullptr) {
+    m.series_gauge =
+        &metrics->AddGauge("prognos_storage_series", "Series in the in-memory head.").With({});
+    m.samples_gauge =
+        &metrics->AddGauge("prognos_storage_head_samples", "Samples in the in-memory head.")
+             .With({});
+  }
+  m.UpdateGauges();
+  if (m.log && (m.replay_orphans > 0 || m.replay_conflicts > 0)) {
+    m.log("wal: replay skipped " + std::to_string(m.replay_orphans) +
+          " inconsistent sample(s) and " + std::to_string(m.replay_conflicts) +
+          " conflicting series record(s)");
+  }
+  if (options.fsync == FsyncPolicy::kInterval) m.wal->StartIntervalSync(options.fsync_interval_ms);
+  return storage;
+}
+
+Result<std::vector<SampleResult>> Appender::Commit() {
+  auto r = storage_->CommitBatch(pending_);
+  pending_.clear();
+  return r;
+}
+
+Result<std::vector<SampleResult>> Storage::CommitBatch(std::vector<Appender::Pending>& pending) {
+  Impl& m = *impl_;
+  std::vector<SampleResult> results(pending.size());
+  if (pending.empty()) return results;
+
+  // The series this commit touches: an existing head series or a new one (labels from
+  // `pending`), plus the samples it accepted so far, which later samples are checked against.
+  struct Staged {
+    std::uint64_t id;
+    Series* existing;
+    const Labels* labels;
+    std::vector<Sample> added;
+  };
+  std::vector<Staged> staged;
+  std::unordered_map<std::uint64_t, std::size_t> staged_by_id;
+
+  // Finds or creates the staged entry for a label set. Ids probe hash, hash+1, … past ids held
+  // by other label sets, so a collision gets the next free id (then persisted by its record).
+  auto resolve = [&](const Labels& labels) -> std::size_t {
+    std::uint64_t id = m.HashOf(labels);
+    for (;;) {
+      if (auto it = staged_by_id.find(id); it != staged_by_id.end()) {
+        const Staged& s = staged[it->second];
+        if ((s.existing != nullptr ? s.existing->labels : *s.labels) == labels) return it->second;
+        ++id;
+        continue;
+      }
+      if (auto it = m.series.find(id); it != m.series.end()) {
+        if (it->second->labels != labels) {
+          ++id;
+          continue;
+        }
+        staged.push_back({id, it->second.get(), nullptr, {}});
+      } else {
+        staged.push_back({id, nullptr, &labels, {}});
+      }
+      staged_by_id.emplace(id, staged.size() - 1);
+      return staged.size() - 1;
+    }
+  };
+
+  // DESIGN.md §3 order rules, in their order, against head + this commit's accepted samples.
+  const auto max_age = static_cast<std::uint64_t>(std::max<std::int64_t>(0, m.options.max_age_ms));
+  auto check = [&](const Staged& s, Sample x) -> SampleResult {
+    SampleResult r;
+    r.series_id = s.id;
+    const std::vector<Sample>* head = s.existing != nullptr ? &s.existing->samples : nullptr;
+    TimestampMs last = 0;
+    if (!s.added.empty()) {
+      last = s.added.back().t;
+    } else if (head != nullptr && !head->empty()) {
+      last = head->back().t;
+    } else {
+      return r;  // first sample of the series
+    }
+    if (x.t > last) return r;
+    const Sample* at = !s.added.empty() && x.t >= s.added.front().t ? FindAt(s.added, x.t)
+                       : head != nullptr                            ? FindAt(*head, x.t)
+                                                                    : nullptr;
+    r.outcome = SampleOutcome::kRejected;
+    r.series_id = 0;
+    if (at != nullptr) {
+      if (SameBits(at->v, x.v)) {
+        r.outcome = SampleOutcome::kIdempotent;
+        r.series_id = s.id;
+      } else {
+        r.reason = RejectReason::kDuplicateTimestamp;
+      }
+      return r;
+    }
+    // last - t without signed overflow: the true difference is in [1, 2^64).
+    const std::uint64_t behind = static_cast<std::uint64_t>(last) - static_cast<std::uint64_t>(x.t);
+    r.reason = behind > max_age ? RejectReason::kTooOld : RejectReason::kOutOfOrder;
+    return r;
+  };
+
+  bool any_stored = false;
+  bool any_accepted = false;
+  std::uint64_t durable_target = 0;
+  {
+    std::lock_guard<std::mutex> commit(m.commit_mu);
+    std::size_t prev = SIZE_MAX;
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      const auto& p = pending[i];
+      std::size_t si = 0;
+      if (prev != SIZE_MAX && p.labels == pending[i - 1].labels) {
+        si = prev;  // runs of one series are common: skip the hash
+      } else if (LabelBytes(p.labels) > kMaxLabelBytes) {
+        results[i].outcome = SampleOutcome::kRejected;
+        results[i].reason = RejectReason::kTooLarge;
+        prev = SIZE_MAX;
+        continue;
+      } else {
+        si = resolve(p.labels);
+      }
+      prev = si;
+      results[i] = check(staged[si], p.sample);
+      if (results[i].outcome == SampleOutcome::kStored) {
+        staged[si].added.push_back(p.sample);
+        any_stored = true;
+      }
+      if (results[i].outcome != SampleOutcome::kRejected) any_accepted = true;
+    }
+
+    if (any_stored) {
+      // WAL first: series records for new series, then their samples; then memory.
+      std::string buf;
+      std::string body;
+      for (const auto& s : staged) {
+        if (s.existing != nullptr || s.added.empty()) continue;
+        body.clear();
+        EncodeSeriesBody(s.id, *s.labels, &body);
+        AppendFramedRecord(WalRecordType::kSeries, body, &buf);
+      }
+      SamplesRecordBuilder builder(&buf);
+      std::uint64_t stored = 0;
+      for (const auto& s : staged) {
+        if (s.added.empty()) continue;
+        builder.AddGroup(s.id, s.added.data(), s.added.size());
+        stored += s.added.size();
+      }
+      builder.Finish();
+      auto written = m.wal->Write(buf);
+      if (!written) return tl::unexpected(written.error());  // nothing applied
+
+      std::unique_lock<std::shared_mutex> head(m.head_mu);
+      for (auto& s : staged) {
+        if (s.added.empty()) continue;
+        Series* series = s.existing;
+        if (series == nullptr) {
+          auto fresh = std::make_unique<Series>(s.id, *s.labels);
+          fresh->samples.reserve(std::max(kInitialSamples, s.added.size()));
+          series = fresh.get();
+          m.series.emplace(s.id, std::move(fresh));
+        }
+        for (const Sample& x : s.added) AppendSample(&series->samples, x);
+      }
+      m.samples.fetch_add(stored, std::memory_order_relaxed);
+      m.UpdateGauges();
+    }
+    durable_target = m.wal->written_pos();
+  }
+
+  // Outside the lock, so concurrent committers can join one fsync (group commit). Idempotent
+  // samples wait too: the write that stored them may not be durable yet.
+  if (any_accepted && m.options.fsync == FsyncPolicy::kAlways) {
+    if (auto r = m.wal->WaitDurable(durable_target); !r) return tl::unexpected(r.error());
+  }
+  return results;
+}
+
+std::vector<SeriesInfo> Storage::ListSeries() const {
+  std::shared_lock<std::shared_mutex> l(impl_->head_mu);
+  std::vector<SeriesInfo> out;
+  out.reserve(impl_->series.size());
+  for (const auto& [id, s] : impl_->series) {
+    SeriesInfo info;
+    info.id = id;
+    info.labels = s->labels;
+    if (!s->samples.empty()) {
+      info.first_ms = s->samples.front().t;
+      info.last_ms = s->samples.back().t;
+    }
+    info.samples = s->samples.size();
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+std::optional<SeriesInfo> Storage::GetSeries(std::uint64_t id) const {
+  std::shared_lock<std::shared_mutex> l(impl_->head_mu);
+  auto it = impl_->series.find(id);
+  if (it == impl_->series.end()) return std::nullopt;
+  const Series& s = *it->second;
+  SeriesInfo info;
+  info.id = id;
+  info.labels = s.labels;
+  if (!s.samples.empty()) {
+    info.first_ms = s.samples.front().t;
+    info.last_ms = s.samples.back().t;
+  }
+  info.samples = s.samples.size();
+  return info;
+}
+
+std::vector<Sample> Storage::ReadSamples(std::uint64_t id, TimestampMs from_ms, TimestampMs to_ms,
+                                         std::size_t limit) const {
+  std::vector<Sample> out;
+  if (from_ms > to_ms) return out;
+  std::shared_lock<std::shared_mutex> l(impl_->head_mu);
+  auto it = impl_->series.find(id);
+  if (it == impl_->series.end()) return out;
+  const auto& v = it->second->samples;
+  auto lo = std::lower_bound(v.begin(), v.end(), from_ms,
+                             [](const Sample& s, TimestampMs t) { return s.t < t; });
+  auto hi = std::upper_bound(lo, v.end(), to_ms,
+                             [](TimestampMs t, const Sample& s) { return t < s.t; });
+  std::size_t n = static_cast<std::size_t>(hi - lo);
+  if (limit > 0) n = std::min(n, limit);
+  out.assign(lo, lo + static_cast<std::ptrdiff_t>(n));
+  return out;
+}
+
+StorageStats Storage::Stats() const {
+  StorageStats s;
+  {
+    std::shared_lock<std::shared_mutex> l(impl_->head_mu);
+    s.series = impl_->series.size();
+  }
+  s.samples = impl_->samples.load();
+  const WalStats w = impl_->wal->Stats();
+  s.wal_bytes = w.bytes;
+  s.wal_repairs = w.repairs;
+  s.wal_truncated_bytes = w.truncated_bytes;
+  s.replayed_records = w.replayed_records;
+  return s;
+}
+
+Result<void> Storage::Sync() { return impl_->wal->Sync(); }
+
+}  // namespace prognos::store

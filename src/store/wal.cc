@@ -1,0 +1,557 @@
+#include "store/wal.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+#include "store/encoding.h"
+
+namespace prognos::store {
+
+namespace {
+
+// Samples are grouped in runs of at most this many per group, and a record is closed once its
+// groups pass kTargetRecordBytes, so a record stays far below kMaxRecordBytes.
+constexpr std::size_t kMaxGroupSamples = 4096;
+constexpr std::size_t kTargetRecordBytes = 1u << 20;
+
+std::uint32_t Crc32(std::string_view data) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  crc = crc32(crc, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size()));
+  return static_cast<std::uint32_t>(crc);
+}
+
+std::string SegmentName(std::uint32_t index) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%08u", index);
+  return buf;
+}
+
+Error IoError(const std::string& what, const std::string& path, int err) {
+  return Error{ErrorCode::kIo, what + " " + path + ": " + std::strerror(err)};
+}
+
+Result<void> FsyncDir(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return tl::unexpected(IoError("open dir", dir, errno));
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) return tl::unexpected(IoError("fsync dir", dir, err));
+  return Ok();
+}
+
+Result<void> MakeDirs(const std::string& path) {
+  std::string cur;
+  std::size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    cur = path.substr(0, pos);
+    if (cur.empty()) continue;
+    if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) {
+      return tl::unexpected(IoError("mkdir", cur, errno));
+    }
+  }
+  return Ok();
+}
+
+Result<std::string> ReadWholeFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return tl::unexpected(IoError("open", path, errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return tl::unexpected(IoError("stat", path, err));
+  }
+  std::string data(static_cast<std::size_t>(st.st_size), '\0');
+  std::size_t got = 0;
+  while (got < data.size()) {
+    const ssize_t n = ::pread(fd, data.data() + got, data.size() - got, static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      return tl::unexpected(IoError("read", path, err));
+    }
+    if (n == 0) break;  // shrank while reading: replay what is there
+    got += static_cast<std::size_t>(n);
+  }
+  data.resize(got);
+  ::close(fd);
+  return data;
+}
+
+Result<void> PwriteAll(int fd, std::string_view data, std::uint64_t offset, const std::string& path) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done,
+                               static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return tl::unexpected(IoError("write", path, errno));
+    done += static_cast<std::size_t>(n);
+  }
+  return Ok();
+}
+
+std::string SegmentHeader() {
+  std::string h(kWalMagic, sizeof kWalMagic);
+  h.push_back(static_cast<char>(kWalVersion));
+  h.append(3, '\0');
+  return h;
+}
+
+// Decodes one record's body; false when it is malformed.
+bool DecodeSeries(std::string_view body, std::uint64_t* id, Labels* labels) {
+  Decoder d(body);
+  *id = d.Fixed64();
+  const std::uint64_t count = d.Uvarint();
+  if (!d.ok() || count > d.remaining() / 2) return false;
+  std::vector<Label> items;
+  items.reserve(count);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const std::string_view name = d.Bytes(d.Uvarint());
+    const std::string_view value = d.Bytes(d.Uvarint());
+    if (!d.ok()) return false;
+    items.push_back(Label{std::string(name), std::string(value)});
+  }
+  if (!d.ok() || !d.done()) return false;
+  auto l = Labels::FromUnsorted(std::move(items));
+  if (!l) return false;
+  *labels = std::move(*l);
+  return true;
+}
+
+struct DecodedSample {
+  std::uint64_t id;
+  Sample sample;
+};
+
+bool DecodeSamples(std::string_view body, std::vector<DecodedSample>* out) {
+  Decoder d(body);
+  const auto base_t = static_cast<std::uint64_t>(d.Varint());
+  const std::uint64_t groups = d.Uvarint();
+  // A group takes at least 8 (id) + 1 (n) + 1 (t) + 8 (value) bytes.
+  if (!d.ok() || groups > d.remaining() / 18) return false;
+  for (std::uint64_t g = 0; g < groups; ++g) {
+    const std::uint64_t id = d.Fixed64();
+    const std::uint64_t n = d.Uvarint();
+    if (!d.ok() || n == 0 || n > d.remaining() / 9) return false;
+    // Wrapping arithmetic mirrors the encoder, so any int64 timestamps round-trip.
+    std::uint64_t t = base_t + static_cast<std::uint64_t>(d.Varint());
+    out->push_back({id, Sample{static_cast<TimestampMs>(t), d.Double()}});
+    for (std::uint64_t i = 1; i < n; ++i) {
+      const std::uint64_t dt = d.Uvarint();
+      if (dt == 0) return false;  // times within a group strictly increase
+      t += dt;
+      out->push_back({id, Sample{static_cast<TimestampMs>(t), d.Double()}});
+    }
+    if (!d.ok()) return false;
+  }
+  return d.ok() && d.done();
+}
+
+}  // namespace
+
+// ---- record encoding ----
+
+void AppendFramedRecord(WalRecordType type, std::string_view body, std::string* out) {
+  const std::size_t start = out->size();
+  PutFixed32(out, static_cast<std::uint32_t>(body.size() + 1));
+  PutFixed32(out, 0);  // CRC patched below, once type and body are in place
+  out->push_back(static_cast<char>(type));
+  out->append(body);
+  const std::uint32_t crc =
+      Crc32(std::string_view(*out).substr(start + kRecordHeaderBytes, body.size() + 1));
+  for (int i = 0; i < 4; ++i) {
+    (*out)[start + 4 + static_cast<std::size_t>(i)] = static_cast<char>((crc >> (8 * i)) & 0xff);
+  }
+}
+
+void EncodeSeriesBody(std::uint64_t id, const Labels& labels, std::string* body) {
+  PutFixed64(body, id);
+  PutUvarint(body, labels.size());
+  for (const auto& l : labels.items()) {
+    PutUvarint(body, l.name.size());
+    body->append(l.name);
+    PutUvarint(body, l.value.size());
+    body->append(l.value);
+  }
+}
+
+void SamplesRecordBuilder::AddGroup(std::uint64_t series_id, const Sample* samples, std::size_t n) {
+  while (n > 0) {
+    const std::size_t run = std::min(n, kMaxGroupSamples);
+    if (group_count_ == 0) base_t_ = samples[0].t;
+    PutFixed64(&groups_, series_id);
+    PutUvarint(&groups_, run);
+    PutVarint(&groups_, static_cast<std::int64_t>(static_cast<std::uint64_t>(samples[0].t) -
+                                                  static_cast<std::uint64_t>(base_t_)));
+    PutDouble(&groups_, samples[0].v);
+    for (std::size_t i = 1; i < run; ++i) {
+      PutUvarint(&groups_, static_cast<std::uint64_t>(samples[i].t) -
+                               static_cast<std::uint64_t>(samples[i - 1].t));
+      PutDouble(&groups_, samples[i].v);
+    }
+    ++group_count_;
+    samples += run;
+    n -= run;
+    if (groups_.size() >= kTargetRecordBytes) Flush();
+  }
+}
+
+void SamplesRecordBuilder::Flush() {
+  if (group_count_ == 0) return;
+  std::string body;
+  body.reserve(groups_.size() + 20);
+  PutVarint(&body, base_t_);
+  PutUvarint(&body, group_count_);
+  body.append(groups_);
+  AppendFramedRecord(WalRecordType::kSamples, body, out_);
+  groups_.clear();
+  group_count_ = 0;
+}
+
+void SamplesRecordBuilder::Finish() { Flush(); }
+
+// ---- segments ----
+
+struct Wal::SegmentFile {
+  SegmentFile(int f, std::string p) : fd(f), path(std::move(p)) {}
+  ~SegmentFile() {
+    if (fd >= 0) ::close(fd);
+  }
+  SegmentFile(const SegmentFile&) = delete;
+  SegmentFile& operator=(const SegmentFile&) = delete;
+  int fd;
+  std::string path;
+};
+
+Wal::Wal(const WalOptions& options) : options_(options) {}
+
+Wal::~Wal() {
+  if (interval_thread_.joinable()) {
+    {
+      std::lock_guard<std::mutex> l(sync_mu_);
+      stop_ = true;
+    }
+    stop_cv_.notify_all();
+    interval_thread_.join();
+  }
+}
+
+Result<std::unique_ptr<Wal>> Wal::Open(const WalOptions& options, WalReplayHandler& handler,
+                                       MetricsRegistry* metrics,
+                                       const std::function<void(const std::string&)>& log) {
+  std::unique_ptr<Wal> wal(new Wal(options));
+  if (auto r = MakeDirs(options.dir); !r) return tl::unexpected(r.error());
+  if (auto r = wal->Replay(handler, log); !r) return tl::unexpected(r.error());
+  if (metrics != nullptr) {
+    wal->bytes_gauge_ =
+        &metrics->AddGauge("prognos_wal_bytes", "Bytes in WAL segment files on disk.").With({});
+    wal->fsync_seconds_ = &metrics
+                               ->AddHistogram("prognos_wal_fsync_duration_seconds",
+                                              "Time spent in WAL fsync calls.",
+                                              ExponentialBuckets(0.0001, 2, 16))
+                               .With({});
+    metrics
+        ->AddCounter("prognos_wal_repairs_total",
+                     "Torn or corrupt WAL tails truncated when the store was opened.")
+        .With({})
+        .Inc(static_cast<double>(wal->stats_.repairs));
+    metrics
+        ->AddCounter("prognos_wal_truncated_bytes_total",
+                     "Bytes cut from the WAL by repairs (including removed later segments).")
+        .With({})
+        .Inc(static_cast<double>(wal->stats_.truncated_bytes));
+    metrics
+        ->AddCounter("prognos_wal_records_replayed_total",
+                     "WAL records replayed into the head when the store was opened.")
+        .With({})
+        .Inc(static_cast<double>(wal->stats_.replayed_records));
+    wal->bytes_gauge_->Set(static_cast<double>(wal->bytes_.load()));
+  }
+  return wal;
+}
+
+Result<void> Wal::Replay(WalReplayHandler& handler,
+                         const std::function<void(const std::string&)>& log) {
+  std::vector<std::uint32_t> indexes;
+  DIR* dir = ::opendir(options_.dir.c_str());
+  if (dir == nullptr) return tl::unexpected(IoError("opendir", options_.dir, errno));
+  while (const dirent* e = ::readdir(dir)) {
+    const std::string_view name(e->d_name);
+    if (name.size() != 8 || !std::all_of(name.begin(), name.end(), [](char c) {
+          return c >= '0' && c <= '9';
+        })) {
+      continue;  // not a segment (temp files, editor leftovers): ignored
+    }
+    indexes.push_back(static_cast<std::uint32_t>(std::stoul(std::string(name))));
+  }
+  ::closedir(dir);
+  std::sort(indexes.begin(), indexes.end());
+
+  if (indexes.empty()) return OpenForAppend(1, 0, /*create=*/true);
+
+  std::vector<DecodedSample> decoded;
+  for (std::size_t k = 0; k < indexes.size(); ++k) {
+    const std::string path = options_.dir + "/" + SegmentName(indexes[k]);
+    auto data_or = ReadWholeFile(path);
+    if (!data_or) return tl::unexpected(data_or.error());
+    const std::string& data = *data_or;
+    const std::size_t size = data.size();
+
+    std::string damage;        // empty = segment is clean
+    std::size_t good_end = 0;  // bytes of the segment known good (0 = header unusable)
+    if (size < kSegmentHeaderBytes) {
+      damage = size == 0 ? "empty segment (no header)" : "short segment header";
+    } else if (std::memcmp(data.data(), kWalMagic, sizeof kWalMagic) != 0) {
+      damage = "bad segment magic";
+    } else if (static_cast<std::uint8_t>(data[4]) > kWalVersion) {
+      // Not damage: a newer build wrote this. Refuse rather than truncate someone's data.
+      return MakeError(ErrorCode::kCorruption,
+                       "WAL segment " + path + " has format version " +
+                           std::to_string(static_cast<unsigned>(static_cast<std::uint8_t>(data[4]))) +
+                           "; this build reads version " + std::to_string(kWalVersion));
+    } else if (static_cast<std::uint8_t>(data[4]) != kWalVersion) {
+      damage = "bad segment version";
+    } else {
+      std::size_t off = kSegmentHeaderBytes;
+      good_end = off;
+      while (off < size) {
+        const auto* p = reinterpret_cast<const unsigned char*>(data.data()) + off;
+        if (size - off < kRecordHeaderBytes) {
+          damage = "torn record header";
+          break;
+        }
+        const std::uint32_t len = DecodeFixed32(p);
+        const std::uint32_t crc = DecodeFixed32(p + 4);
+        if (len == 0) {
+          damage = "zero record length";
+          break;
+        }
+        if (len > kMaxRecordBytes) {
+          damage = "record length " + std::to_string(len) + " over the limit";
+          break;
+        }
+        if (size - off - kRecordHeaderBytes < len) {
+          damage = "torn record (" + std::to_string(size - off - kRecordHeaderBytes) + " of " +
+                   std::to_string(len) + " bytes)";
+          break;
+        }
+        const std::string_view payload(data.data() + off + kRecordHeaderBytes, len);
+        if (Crc32(payload) != crc) {
+          damage = "checksum mismatch";
+          break;
+        }
+        const auto type = static_cast<std::uint8_t>(payload[0]);
+        const std::string_view body = payload.substr(1);
+        if (type == static_cast<std::uint8_t>(WalRecordType::kSeries)) {
+          std::uint64_t id = 0;
+          Labels labels;
+          if (!DecodeSeries(body, &id, &labels)) {
+            damage = "malformed series record";
+            break;
+          }
+          handler.OnSeries(id, std::move(labels));
+        } else if (type == static_cast<std::uint8_t>(WalRecordType::kSamples)) {
+          decoded.clear();
+          if (!DecodeSamples(body, &decoded)) {
+            damage = "malformed samples record";
+            break;
+          }
+          for (const auto& s : decoded) handler.OnSample(s.id, s.sample);
+        } else {
+          damage = "unknown record type " + std::to_string(type);
+          break;
+        }
+        ++stats_.replayed_records;
+        off += kRecordHeaderBytes + len;
+        good_end = off;
+      }
+    }
+
+    if (damage.empty()) {
+      if (k + 1 == indexes.size()) return OpenForAppend(indexes[k], size, /*create=*/false);
+      closed_bytes_ += size;
+      continue;
+    }
+
+    // Repair: keep the good prefix, drop the rest of this segment and every later segment.
+    std::uint64_t cut = size - good_end;
+    std::size_t removed = 0;
+    for (std::size_t j = k + 1; j < indexes.size(); ++j) {
+      const std::string later = options_.dir + "/" + SegmentName(indexes[j]);
+      struct stat st {};
+      if (::stat(later.c_str(), &st) == 0) cut += static_cast<std::uint64_t>(st.st_size);
+      if (::unlink(later.c_str()) != 0) return tl::unexpected(IoError("unlink", later, errno));
+      ++removed;
+    }
+    if (::truncate(path.c_str(), static_cast<off_t>(good_end)) != 0) {
+      return tl::unexpected(IoError("truncate", path, errno));
+    }
+    ++stats_.repairs;
+    stats_.truncated_bytes += cut;
+    if (log) {
+      log("wal: segment " + SegmentName(indexes[k]) + ": " + damage + " at offset " +
+          std::to_string(good_end) + "; truncated " + std::to_string(size - good_end) +
+          " byte(s) there and removed " + std::to_string(removed) + " later segment(s) (" +
+          std::to_string(cut) + " bytes in all); replay kept everything before it");
+    }
+    // A segment cut to nothing gets a fresh header (OpenForAppend writes it).
+    auto r = OpenForAppend(indexes[k], good_end, /*create=*/good_end == 0);
+    if (!r) return r;
+    if (::fdatasync(current_->fd) != 0) return tl::unexpected(IoError("fsync", path, errno));
+    return FsyncDir(options_.dir);
+  }
+  return Ok();  // unreachable: the loop returns on its last segment
+}
+
+Result<void> Wal::OpenForAppend(std::uint32_t index, std::uint64_t size, bool create) {
+  const std::string path = options_.dir + "/" + SegmentName(index);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return tl::unexpected(IoError("open", path, errno));
+  auto file = std::make_shared<SegmentFile>(fd, path);
+  if (create) {
+    if (::ftruncate(fd, 0) != 0) return tl::unexpected(IoError("truncate", path, errno));
+    if (auto r = PwriteAll(fd, SegmentHeader(), 0, path); !r) return r;
+    size = kSegmentHeaderBytes;
+    if (options_.sync_on_roll) {
+      if (::fdatasync(fd) != 0) return tl::unexpected(IoError("fsync", path, errno));
+      if (auto r = FsyncDir(options_.dir); !r) return r;
+    }
+  }
+  current_index_ = index;
+  current_size_ = size;
+  bytes_.store(closed_bytes_ + current_size_);
+  std::lock_guard<std::mutex> l(sync_mu_);
+  current_ = std::move(file);
+  return Ok();
+}
+
+Result<void> Wal::Roll() {
+  if (options_.sync_on_roll) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (::fdatasync(current_->fd) != 0) {
+      const Error e = IoError("fsync", current_->path, errno);
+      SetFailed(e.message);
+      return tl::unexpected(e);
+    }
+    if (fsync_seconds_ != nullptr) {
+      fsync_seconds_->Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    fsyncs_.fetch_add(1, std::memory_order_relaxed);
+    // Everything written so far lived in the old segment and is now durable.
+    std::lock_guard<std::mutex> l(sync_mu_);
+    synced_pos_ = std::max(synced_pos_, written_pos());
+  }
+  closed_bytes_ += current_size_;
+  return OpenForAppend(current_index_ + 1, 0, /*create=*/true);
+}
+
+void Wal::SetFailed(const std::string& why) {
+  std::lock_guard<std::mutex> l(sync_mu_);
+  if (!failed_.load()) failure_ = why;
+  failed_.store(true);
+  sync_cv_.notify_all();
+}
+
+Result<std::uint64_t> Wal::Write(std::string_view records) {
+  if (failed_.load(std::memory_order_acquire)) {
+    std::lock_guard<std::mutex> l(sync_mu_);
+    return MakeError(ErrorCode::kIo, "WAL failed earlier (" + failure_ + "); reopen the store");
+  }
+  if (current_size_ > kSegmentHeaderBytes &&
+      current_size_ + records.size() > options_.segment_bytes) {
+    if (auto r = Roll(); !r) return tl::unexpected(r.error());
+  }
+  if (auto r = PwriteAll(current_->fd, records, current_size_, current_->path); !r) {
+    // Cut back a partial write, so that no later record sits behind a torn one (replay would
+    // stop at the torn one and lose the later, acknowledged records).
+    if (::ftruncate(current_->fd, static_cast<off_t>(current_size_)) != 0) {
+      SetFailed(r.error().message + "; could not cut the segment back");
+    }
+    return tl::unexpected(r.error());
+  }
+  current_size_ += records.size();
+  const std::uint64_t total = bytes_.fetch_add(records.size()) + records.size();
+  const std::uint64_t pos = written_pos() + records.size();
+  {
+    std::lock_guard<std::mutex> l(sync_mu_);
+    published_pos_ = pos;
+    written_pos_.store(pos, std::memory_order_release);
+  }
+  if (bytes_gauge_ != nullptr) bytes_gauge_->Set(static_cast<double>(total));
+  return pos;
+}
+
+Result<void> Wal::WaitDurable(std::uint64_t pos) {
+  std::unique_lock<std::mutex> l(sync_mu_);
+  while (synced_pos_ < pos) {
+    if (failed_.load()) {
+      return MakeError(ErrorCode::kIo, "WAL failed earlier (" + failure_ + "); reopen the store");
+    }
+    if (syncing_) {
+      // A leader is in fsync; it may cover us, or we lead the next round.
+      sync_cv_.wait(l);
+      continue;
+    }
+    // Become the leader: sync everything published so far, on behalf of all waiters.
+    syncing_ = true;
+    const std::uint64_t target = published_pos_;
+    const std::shared_ptr<SegmentFile> file = current_;
+    l.unlock();
+    const auto t0 = std::chrono::steady_clock::now();
+    const int rc = ::fdatasync(file->fd);
+    const int err = errno;
+    if (fsync_seconds_ != nullptr) {
+      fsync_seconds_->Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    fsyncs_.fetch_add(1, std::memory_order_relaxed);
+    l.lock();
+    syncing_ = false;
+    if (rc != 0) {
+      if (!failed_.load()) failure_ = IoError("fsync", file->path, err).message;
+      failed_.store(true);
+      sync_cv_.notify_all();
+      return MakeError(ErrorCode::kIo, failure_);
+    }
+    synced_pos_ = std::max(synced_pos_, target);
+    sync_cv_.notify_all();
+  }
+  return Ok();
+}
+
+void Wal::StartIntervalSync(std::int64_t interval_ms) {
+  const auto interval = std::chrono::milliseconds(std::max<std::int64_t>(1, interval_ms));
+  interval_thread_ = std::thread([this, interval] {
+    std::unique_lock<std::mutex> l(sync_mu_);
+    while (!stop_) {
+      stop_cv_.wait_for(l, interval, [this] { return stop_; });
+      if (stop_) break;
+      if (synced_pos_ >= published_pos_ || failed_.load()) continue;
+      const std::uint64_t pos = published_pos_;
+      l.unlock();
+      (void)WaitDurable(pos);  // a failure is sticky and surfaces on the next Write
+      l.lock();
+    }
+  });
+}
+
+WalStats Wal::Stats() const {
+  WalStats s = stats_;
+  s.bytes = bytes_.load();
+  return s;
+}
+
+}  // namespace prognos::store
