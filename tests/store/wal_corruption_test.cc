@@ -1,0 +1,276 @@
+// Damaged WALs: every case must open, count one repair, serve exactly what lies before the damage,
+// and accept appends afterwards (docs/formats/wal.md, "Recovery").
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "store/storage.h"
+#include "store/test_util.h"
+#include "store/wal.h"
+
+namespace prognos::store {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::Metric;
+using testing::TempDir;
+
+constexpr int kCommits = 300;
+constexpr int kSeries = 5;
+
+// Where a commit's bytes ended: segment file index and that file's size right after it.
+struct CommitEnd {
+  std::uint32_t segment;
+  std::uint64_t end;
+};
+
+struct Segment {
+  std::uint32_t index;
+  fs::path path;
+  std::uint64_t size;
+};
+
+std::vector<Segment> Segments(const std::string& dir) {
+  std::vector<Segment> out;
+  for (const auto& e : fs::directory_iterator(dir + "/wal")) {
+    out.push_back({static_cast<std::uint32_t>(std::stoul(e.path().filename().string())), e.path(),
+                   static_cast<std::uint64_t>(fs::file_size(e.path()))});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Segment& a, const Segment& b) { return a.index < b.index; });
+  return out;
+}
+
+StorageOptions Options(const std::string& dir) {
+  StorageOptions o;
+  o.dir = dir;
+  o.fsync = FsyncPolicy::kNever;
+  o.wal_segment_bytes = 4096;  // ~100 single-sample commits per segment: 3+ segments
+  return o;
+}
+
+Labels SeriesOf(int i) { return Metric("cpu", "host-" + std::to_string(i % kSeries)); }
+
+// Commit i stores (i * 1000, i) in series i % 5, one commit per sample.
+std::vector<CommitEnd> BuildWal(const std::string& dir) {
+  std::vector<CommitEnd> ends;
+  auto s = Storage::Open(Options(dir), nullptr);
+  EXPECT_TRUE(s.has_value());
+  for (int i = 0; i < kCommits; ++i) {
+    Appender app = (*s)->NewAppender();
+    app.Add(SeriesOf(i), {i * 1000, static_cast<double>(i)});
+    EXPECT_TRUE(app.Commit().has_value());
+    const Segment last = Segments(dir).back();
+    ends.push_back({last.index, last.size});
+  }
+  return ends;
+}
+
+std::uint64_t CommitStart(const std::vector<CommitEnd>& ends, int i) {
+  if (i > 0 && ends[i - 1].segment == ends[i].segment) return ends[i - 1].end;
+  return kSegmentHeaderBytes;
+}
+
+void FlipBit(const fs::path& p, std::uint64_t offset, int bit = 0) {
+  std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(offset));
+  char c = 0;
+  f.get(c);
+  c = static_cast<char>(c ^ (1 << bit));
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.put(c);
+}
+
+void AppendBytes(const fs::path& p, const std::string& bytes) {
+  std::ofstream f(p, std::ios::app | std::ios::binary);
+  f << bytes;
+}
+
+// Damage is described by where the first bad byte is: (segment index, offset). Everything that
+// ended at or before it must survive; nothing after it may.
+struct Damage {
+  std::uint32_t segment;
+  std::uint64_t offset;
+  bool repaired = true;
+};
+
+struct Case {
+  const char* name;
+  // Damages the WAL; returns where the damage starts.
+  std::function<Damage(const std::vector<Segment>&, const std::vector<CommitEnd>&)> damage;
+};
+
+TEST(WalCorruptionTest, OpenRepairsServesThePrefixAndAcceptsAppends) {
+  const auto last_commit = kCommits - 1;
+  const Case cases[] = {
+      {"clean log needs no repair",
+       [](const auto& segs, const auto&) {
+         return Damage{segs.back().index, segs.back().size, false};
+       }},
+      {"torn inside the last record header",
+       [&](const auto& segs, const auto& ends) {
+         const auto start = CommitStart(ends, last_commit);
+         fs::resize_file(segs.back().path, start + 3);
+         return Damage{segs.back().index, start};
+       }},
+      {"torn right after the last record header",
+       [&](const auto& segs, const auto& ends) {
+         const auto start = CommitStart(ends, last_commit);
+         fs::resize_file(segs.back().path, start + kRecordHeaderBytes);
+         return Damage{segs.back().index, start};
+       }},
+      {"torn one byte before the end",
+       [&](const auto& segs, const auto& ends) {
+         fs::resize_file(segs.back().path, segs.back().size - 1);
+         return Damage{segs.back().index, CommitStart(ends, last_commit)};
+       }},
+      {"torn inside an earlier record of the last segment",
+       [&](const auto& segs, const auto& ends) {
+         const auto start = CommitStart(ends, last_commit - 3);
+         EXPECT_EQ(ends[last_commit - 3].segment, segs.back().index);
+         fs::resize_file(segs.back().path, start + 11);
+         return Damage{segs.back().index, start};
+       }},
+      {"bit flipped in the last record's CRC",
+       [&](const auto& segs, const auto& ends) {
+         const auto start = CommitStart(ends, last_commit);
+         FlipBit(segs.back().path, start + 5);
+         return Damage{segs.back().index, start};
+       }},
+      {"bit flipped in the last record's body",
+       [&](const auto& segs, const auto& ends) {
+         FlipBit(segs.back().path, segs.back().size - 2, 3);
+         return Damage{segs.back().index, CommitStart(ends, last_commit)};
+       }},
+      {"bit flipped in the last record's length",
+       [&](const auto& segs, const auto& ends) {
+         const auto start = CommitStart(ends, last_commit);
+         FlipBit(segs.back().path, start + 3, 7);  // length becomes > 2^31: over the limit
+         return Damage{segs.back().index, start};
+       }},
+      {"bit flipped in the record type",
+       [&](const auto& segs, const auto& ends) {
+         const auto start = CommitStart(ends, last_commit - 1);
+         FlipBit(segs.back().path, start + kRecordHeaderBytes, 4);
+         return Damage{segs.back().index, start};
+       }},
+      {"garbage appended",
+       [](const auto& segs, const auto&) {
+         std::string junk;
+         std::uint32_t x = 12345;
+         for (int i = 0; i < 37; ++i) {
+           x = x * 1103515245 + 12345;
+           junk.push_back(static_cast<char>(x >> 16));
+         }
+         AppendBytes(segs.back().path, junk);
+         return Damage{segs.back().index, segs.back().size};
+       }},
+      {"zero-filled tail (preallocated space)",
+       [](const auto& segs, const auto&) {
+         AppendBytes(segs.back().path, std::string(4096, '\0'));
+         return Damage{segs.back().index, segs.back().size};
+       }},
+      {"zero-length next segment (crash right after creating it)",
+       [](const auto& segs, const auto&) {
+         char name[16];
+         std::snprintf(name, sizeof name, "%08u", segs.back().index + 1);
+         std::ofstream(segs.back().path.parent_path() / name, std::ios::binary);
+         return Damage{segs.back().index + 1, 0};
+       }},
+      {"last segment's header damaged",
+       [](const auto& segs, const auto&) {
+         FlipBit(segs.back().path, 1);
+         return Damage{segs.back().index, 0};
+       }},
+      {"bit flipped in an earlier segment drops the later ones",
+       [&](const auto& segs, const auto& ends) {
+         int victim = 0;
+         while (ends[victim].segment != segs.front().index || victim < 40) ++victim;
+         const auto start = CommitStart(ends, victim);
+         FlipBit(segs.front().path, ends[victim].end - 1);
+         return Damage{segs.front().index, start};
+       }},
+  };
+
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    TempDir dir;
+    const std::vector<CommitEnd> ends = BuildWal(dir.path());
+    const std::vector<Segment> before = Segments(dir.path());
+    ASSERT_GE(before.size(), 3u);
+    const Damage d = c.damage(before, ends);
+
+    // Bytes the repair must cut: the damaged segment from the damage on, and all later ones.
+    std::uint64_t want_cut = 0;
+    for (const auto& seg : Segments(dir.path())) {
+      if (seg.index == d.segment) want_cut += seg.size - d.offset;
+      if (seg.index > d.segment) want_cut += seg.size;
+    }
+    auto survives = [&](int i) {
+      return ends[i].segment < d.segment || (ends[i].segment == d.segment && ends[i].end <= d.offset);
+    };
+
+    std::vector<std::string> logs;
+    MetricsRegistry metrics;
+    {
+      auto opened = Storage::Open(Options(dir.path()), &metrics,
+                                  [&logs](const std::string& m) { logs.push_back(m); });
+      ASSERT_TRUE(opened.has_value()) << opened.error().message;
+      Storage& s = **opened;
+      const StorageStats st = s.Stats();
+      EXPECT_EQ(st.wal_repairs, d.repaired ? 1u : 0u);
+      EXPECT_EQ(st.wal_truncated_bytes, want_cut);
+      EXPECT_EQ(logs.size(), d.repaired ? 1u : 0u);
+      if (d.repaired) {
+        const std::string text = metrics.RenderText();
+        EXPECT_NE(text.find("prognos_wal_repairs_total 1"), std::string::npos);
+        EXPECT_NE(text.find("prognos_wal_truncated_bytes_total " + std::to_string(want_cut)),
+                  std::string::npos);
+      }
+      int survivors = 0;
+      for (int i = 0; i < kCommits; ++i) {
+        const auto got = s.ReadSamples(SeriesOf(i).Hash(), i * 1000, i * 1000);
+        ASSERT_EQ(got.size(), survives(i) ? 1u : 0u) << "commit " << i;
+        if (survives(i)) {
+          EXPECT_EQ(got[0].v, i);
+          ++survivors;
+        }
+      }
+      EXPECT_EQ(st.samples, static_cast<std::uint64_t>(survivors));
+      EXPECT_GT(survivors, 0);
+
+      // Appends work on the repaired log, including the samples the damage lost.
+      Appender app = s.NewAppender();
+      for (int i = 0; i < kCommits; ++i) {
+        if (!survives(i)) app.Add(SeriesOf(i), {i * 1000, static_cast<double>(i)});
+      }
+      for (int k = 0; k < kSeries; ++k) app.Add(SeriesOf(k), {10'000'000, -1.0});
+      auto r = app.Commit();
+      ASSERT_TRUE(r.has_value());
+      for (const auto& x : *r) EXPECT_EQ(x.outcome, SampleOutcome::kStored);
+    }
+    // And the repaired, appended log reopens clean with everything in it.
+    auto again = Storage::Open(Options(dir.path()), nullptr);
+    ASSERT_TRUE(again.has_value());
+    EXPECT_EQ((*again)->Stats().wal_repairs, 0u);
+    EXPECT_EQ((*again)->Stats().samples, static_cast<std::uint64_t>(kCommits + kSeries));
+  }
+}
+
+TEST(WalCorruptionTest, NewerFormatVersionIsRefusedNotTruncated) {
+  TempDir dir;
+  BuildWal(dir.path());
+  const auto segs = Segments(dir.path());
+  FlipBit(segs.front().path, 4, 1);  // version 1 -> 3
+  auto opened = Storage::Open(Options(dir.path()), nullptr);
+  ASSERT_FALSE(opened.has_value());
+  EXPECT_EQ(opened.error().code, ErrorCode::kCorruption);
+  EXPECT_EQ(Segments(dir.path()).size(), segs.size());  // nothing deleted
+}
+
+}  // namespace
+}  // namespace prognos::store
