@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -26,6 +27,7 @@ struct IndicatorConfig {
   Direction direction = Direction::kHigherIsWorse;
   std::optional<double> warning;    // optional static limits (the adaptive tiers start from these)
   std::optional<double> critical;
+  std::string description;          // free text, shown by check-config and the API
 };
 
 struct IngestConfig {
@@ -89,5 +91,17 @@ Result<Config> LoadConfigFile(const std::string& path, std::vector<ConfigIssue>*
 // Same from text (tests); `name` is used as the file name in issues.
 Result<Config> LoadConfigText(const std::string& text, const std::string& name,
                               std::vector<ConfigIssue>* issues);
+
+// A few lines describing the effective config (what `check-config` prints on success).
+std::string DescribeConfig(const Config& config);
+
+// Byte sizes as the config writes them: "1048576", "64MiB", "64Mi", "1MB", "1.5GiB", "512 KiB"
+// (B, kB/KB, MB, GB, TB are powers of 1000; KiB/Ki, MiB/Mi, GiB/Gi, TiB/Ti powers of 1024; units are
+// case-insensitive). Fractions are rounded to whole bytes.
+Result<std::uint64_t> ParseByteSize(std::string_view text);
+// The shortest exact form: 67108864 -> "64MiB", 1000000 -> "1MB", 1500 -> "1500B".
+std::string FormatByteSize(std::uint64_t bytes);
+// The shortest exact form: 3600000 -> "1h", 90000 -> "90s", 1500 -> "1500ms", 0 -> "0s".
+std::string FormatDuration(DurationMs duration);
 
 }  // namespace prognos::daemon
