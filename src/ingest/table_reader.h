@@ -57,7 +57,7 @@ std::vector<std::optional<TimestampMs>> RowTimes(const Table& table, const Table
 // cell is empty or not a number.
 struct NumericTable {
   std::vector<std::string> names;                 // value column names
-  std::vector<std::string> time_text;             // the time cell as written (or the row index)
+  std::vector<std::string> time_text;             // the time cell as written (or the 0-based row index)
   std::vector<std::optional<TimestampMs>> times;  // parsed
   std::vector<std::vector<double>> columns;       // columns[c][row]
 };
@@ -74,5 +74,27 @@ struct ReplayBatch {
 };
 Result<ReplayBatch> ReadReplayFile(const std::string& path, const TableOptions& options,
                                    const IngestLimits& limits);
+
+// The same content as ReadReplayFile, stored compactly: each distinct label set once, and 24 bytes
+// per point. Prefer this for large files (a Backblaze day is ~0.5 M samples); ReadReplayFile is
+// this expanded.
+struct ReplaySeries {
+  struct Point {
+    std::uint32_t series = 0;  // index into `series`
+    std::uint32_t line = 0;    // 1-based line of the file
+    Sample sample;
+  };
+  std::vector<Labels> series;
+  std::vector<Point> points;          // file order
+  std::vector<Rejection> rejections;  // unparsable rows or lines, with reason
+  std::uint64_t rows = 0;             // data rows (CSV) or messages (JSON lines)
+};
+Result<ReplaySeries> ReadReplaySeries(const std::string& path, const TableOptions& options,
+                                      const IngestLimits& limits);
+// Same rules on text already in memory; `path` only names the host (HostFromPath) and errors.
+Result<ReplaySeries> ParseReplayText(std::string_view text, const std::string& path,
+                                     const TableOptions& options, const IngestLimits& limits);
+// ReadReplayFile's shape from the compact one (copies each point's label set).
+ReplayBatch ExpandReplaySeries(ReplaySeries&& compact);
 
 }  // namespace prognos::ingest
