@@ -1,0 +1,129 @@
+#include "signal/anomaly.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+namespace prognos::signal {
+namespace {
+
+// x clamped to ±1e150 so that differences and squares stay finite.
+double Tame(double x) { return std::clamp(x, -1e150, 1e150); }
+
+}  // namespace
+
+double RarityHistogram::Z(double x) const {
+  if (empty) return 0.0;
+  const double bins = static_cast<double>(kBins);
+  const double width = (hi - lo) / bins;
+  if (!(width > 0.0)) return x == lo ? 0.0 : kMaxZ;
+  const double pos = (x - lo) / width;
+  if (pos < -1.0 || pos > bins + 1.0) {
+    const double beyond = pos < 0.0 ? -pos : pos - bins;
+    return std::min(kMaxZ, 4.0 + std::log1p(beyond));
+  }
+  const auto bin = static_cast<std::size_t>(std::clamp(pos, 0.0, bins - 1.0));
+  const double p = (counts[bin] + 0.5) / (total + 0.5 * bins);
+  return std::sqrt(-2.0 * std::log(std::min(p * bins / 2.0, 1.0)));
+}
+
+// Re-maps the counts onto [new_lo, new_hi] by bin centre.
+void RarityHistogram::Remap(double new_lo, double new_hi) {
+  const double bins = static_cast<double>(kBins);
+  const double old_w = (hi - lo) / bins;
+  const double new_w = (new_hi - new_lo) / bins;
+  std::array<float, kBins> moved{};
+  for (std::size_t i = 0; i < kBins; ++i) {
+    const double centre = lo + (static_cast<double>(i) + 0.5) * old_w;
+    const double pos = new_w > 0.0 ? (centre - new_lo) / new_w : 0.0;
+    moved[static_cast<std::size_t>(std::clamp(pos, 0.0, bins - 1.0))] += counts[i];
+  }
+  counts = moved;
+  lo = new_lo;
+  hi = new_hi;
+}
+
+void RarityHistogram::Add(double x, double decay, double min_mass) {
+  const double bins = static_cast<double>(kBins);
+  if (empty) {
+    lo = x;
+    hi = x;
+    empty = false;
+  }
+  if (x < lo || x > hi) Remap(std::min(x, lo), std::max(x, hi));
+  const auto keep = static_cast<float>(1.0 - decay);
+  for (float& c : counts) c *= keep;
+  total *= keep;
+  double width = (hi - lo) / bins;
+  // Shrink: when an end bin has decayed below min_mass of the total, the range is trimmed to the
+  // occupied bins, so a long-gone excursion stops blurring the resolution (rare: afterwards both end
+  // bins hold mass again).
+  if (min_mass > 0.0 && width > 0.0 &&
+      (counts[0] < min_mass * total || counts[kBins - 1] < min_mass * total)) {
+    std::size_t first = 0;
+    std::size_t last = kBins - 1;
+    while (first < last && counts[first] < min_mass * total) ++first;
+    while (last > first && counts[last] < min_mass * total) --last;
+    const double new_lo = lo + static_cast<double>(first) * width;
+    const double new_hi = lo + static_cast<double>(last + 1) * width;
+    Remap(std::min(new_lo, x), std::max(new_hi, x));
+    width = (hi - lo) / bins;
+  }
+  const double pos = width > 0.0 ? (x - lo) / width : 0.0;
+  counts[static_cast<std::size_t>(std::clamp(pos, 0.0, bins - 1.0))] += 1.0F;
+  total += 1.0F;
+}
+
+AnomalyDetector::AnomalyDetector(const AnomalyConfig& config) : config_(config) {
+  config_.agree = std::clamp(config_.agree, 1, static_cast<int>(AnomalyState::kFeatures));
+}
+
+double AnomalyDetector::Update(TimestampMs /*t*/, double value, double forecast, double entropy) {
+  auto& s = state_;
+  if (!std::isfinite(value)) return s.last_score;
+  value = Tame(value);
+  if (s.n == 0) {
+    s.last_value = value;
+    s.smooth = value;
+  }
+  const double predicted = std::isfinite(forecast) ? Tame(forecast) : s.last_value;
+  const double smooth = s.smooth + config_.smooth_alpha * (value - s.smooth);
+  const std::array<double, AnomalyState::kFeatures> feature = {
+      value, value - predicted, value - s.last_value, smooth, std::isfinite(entropy) ? entropy : 0.0, value};
+  const bool has_entropy = std::isfinite(entropy);
+
+  // Judge each feature against its histogram before learning it (a sample never explains itself).
+  std::array<double, AnomalyState::kFeatures> z{};
+  int voters = 0;
+  for (std::size_t i = 0; i < AnomalyState::kFeatures; ++i) {
+    if (!(config_.features & (1U << i))) continue;
+    if (i == 4 && !has_entropy) continue;
+    const double decay = i == 5 ? config_.long_histogram_decay : config_.histogram_decay;
+    z[static_cast<std::size_t>(voters++)] = s.hist[i].Z(feature[i]);
+    s.hist[i].Add(feature[i], decay, config_.shrink_mass);
+  }
+  // Consensus: mean of the `agree` largest (insertion sort, descending; at most five values).
+  for (int i = 1; i < voters; ++i) {
+    for (int j = i; j > 0 && z[static_cast<std::size_t>(j)] > z[static_cast<std::size_t>(j - 1)]; --j) {
+      std::swap(z[static_cast<std::size_t>(j)], z[static_cast<std::size_t>(j - 1)]);
+    }
+  }
+  const int k = std::min(config_.agree, voters);
+  const double combined = k > 0 ? z[static_cast<std::size_t>(k - 1)] : 0.0;
+
+  s.smooth = smooth;
+  s.last_value = value;
+  if (s.n < 0xFFFFFFFFU) ++s.n;
+
+  double score = 0.0;
+  if (s.n > config_.cold_start_samples) score = combined / (combined + config_.z_half);
+  // Debounce: only a score above the decaying peak of recent scores is an alarm of its own.
+  const double peak = s.peak;
+  s.peak = std::max(score, s.peak * config_.peak_decay);
+  if (score <= peak) score *= config_.suppress;
+  if (!std::isfinite(score)) score = 0.0;
+  s.last_score = std::clamp(score, 0.0, 1.0);
+  return s.last_score;
+}
+
+}  // namespace prognos::signal

@@ -1,0 +1,245 @@
+#include "signal/entropy.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+namespace prognos::signal {
+namespace {
+
+constexpr int kMaxBins = 64;  // bins are stored as uint8 in the window ring
+
+// c log₂ c with 0 log 0 = 0.
+double CLogC(double c) { return c > 0.0 ? c * std::log2(c) : 0.0; }
+
+int ClampBins(int bins) { return std::clamp(bins, 2, kMaxBins); }
+
+}  // namespace
+
+WindowEntropy::WindowEntropy(const EntropyConfig& config) : config_(config) {
+  config_.bins = ClampBins(config_.bins);
+  config_.window_count = std::max<std::size_t>(config_.window_count, 1);
+  config_.rebin_every = std::max<std::size_t>(config_.rebin_every, 1);
+  if (!(config_.range_hi > config_.range_lo)) config_.range_hi = config_.range_lo + 1.0;
+  counts_.assign(static_cast<std::size_t>(config_.bins), 0);
+  // Count-based windows know their size up front; time-based ones grow up to window_count.
+  const std::size_t initial = config_.window_ms > 0 ? std::min<std::size_t>(config_.window_count, 16)
+                                                    : config_.window_count;
+  ring_bins_.resize(initial);
+  if (config_.window_ms > 0) ring_times_.resize(initial);
+  if (config_.binning == Binning::kAdaptiveQuantile) ring_values_.resize(initial);
+}
+
+int WindowEntropy::BinOf(double value) const {
+  const int bins = config_.bins;
+  switch (config_.binning) {
+    case Binning::kCategorical: {
+      const double r = std::round(value);
+      if (!(r > 0.0)) return 0;
+      return r >= bins - 1 ? bins - 1 : static_cast<int>(r);
+    }
+    case Binning::kFixedRange: {
+      const double x = (value - config_.range_lo) / (config_.range_hi - config_.range_lo) * bins;
+      if (!(x > 0.0)) return 0;
+      return x >= bins - 1 ? bins - 1 : static_cast<int>(x);
+    }
+    case Binning::kAdaptiveQuantile: {
+      if (edges_.empty()) return 0;
+      // Bin = number of edges ≤ value (edges are sorted).
+      return static_cast<int>(std::upper_bound(edges_.begin(), edges_.end(), value) - edges_.begin());
+    }
+  }
+  return 0;
+}
+
+void WindowEntropy::Add(int bin) {
+  auto& c = counts_[static_cast<std::size_t>(bin)];
+  sum_clogc_ += CLogC(c + 1.0) - CLogC(c);
+  ++c;
+}
+
+void WindowEntropy::Remove(int bin) {
+  auto& c = counts_[static_cast<std::size_t>(bin)];
+  sum_clogc_ += CLogC(c - 1.0) - CLogC(c);
+  --c;
+}
+
+void WindowEntropy::PopOldest() {
+  Remove(ring_bins_[head_]);
+  head_ = (head_ + 1) % ring_bins_.size();
+  --size_;
+}
+
+void WindowEntropy::RecomputeSum() {
+  double s = 0.0;
+  for (const std::uint32_t c : counts_) s += CLogC(c);
+  sum_clogc_ = s;
+  updates_since_recompute_ = 0;
+}
+
+void WindowEntropy::Evict(TimestampMs now) {
+  if (config_.window_ms <= 0) return;
+  // Keep samples with time > now − window_ms.
+  while (size_ > 0 && ring_times_[head_] <= now - config_.window_ms) PopOldest();
+}
+
+// Stochastic-approximation quantile sketch: edge j tracks the quantile τ_j = (j+1)/bins by
+//   q_j ← q_j + η (τ_j − 1[x < q_j]),
+// which is stationary exactly where P(x < q_j) = τ_j. η = sketch_rate × current spread, so the sketch
+// follows the series' scale; the spread never reaches 0 so a constant series that starts moving can
+// still open its bins. Edges are re-sorted after each step (they may cross under noise).
+void WindowEntropy::UpdateSketch(double value) {
+  const std::size_t k = sketch_.size();
+  if (k == 0) return;
+  const double spread = sketch_.back() - sketch_.front();
+  const double floor = 1e-9 * std::max(1.0, std::fabs(value));
+  const double eta = config_.sketch_rate * std::max({spread, std::fabs(value - sketch_[k / 2]), floor});
+  for (std::size_t j = 0; j < k; ++j) {
+    const double tau = static_cast<double>(j + 1) / static_cast<double>(k + 1);
+    sketch_[j] += eta * (tau - (value < sketch_[j] ? 1.0 : 0.0));
+  }
+  std::sort(sketch_.begin(), sketch_.end());
+}
+
+// Freezes the sketch as bin edges and re-assigns every stored value (O(window), rare).
+void WindowEntropy::Rebin() {
+  edges_ = sketch_;
+  std::fill(counts_.begin(), counts_.end(), 0U);
+  for (std::size_t i = 0; i < size_; ++i) {
+    const std::size_t idx = (head_ + i) % ring_bins_.size();
+    const int bin = BinOf(ring_values_[idx]);
+    ring_bins_[idx] = static_cast<std::uint8_t>(bin);
+    ++counts_[static_cast<std::size_t>(bin)];
+  }
+  RecomputeSum();
+  since_rebin_ = 0;
+}
+
+double WindowEntropy::Update(TimestampMs t, double value) {
+  newest_ = has_time_ ? std::max(newest_, t) : t;
+  has_time_ = true;
+  Evict(newest_);
+  if (!std::isfinite(value)) return Normalized();
+
+  // Make room: a count-based window (or a full time-based one at its cap) drops its oldest sample;
+  // a time-based ring below its cap doubles.
+  if (size_ == ring_bins_.size()) {
+    if (config_.window_ms > 0 && ring_bins_.size() < config_.window_count) {
+      const std::size_t cap = std::min(config_.window_count, ring_bins_.size() * 2);
+      auto grow = [&](auto& v) {
+        std::decay_t<decltype(v)> out(cap);
+        for (std::size_t i = 0; i < size_; ++i) out[i] = v[(head_ + i) % v.size()];
+        v = std::move(out);
+      };
+      grow(ring_bins_);
+      grow(ring_times_);
+      if (!ring_values_.empty()) grow(ring_values_);
+      head_ = 0;
+    } else {
+      PopOldest();
+    }
+  }
+
+  const bool adaptive = config_.binning == Binning::kAdaptiveQuantile;
+  if (adaptive) {
+    ++seen_;
+    if (!sketch_.empty()) UpdateSketch(value);
+  }
+  const std::size_t tail = (head_ + size_) % ring_bins_.size();
+  if (adaptive) ring_values_[tail] = static_cast<float>(value);
+  if (config_.window_ms > 0) ring_times_[tail] = newest_;
+  const int bin = BinOf(value);
+  ring_bins_[tail] = static_cast<std::uint8_t>(bin);
+  ++size_;
+  Add(bin);
+
+  if (adaptive) {
+    // Warm-up: while the window first fills, seed the sketch with the exact quantiles of what is
+    // stored at sizes 8, 16, 32, … (geometric, so amortised O(log window) per sample).
+    ++since_rebin_;
+    const bool warmup = seen_ <= ring_bins_.size() && (seen_ & (seen_ - 1)) == 0 && seen_ >= 8;
+    if (warmup) {
+      std::vector<float> sorted(size_);
+      for (std::size_t i = 0; i < size_; ++i) sorted[i] = ring_values_[(head_ + i) % ring_bins_.size()];
+      std::sort(sorted.begin(), sorted.end());
+      sketch_.resize(static_cast<std::size_t>(config_.bins) - 1);
+      for (std::size_t j = 0; j < sketch_.size(); ++j) {
+        const double q = static_cast<double>(j + 1) / static_cast<double>(config_.bins);
+        sketch_[j] = sorted[std::min(sorted.size() - 1, static_cast<std::size_t>(q * sorted.size()))];
+      }
+      Rebin();
+    } else if (!sketch_.empty() && since_rebin_ >= config_.rebin_every) {
+      Rebin();
+    }
+  }
+  if (++updates_since_recompute_ >= kRecomputeEvery) RecomputeSum();
+  return Normalized();
+}
+
+double WindowEntropy::Bits() const {
+  if (size_ < 2) return 0.0;
+  const double n = static_cast<double>(size_);
+  const double h = std::log2(n) - sum_clogc_ / n;
+  return std::clamp(h, 0.0, std::log2(static_cast<double>(config_.bins)));
+}
+
+double WindowEntropy::Normalized() const {
+  return std::clamp(Bits() / std::log2(static_cast<double>(config_.bins)), 0.0, 1.0);
+}
+
+std::size_t WindowEntropy::StateBytes() const {
+  return sizeof(*this) + counts_.capacity() * sizeof(std::uint32_t) +
+         ring_bins_.capacity() * sizeof(std::uint8_t) + ring_times_.capacity() * sizeof(TimestampMs) +
+         ring_values_.capacity() * sizeof(float) + (sketch_.capacity() + edges_.capacity()) * sizeof(double);
+}
+
+double WindowEntropy::EntropyBitsFromCounts(const std::vector<std::uint32_t>& counts) {
+  double n = 0.0;
+  for (const std::uint32_t c : counts) n += c;
+  if (n <= 0.0) return 0.0;
+  double h = 0.0;
+  for (const std::uint32_t c : counts) {
+    if (c == 0) continue;
+    const double p = c / n;
+    h -= p * std::log2(p);
+  }
+  return h;
+}
+
+CompositeEntropy::CompositeEntropy(std::vector<double> weights, DurationMs slope_half_life_ms)
+    : weights_(std::move(weights)),
+      latest_(weights_.size(), std::numeric_limits<double>::quiet_NaN()),
+      half_life_ms_(std::max<DurationMs>(slope_half_life_ms, 1)) {}
+
+void CompositeEntropy::SetIndicator(std::size_t index, double normalized_entropy) {
+  if (index >= latest_.size() || std::isnan(normalized_entropy)) return;
+  latest_[index] = std::clamp(normalized_entropy, 0.0, 1.0);
+}
+
+// E = Σ w_i h_i / Σ w_i over seen indicators. Slope: the finite difference ΔE/Δt (per hour) is
+// folded into an EW mean with weight α = 1 − 2^(−Δt / half_life), so irregular spacing is handled
+// (a long gap weighs its difference more, a burst of updates at one time adds nothing).
+double CompositeEntropy::Update(TimestampMs now) {
+  double num = 0.0;
+  double den = 0.0;
+  for (std::size_t i = 0; i < latest_.size(); ++i) {
+    const double w = weights_[i];
+    if (std::isnan(latest_[i]) || !(w > 0.0)) continue;
+    num += w * latest_[i];
+    den += w;
+  }
+  const double e = den > 0.0 ? num / den : 0.0;
+  if (has_update_ && now > last_update_) {
+    const double dt_ms = static_cast<double>(now - last_update_);
+    const double alpha = 1.0 - std::exp2(-dt_ms / static_cast<double>(half_life_ms_));
+    const double rate = (e - value_) / (dt_ms / static_cast<double>(kHourMs));
+    slope_per_hour_ += alpha * (rate - slope_per_hour_);
+  }
+  if (!has_update_ || now >= last_update_) last_update_ = now;
+  has_update_ = true;
+  value_ = e;
+  return e;
+}
+
+}  // namespace prognos::signal
