@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   RegisterServeCommand(app, &exit_code);
   RegisterDemoCommand(app, &exit_code);
   RegisterReplayCommand(app, &exit_code);
+  RegisterScoreCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
