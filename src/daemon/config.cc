@@ -361,14 +361,16 @@ class ConfigWalker {
     if (IsQuoted(f.value) || s.empty() || ec != std::errc() || ptr != s.data() + s.size()) {
       Issue(f.line, f.path, "expected an integer, got " + Quote(*text),
             std::string(IsQuoted(f.value) ? "remove the quotes; " : "") + "an integer in " +
-                std::to_string(lo) + ".." + std::to_string(hi) + " (default " +
-                std::to_string(def) + ")");
+                std::to_string(lo) + ".." + std::to_string(hi) + "; default " +
+                std::to_string(def));
       return std::nullopt;
     }
     if (v < lo || v > hi) {
-      Issue(f.line, f.path, "value " + std::to_string(v) + " is out of range",
-            "use " + std::to_string(lo) + ".." + std::to_string(hi) + " (default " +
-                std::to_string(def) + ")");
+      Issue(f.line, f.path,
+            "value " + std::to_string(v) + " is out of range " + std::to_string(lo) + ".." +
+                std::to_string(hi),
+            "use " + std::to_string(lo) + ".." + std::to_string(hi) + "; default " +
+                std::to_string(def));
       return std::nullopt;
     }
     return v;
@@ -425,8 +427,7 @@ class ConfigWalker {
     auto d = ParseDuration(*text);
     if (!d) {
       Issue(f.line, f.path, "expected a duration, got " + Quote(*text) + ": " + d.error().message,
-            "a number with a unit: 500ms, 30s, 10m, 1h, 7d, 2w (default " + FormatDuration(def) +
-                ")");
+            "a number with a unit: 500ms, 30s, 10m, 1h, 7d, 2w; default " + FormatDuration(def));
       return std::nullopt;
     }
     if (*d < lo || *d > hi) {
@@ -446,8 +447,8 @@ class ConfigWalker {
     auto v = ParseByteSize(*text);
     if (!v) {
       Issue(f.line, f.path, "expected a size, got " + Quote(*text) + ": " + v.error().message,
-            "bytes, or a number with a unit: 64MiB, 512KiB, 1MB, 1GiB (default " +
-                FormatByteSize(def) + ")");
+            "bytes, or a number with a unit: 64MiB, 512KiB, 1MB, 1GiB; default " +
+                FormatByteSize(def));
       return std::nullopt;
     }
     if (*v < lo || *v > hi) {
@@ -481,7 +482,7 @@ class ConfigWalker {
     for (const auto& [name, value] : values) {
       if (s == name) return value;
     }
-    std::string hint = "one of: " + JoinQuoted(names) + " (default " + std::string(def) + ")";
+    std::string hint = "one of: " + JoinQuoted(names) + "; default " + std::string(def);
     const std::string near = ClosestMatch(s, names);
     if (!near.empty()) hint = "did you mean '" + near + "'? " + hint;
     Issue(f.line, f.path, "unknown value " + Quote(*text), hint);
@@ -697,7 +698,7 @@ class ConfigWalker {
              [&](const Field& f) {
                auto v = Number(f, "0.8");
                if (v && (*v < 0.5 || *v > 0.999)) {
-                 std::string hint = "a fraction from 0.5 to 0.999 (default 0.8)";
+                 std::string hint = "a fraction from 0.5 to 0.999; default 0.8";
                  if (*v >= 50 && *v < 100)
                    hint = "the level is a fraction: did you mean " + FormatNumber(*v / 100) + "?";
                  Issue(f.line, f.path, "value " + FormatNumber(*v) + " is out of range", hint);
@@ -817,7 +818,7 @@ class ConfigWalker {
                  auto v = Number(f, "1.0");
                  if (v && *v < 0) {
                    Issue(f.line, f.path, "weight " + FormatNumber(*v) + " is negative",
-                         "weights are >= 0 (default 1); 0 leaves the indicator out of the host's "
+                         "weights are >= 0, default 1; 0 leaves the indicator out of the host's "
                          "composite score");
                    v.reset();
                  }

@@ -236,7 +236,7 @@ TEST(ConfigTest, EachKindOfProblemIsReportedWithLinePathAndHint) {
        "expected an indicator", ""},
       // Out of range.
       {"max_labels too small", "ingest:\n  max_labels: 2\n", 2, "ingest.max_labels",
-       "out of range", "3..1000 (default 32)"},
+       "out of range 3..1000", "3..1000; default 32"},
       {"threads too many", "api:\n  threads: 1000\n", 2, "api.threads", "out of range", ""},
       {"duration too short", "api:\n  read_timeout: 10ms\n", 2, "api.read_timeout",
        "out of range 1s..1h", "default 30s"},
