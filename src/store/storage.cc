@@ -368,6 +368,7 @@ StorageStats Storage::Stats() const {
   s.wal_repairs = w.repairs;
   s.wal_truncated_bytes = w.truncated_bytes;
   s.replayed_records = w.replayed_records;
+  s.wal_fsyncs = impl_->wal->fsyncs();
   return s;
 }
 

@@ -62,6 +62,7 @@ struct StorageStats {
   std::uint64_t wal_repairs = 0;           // torn/corrupt tails truncated since start
   std::uint64_t wal_truncated_bytes = 0;   // bytes cut by those repairs
   std::uint64_t replayed_records = 0;
+  std::uint64_t wal_fsyncs = 0;            // fsync calls since open (group commit shares them)
 };
 
 class Storage;
