@@ -25,6 +25,19 @@ struct Series {
   std::uint64_t id;
   Labels labels;
   std::vector<Sample> samples;  // strictly increasing t
+  // 1 + index of this series' entry in the running commit's staging, 0 when not staged. Only
+  // committers (under the commit mutex) touch it; readers never do.
+  std::uint32_t stage = 0;
+};
+
+// A series touched by the running commit: an existing head series or a new one (labels borrowed
+// from the Appender), and the samples this commit accepted for it so far, which later samples of
+// the same commit are checked against.
+struct Staged {
+  std::uint64_t id = 0;
+  Series* existing = nullptr;
+  const Labels* labels = nullptr;
+  std::vector<Sample> added;
 };
 
 void AppendSample(std::vector<Sample>* v, Sample s) {
@@ -51,6 +64,42 @@ std::size_t LabelBytes(const Labels& l) {
   return n;
 }
 
+// Per-commit working memory, kept between commits (guarded by the commit mutex) so that a
+// steady stream of commits allocates almost nothing.
+struct CommitScratch {
+  std::vector<Staged> staged;  // [0, used) are live; the rest keep their capacity for reuse
+  std::size_t used = 0;
+  std::unordered_map<std::uint64_t, std::size_t> new_by_id;  // staged new series by id
+  std::string buf;
+  std::string body;
+
+  std::size_t Add(std::uint64_t id, Series* existing, const Labels* labels) {
+    if (used == staged.size()) staged.emplace_back();
+    Staged& s = staged[used];
+    s.id = id;
+    s.existing = existing;
+    s.labels = labels;
+    s.added.clear();
+    return used++;
+  }
+
+  // Unmarks the staged head series and drops borrowed pointers; trims buffers a huge commit grew.
+  void Reset() {
+    constexpr std::size_t kKeepBytes = 4u << 20;
+    for (std::size_t k = 0; k < used; ++k) {
+      if (staged[k].existing != nullptr) staged[k].existing->stage = 0;
+      staged[k].labels = nullptr;
+      if (staged[k].added.capacity() > 4096) std::vector<Sample>().swap(staged[k].added);
+    }
+    used = 0;
+    if (staged.size() > 65536) staged.resize(65536);
+    new_by_id.clear();
+    if (buf.capacity() > kKeepBytes) std::string().swap(buf);
+    buf.clear();
+    body.clear();
+  }
+};
+
 }  // namespace
 
 struct Storage::Impl final : WalReplayHandler {
@@ -65,6 +114,7 @@ struct Storage::Impl final : WalReplayHandler {
   mutable std::shared_mutex head_mu;
   std::unordered_map<std::uint64_t, std::unique_ptr<Series>> series;
   std::atomic<std::uint64_t> samples{0};
+  CommitScratch scratch;  // guarded by commit_mu
 
   std::uint64_t replay_orphans = 0;   // samples of unknown series or out of order, skipped
   std::uint64_t replay_conflicts = 0; // series records reusing an id with other labels
@@ -158,45 +208,9 @@ Result<std::vector<SampleResult>> Storage::CommitBatch(std::vector<Appender::Pen
   std::vector<SampleResult> results(pending.size());
   if (pending.empty()) return results;
 
-  // The series this commit touches: an existing head series or a new one (labels from
-  // `pending`), plus the samples it accepted so far, which later samples are checked against.
-  struct Staged {
-    std::uint64_t id;
-    Series* existing;
-    const Labels* labels;
-    std::vector<Sample> added;
-  };
-  std::vector<Staged> staged;
-  std::unordered_map<std::uint64_t, std::size_t> staged_by_id;
-
-  // Finds or creates the staged entry for a label set. Ids probe hash, hash+1, … past ids held
-  // by other label sets, so a collision gets the next free id (then persisted by its record).
-  auto resolve = [&](const Labels& labels) -> std::size_t {
-    std::uint64_t id = m.HashOf(labels);
-    for (;;) {
-      if (auto it = staged_by_id.find(id); it != staged_by_id.end()) {
-        const Staged& s = staged[it->second];
-        if ((s.existing != nullptr ? s.existing->labels : *s.labels) == labels) return it->second;
-        ++id;
-        continue;
-      }
-      if (auto it = m.series.find(id); it != m.series.end()) {
-        if (it->second->labels != labels) {
-          ++id;
-          continue;
-        }
-        staged.push_back({id, it->second.get(), nullptr, {}});
-      } else {
-        staged.push_back({id, nullptr, &labels, {}});
-      }
-      staged_by_id.emplace(id, staged.size() - 1);
-      return staged.size() - 1;
-    }
-  };
-
   // DESIGN.md §3 order rules, in their order, against head + this commit's accepted samples.
   const auto max_age = static_cast<std::uint64_t>(std::max<std::int64_t>(0, m.options.max_age_ms));
-  auto check = [&](const Staged& s, Sample x) -> SampleResult {
+  auto check = [max_age](const Staged& s, Sample x) -> SampleResult {
     SampleResult r;
     r.series_id = s.id;
     const std::vector<Sample>* head = s.existing != nullptr ? &s.existing->samples : nullptr;
@@ -234,24 +248,54 @@ Result<std::vector<SampleResult>> Storage::CommitBatch(std::vector<Appender::Pen
   std::uint64_t durable_target = 0;
   {
     std::lock_guard<std::mutex> commit(m.commit_mu);
+    CommitScratch& sc = m.scratch;
+    sc.Reset();
+
+    // Finds or creates the staged entry for a label set; SIZE_MAX when its labels are too large
+    // to log. Ids probe hash, hash+1, … past ids held by other label sets, so a collision gets
+    // the next free id (then persisted by the series record).
+    auto resolve = [&](const Labels& labels) -> std::size_t {
+      std::uint64_t id = m.HashOf(labels);
+      for (;;) {
+        if (auto it = m.series.find(id); it != m.series.end()) {
+          Series& head = *it->second;
+          if (head.labels != labels) {
+            ++id;
+            continue;
+          }
+          if (head.stage == 0) {
+            head.stage = static_cast<std::uint32_t>(sc.Add(id, &head, nullptr) + 1);
+          }
+          return head.stage - 1;
+        }
+        if (auto it = sc.new_by_id.find(id); it != sc.new_by_id.end()) {
+          if (*sc.staged[it->second].labels == labels) return it->second;
+          ++id;
+          continue;
+        }
+        if (LabelBytes(labels) > kMaxLabelBytes) return SIZE_MAX;
+        const std::size_t si = sc.Add(id, nullptr, &labels);
+        sc.new_by_id.emplace(id, si);
+        return si;
+      }
+    };
+
     std::size_t prev = SIZE_MAX;
     for (std::size_t i = 0; i < pending.size(); ++i) {
       const auto& p = pending[i];
-      std::size_t si = 0;
-      if (prev != SIZE_MAX && p.labels == pending[i - 1].labels) {
-        si = prev;  // runs of one series are common: skip the hash
-      } else if (LabelBytes(p.labels) > kMaxLabelBytes) {
+      // Runs of one series are common (a scrape's history, a retry): skip the hash for them.
+      const std::size_t si =
+          prev != SIZE_MAX && p.labels == pending[i - 1].labels ? prev : resolve(p.labels);
+      prev = si;
+      if (si == SIZE_MAX) {
         results[i].outcome = SampleOutcome::kRejected;
         results[i].reason = RejectReason::kTooLarge;
-        prev = SIZE_MAX;
         continue;
-      } else {
-        si = resolve(p.labels);
       }
-      prev = si;
-      results[i] = check(staged[si], p.sample);
+      Staged& st = sc.staged[si];
+      results[i] = check(st, p.sample);
       if (results[i].outcome == SampleOutcome::kStored) {
-        staged[si].added.push_back(p.sample);
+        st.added.push_back(p.sample);
         any_stored = true;
       }
       if (results[i].outcome != SampleOutcome::kRejected) any_accepted = true;
@@ -259,40 +303,47 @@ Result<std::vector<SampleResult>> Storage::CommitBatch(std::vector<Appender::Pen
 
     if (any_stored) {
       // WAL first: series records for new series, then their samples; then memory.
-      std::string buf;
-      std::string body;
-      for (const auto& s : staged) {
-        if (s.existing != nullptr || s.added.empty()) continue;
+      std::string& buf = sc.buf;
+      std::string& body = sc.body;
+      for (std::size_t k = 0; k < sc.used; ++k) {
+        const Staged& st = sc.staged[k];
+        if (st.existing != nullptr || st.added.empty()) continue;
         body.clear();
-        EncodeSeriesBody(s.id, *s.labels, &body);
+        EncodeSeriesBody(st.id, *st.labels, &body);
         AppendFramedRecord(WalRecordType::kSeries, body, &buf);
       }
       SamplesRecordBuilder builder(&buf);
       std::uint64_t stored = 0;
-      for (const auto& s : staged) {
-        if (s.added.empty()) continue;
-        builder.AddGroup(s.id, s.added.data(), s.added.size());
-        stored += s.added.size();
+      for (std::size_t k = 0; k < sc.used; ++k) {
+        const Staged& st = sc.staged[k];
+        if (st.added.empty()) continue;
+        builder.AddGroup(st.id, st.added.data(), st.added.size());
+        stored += st.added.size();
       }
       builder.Finish();
       auto written = m.wal->Write(buf);
-      if (!written) return tl::unexpected(written.error());  // nothing applied
+      if (!written) {
+        sc.Reset();
+        return tl::unexpected(written.error());  // nothing applied
+      }
 
       std::unique_lock<std::shared_mutex> head(m.head_mu);
-      for (auto& s : staged) {
-        if (s.added.empty()) continue;
-        Series* series = s.existing;
+      for (std::size_t k = 0; k < sc.used; ++k) {
+        Staged& st = sc.staged[k];
+        if (st.added.empty()) continue;
+        Series* series = st.existing;
         if (series == nullptr) {
-          auto fresh = std::make_unique<Series>(s.id, *s.labels);
-          fresh->samples.reserve(std::max(kInitialSamples, s.added.size()));
+          auto fresh = std::make_unique<Series>(st.id, *st.labels);
+          fresh->samples.reserve(std::max(kInitialSamples, st.added.size()));
           series = fresh.get();
-          m.series.emplace(s.id, std::move(fresh));
+          m.series.emplace(st.id, std::move(fresh));
         }
-        for (const Sample& x : s.added) AppendSample(&series->samples, x);
+        for (const Sample& x : st.added) AppendSample(&series->samples, x);
       }
       m.samples.fetch_add(stored, std::memory_order_relaxed);
       m.UpdateGauges();
     }
+    sc.Reset();
     durable_target = m.wal->written_pos();
   }
 

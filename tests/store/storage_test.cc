@@ -2,11 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cstdio>
 #include <cmath>
+#include <csignal>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <thread>
@@ -18,6 +22,7 @@ namespace {
 
 using testing::L;
 using testing::Metric;
+using testing::Name;
 using testing::TempDir;
 
 StorageOptions Options(const std::string& dir, FsyncPolicy fsync = FsyncPolicy::kNever) {
@@ -153,7 +158,7 @@ TEST(StorageTest, EverythingPersistsAcrossReopen) {
     for (int round = 0; round < 50; ++round) {
       Appender app = s->NewAppender();
       for (int h = 0; h < 20; ++h) {
-        const Labels l = L({{"__name__", "disk_io_ms"}, {"host", "node-" + std::to_string(h)},
+        const Labels l = L({{"__name__", "disk_io_ms"}, {"host", Name("node-", h)},
                             {"component", h % 2 ? "db" : "web"}});
         const Sample x{1'700'000'000'000 + round * 60'000, round * 0.25 + h};
         app.Add(l, x);
@@ -292,19 +297,60 @@ TEST(StorageTest, ReportsMetricsWithPrognosNames) {
   }
 }
 
+// A write that fails part-way (here: the file size limit, EFBIG) is cut back: the commit fails
+// with kIo, nothing of it is applied, no torn record stays behind, and the store keeps working.
+TEST(StorageTest, FailedWriteAppliesNothingAndLeavesNoTornRecord) {
+  TempDir dir;
+  auto s = MustOpen(Options(dir.path()));
+  const Labels l = Metric("cpu", "h1");
+  ASSERT_EQ(Describe(CommitOne(*s, l, 1000, 1)), "stored");
+  const StorageStats before = s->Stats();
+  const std::string segment = dir.path() + "/wal/00000001";
+  ASSERT_EQ(std::filesystem::file_size(segment), before.wal_bytes);
+
+  Appender app = s->NewAppender();
+  app.Add(l, {2000, 2});
+  for (int i = 0; i < 200; ++i) app.Add(Metric("mem", Name("h", i)), {2000, 1});
+  std::signal(SIGXFSZ, SIG_IGN);
+  rlimit old{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  rlimit lim = old;
+  lim.rlim_cur = before.wal_bytes + 100;  // the batch needs ~4 KiB: a partial write, then EFBIG
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &lim), 0);
+  auto r = app.Commit();
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old), 0);
+  std::signal(SIGXFSZ, SIG_DFL);
+
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kIo);
+  EXPECT_EQ(s->Stats().samples, before.samples);
+  EXPECT_EQ(s->Stats().series, before.series);
+  EXPECT_EQ(s->Stats().wal_bytes, before.wal_bytes);
+  EXPECT_EQ(std::filesystem::file_size(segment), before.wal_bytes);
+  EXPECT_FALSE(s->GetSeries(Metric("mem", "h0").Hash()).has_value());
+
+  EXPECT_EQ(Describe(CommitOne(*s, l, 2000, 2)), "stored");
+  s.reset();
+  s = MustOpen(Options(dir.path()));
+  EXPECT_EQ(s->Stats().wal_repairs, 0u);
+  EXPECT_EQ(s->Stats().samples, 2u);
+}
+
 // Several threads commit with fsync=always; each Commit returns only once its samples are
 // durable, and concurrent committers share fsyncs. Every acknowledged sample survives reopen.
-TEST(StorageGroupCommitTest, ConcurrentCommittersAreAllDurable) {
+void RunGroupCommit(std::uint64_t segment_bytes) {
   TempDir dir;
   constexpr int kThreads = 8;
   constexpr int kCommits = 100;
   MetricsRegistry metrics;
+  StorageOptions o = Options(dir.path(), FsyncPolicy::kAlways);
+  o.wal_segment_bytes = segment_bytes;
   {
-    auto s = MustOpen(Options(dir.path(), FsyncPolicy::kAlways), &metrics);
+    auto s = MustOpen(o, &metrics);
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&s, t] {
-        const Labels l = Metric("cpu", "host-" + std::to_string(t));
+        const Labels l = Metric("cpu", Name("host-", t));
         for (int i = 0; i < kCommits; ++i) {
           Appender app = s->NewAppender();
           app.Add(l, {i * 1000, static_cast<double>(t * kCommits + i)});
@@ -327,19 +373,26 @@ TEST(StorageGroupCommitTest, ConcurrentCommittersAreAllDurable) {
   const std::uint64_t fsyncs = std::stoull(text.substr(pos + key.size()));
   // One fsync per commit at most; with 8 committers, sharing normally makes it far fewer.
   EXPECT_LE(fsyncs, static_cast<std::uint64_t>(kThreads * kCommits));
-  std::printf("group commit: %d commits, %llu fsyncs\n", kThreads * kCommits,
-              static_cast<unsigned long long>(fsyncs));
+  std::printf("group commit: %d commits, %llu fsyncs (segments of %llu bytes)\n",
+              kThreads * kCommits, static_cast<unsigned long long>(fsyncs),
+              static_cast<unsigned long long>(segment_bytes));
 
   auto s = MustOpen(Options(dir.path()));
   for (int t = 0; t < kThreads; ++t) {
-    const auto got = s->ReadSamples(Metric("cpu", "host-" + std::to_string(t)).Hash(), 0,
+    const auto got = s->ReadSamples(Metric("cpu", Name("host-", t)).Hash(), 0,
                                     INT64_MAX);
     ASSERT_EQ(got.size(), static_cast<std::size_t>(kCommits));
     for (int i = 0; i < kCommits; ++i) EXPECT_EQ(got[i].v, t * kCommits + i);
   }
   EXPECT_EQ(s->ReadSamples(Metric("shared", "all").Hash(), 0, INT64_MAX).size(),
             static_cast<std::size_t>(kCommits));
+  EXPECT_EQ(s->Stats().wal_repairs, 0u);
 }
+
+TEST(StorageGroupCommitTest, ConcurrentCommittersAreAllDurable) { RunGroupCommit(128ull << 20); }
+
+// Segments roll every few commits, while a sync leader may still hold the previous segment.
+TEST(StorageGroupCommitTest, ConcurrentCommittersAcrossSegmentRolls) { RunGroupCommit(4096); }
 
 TEST(StorageGroupCommitTest, ReadersRunConcurrentlyWithAppends) {
   TempDir dir;

@@ -37,6 +37,14 @@ class TempDir {
   std::string path_;
 };
 
+// prefix + decimal i. Appending (rather than "literal" + std::to_string) sidesteps GCC 12's false
+// -Wrestrict warning at -O3 (GCC bug 105329).
+inline std::string Name(const char* prefix, long long i) {
+  std::string s = prefix;
+  s += std::to_string(i);
+  return s;
+}
+
 inline Labels L(std::vector<Label> items) { return *Labels::FromUnsorted(std::move(items)); }
 
 inline Labels Metric(const std::string& name, const std::string& host) {

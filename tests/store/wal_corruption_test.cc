@@ -17,6 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::Metric;
+using testing::Name;
 using testing::TempDir;
 
 constexpr int kCommits = 300;
@@ -53,7 +54,7 @@ StorageOptions Options(const std::string& dir) {
   return o;
 }
 
-Labels SeriesOf(int i) { return Metric("cpu", "host-" + std::to_string(i % kSeries)); }
+Labels SeriesOf(int i) { return Metric("cpu", Name("host-", i % kSeries)); }
 
 // Commit i stores (i * 1000, i) in series i % 5, one commit per sample.
 std::vector<CommitEnd> BuildWal(const std::string& dir) {
