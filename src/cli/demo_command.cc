@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -77,7 +76,8 @@ HostFeed FeedFor(const fs::path& file) {
 int RunDemo(const DemoArgs& args) {
   const std::string data = FindDemoData(args.demo_data);
   if (data.empty()) {
-    std::fprintf(stderr, "demo: bundled data not found (looked for data/demo/); pass --demo-data DIR\n");
+    std::fprintf(stderr,
+                 "demo: bundled data not found (looked for data/demo/); pass --demo-data DIR\n");
     return kExitEnvironment;
   }
   daemon::Config config = daemon::DefaultConfig();
@@ -104,14 +104,16 @@ int RunDemo(const DemoArgs& args) {
   const std::string base = "http://" + host + ":" + std::to_string(d.port());
   std::printf("prognos demo: daemon listening on %s (store: %s)\n", base.c_str(),
               config.store.data_dir.c_str());
-  std::printf("sending the bundled real data (%s: NAB AWS CloudWatch series, MIT) as health messages...\n",
-              data.c_str());
+  std::printf(
+      "sending the bundled real data (%s: NAB AWS CloudWatch series, MIT) as health messages...\n",
+      data.c_str());
 
   std::vector<HostFeed> feeds;
   for (const auto& entry : fs::directory_iterator(data)) {
     if (entry.path().extension() == ".csv") feeds.push_back(FeedFor(entry.path()));
   }
-  std::sort(feeds.begin(), feeds.end(), [](const auto& a, const auto& b) { return a.host < b.host; });
+  std::sort(feeds.begin(), feeds.end(),
+            [](const auto& a, const auto& b) { return a.host < b.host; });
 
   httplib::Client client(host, d.port());
   client.set_read_timeout(60, 0);
@@ -162,7 +164,8 @@ int RunDemo(const DemoArgs& args) {
       std::fprintf(stderr, "demo: GET /v1/series failed\n");
       return kExitFailure;
     }
-    for (const auto& s : json::parse(res->body)["series"]) {
+    const json listing = json::parse(res->body);
+    for (const auto& s : listing["series"]) {
       std::string cursor;
       do {
         std::string path = "/v1/series/" + s["id"].get<std::string>() + "/samples?limit=2000";
@@ -180,13 +183,13 @@ int RunDemo(const DemoArgs& args) {
   }
 
   std::uint64_t rows = 0, accepted = 0, rejected = 0, read_back = 0;
-  std::printf("\n%-14s %-13s %8s %9s %9s %10s\n", "host", "indicator", "rows", "accepted", "rejected",
-              "read back");
+  std::printf("\n%-14s %-13s %8s %9s %9s %10s\n", "host", "indicator", "rows", "accepted",
+              "rejected", "read back");
   for (const auto& f : feeds) {
-    std::printf("%-14s %-13s %8llu %9llu %9llu %10llu\n", f.host.c_str(), f.indicator.c_str(),
-                static_cast<unsigned long long>(f.rows), static_cast<unsigned long long>(f.accepted),
-                static_cast<unsigned long long>(f.rejected),
-                static_cast<unsigned long long>(f.read_back));
+    std::printf(
+        "%-14s %-13s %8llu %9llu %9llu %10llu\n", f.host.c_str(), f.indicator.c_str(),
+        static_cast<unsigned long long>(f.rows), static_cast<unsigned long long>(f.accepted),
+        static_cast<unsigned long long>(f.rejected), static_cast<unsigned long long>(f.read_back));
     rows += f.rows;
     accepted += f.accepted;
     rejected += f.rejected;
@@ -196,15 +199,17 @@ int RunDemo(const DemoArgs& args) {
               static_cast<unsigned long long>(accepted), static_cast<unsigned long long>(rejected),
               static_cast<unsigned long long>(read_back));
   for (const auto& [reason, n] : rejected_by_reason) {
-    std::printf("  rejected %s: %llu (listed)\n", reason.c_str(), static_cast<unsigned long long>(n));
+    std::printf("  rejected %s: %llu (listed)\n", reason.c_str(),
+                static_cast<unsigned long long>(n));
   }
   const bool match = accepted == read_back;
   std::printf("\n%s: %llu samples acknowledged, %llu read back through the API\n",
               match ? "OK" : "MISMATCH", static_cast<unsigned long long>(accepted),
               static_cast<unsigned long long>(read_back));
-  std::printf("look at:\n  %s/v1/hosts\n  %s/v1/series?host=%s\n  %s/metrics\n  %s/v1/openapi.json\n",
-              base.c_str(), base.c_str(), feeds.empty() ? "" : feeds[0].host.c_str(), base.c_str(),
-              base.c_str());
+  std::printf(
+      "look at:\n  %s/v1/hosts\n  %s/v1/series?host=%s\n  %s/metrics\n  %s/v1/openapi.json\n",
+      base.c_str(), base.c_str(), feeds.empty() ? "" : feeds[0].host.c_str(), base.c_str(),
+      base.c_str());
 
   int rc = match ? kExitOk : kExitFailure;
   if (args.serve) {

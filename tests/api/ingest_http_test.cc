@@ -1,8 +1,8 @@
-// Done-when 4 of issue 9: a table of malformed inputs over HTTP; each gets its documented status and
-// reason, the server stays up, and the good lines of the same batch are stored.
+// Done-when 4 of issue 9: a table of malformed inputs over HTTP; each gets its documented status
+// and reason, the server stays up, and the good lines of the same batch are stored.
+#include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "api/server.h"
@@ -33,9 +33,7 @@ class IngestHttpTest : public ::testing::Test {
     ASSERT_TRUE(port.has_value());
     client_ = std::make_unique<httplib::Client>("127.0.0.1", *port);
   }
-  void TearDown() override {
-    server_->Stop();
-  }
+  void TearDown() override { server_->Stop(); }
 
   httplib::Result Post(const std::string& body) {
     return client_->Post("/v1/health", body, "application/x-ndjson");
@@ -43,7 +41,8 @@ class IngestHttpTest : public ::testing::Test {
   std::size_t StoredSamples(const std::string& host) {
     auto res = client_->Get(("/v1/series?host=" + host).c_str());
     std::size_t n = 0;
-    for (const auto& s : json::parse(res->body)["series"]) n += s["samples"].get<std::size_t>();
+    const json listing = json::parse(res->body);
+    for (const auto& s : listing["series"]) n += s["samples"].get<std::size_t>();
     return n;
   }
 
@@ -69,45 +68,111 @@ struct Case {
   int want_status;
   std::size_t want_accepted;
   std::vector<std::pair<int, std::string>> want_rejected;  // (line, reason)
-  std::size_t want_stored;  // samples of `host` stored afterwards
+  std::size_t want_stored;                                 // samples of `host` stored afterwards
 };
 
 TEST_F(IngestHttpTest, MalformedInputsGetTheirReasonAndGoodLinesAreKept) {
   const long long t0 = 1700000000;
   const std::string big(70 * 1024, 'x');
   const std::vector<Case> cases = {
-      {"bad_json", "bj", {},
+      {"bad_json",
+       "bj",
+       {},
        Msg("bj", t0, R"({"cpu_util": 0.5})") + R"({"ts": 1, "host": "bj", "indicators": {)" + "\n" +
            Msg("bj", t0 + 60, R"({"cpu_util": 0.6})"),
-       200, 2, {{2, "bad_json"}}, 2},
-      {"wrong_types", "wt", {},
-       R"({"ts": 1700000000, "host": 5, "indicators": {"cpu_util": 0.5}})" "\n" +
-           R"({"ts": 1700000000, "host": "wt", "indicators": "cpu"})" "\n" +
+       200,
+       2,
+       {{2, "bad_json"}},
+       2},
+      {"wrong_types",
+       "wt",
+       {},
+       std::string(R"({"ts": 1700000000, "host": 5, "indicators": {"cpu_util": 0.5}})"
+                   "\n") +
+           R"({"ts": 1700000000, "host": "wt", "indicators": "cpu"})"
+           "\n" +
            Msg("wt", t0, R"({"cpu_util": "high", "mem_used_bytes": 1e9})"),
-       200, 1, {{1, "invalid_field"}, {2, "invalid_field"}, {3, "invalid_field"}}, 1},
-      {"non_finite", "nf", {}, Msg("nf", t0, R"({"cpu_util": 1e999, "error_rate": 0.01})"), 200, 1,
-       {{1, "non_finite"}}, 1},
-      {"missing_host", "mh", {},
-       R"({"ts": 1700000000, "indicators": {"cpu_util": 0.5}})" "\n" +
+       200,
+       1,
+       {{1, "invalid_field"}, {2, "invalid_field"}, {3, "invalid_field"}},
+       1},
+      {"non_finite",
+       "nf",
+       {},
+       Msg("nf", t0, R"({"cpu_util": 1e999, "error_rate": 0.01})"),
+       200,
+       1,
+       {{1, "non_finite"}},
+       1},
+      {"missing_host",
+       "mh",
+       {},
+       R"({"ts": 1700000000, "indicators": {"cpu_util": 0.5}})"
+       "\n" +
            Msg("mh", t0, R"({"cpu_util": 0.5})"),
-       200, 1, {{1, "missing_field"}}, 1},
-      {"huge_line", "hl", {},
+       200,
+       1,
+       {{1, "missing_field"}},
+       1},
+      {"huge_line",
+       "hl",
+       {},
        Msg("hl", t0, R"({"cpu_util": 0.5})") + R"({"ts": 1, "host": ")" + big +
-           R"(", "indicators": {"x": 1}})" "\n",
-       200, 1, {{2, "too_large"}}, 1},
-      {"out_of_order", "oo", {Msg("oo", t0 + 600, R"({"cpu_util": 0.5})")},
+           R"(", "indicators": {"x": 1}})"
+           "\n",
+       200,
+       1,
+       {{2, "too_large"}},
+       1},
+      {"out_of_order",
+       "oo",
+       {Msg("oo", t0 + 600, R"({"cpu_util": 0.5})")},
        Msg("oo", t0 + 300, R"({"cpu_util": 0.4})") + Msg("oo", t0 + 900, R"({"cpu_util": 0.4})"),
-       200, 1, {{1, "out_of_order"}}, 2},
-      {"too_old", "to", {Msg("to", t0 + 7200, R"({"cpu_util": 0.5})")},
-       Msg("to", t0, R"({"cpu_util": 0.4})"), 400, 0, {{1, "too_old"}}, 1},
-      {"identical_retry_is_idempotent", "dup", {Msg("dup", t0, R"({"cpu_util": 0.5})")},
-       Msg("dup", t0, R"({"cpu_util": 0.5})"), 200, 1, {}, 1},
-      {"conflicting_timestamp", "ct", {Msg("ct", t0, R"({"cpu_util": 0.5})")},
-       Msg("ct", t0, R"({"cpu_util": 0.7})"), 400, 0, {{1, "duplicate_timestamp"}}, 1},
-      {"too_far_in_future", "ff", {},
-       Msg("ff", 1795341600 + 86400, R"({"cpu_util": 0.5})") + Msg("ff", t0, R"({"cpu_util": 0.5})"),
-       200, 1, {{1, "too_far_in_future"}}, 1},
-      {"all_lines_bad", "ab", {}, "not json\n{}\n", 400, 0, {{1, "bad_json"}, {2, "missing_field"}}, 0},
+       200,
+       1,
+       {{1, "out_of_order"}},
+       2},
+      {"too_old",
+       "to",
+       {Msg("to", t0 + 7200, R"({"cpu_util": 0.5})")},
+       Msg("to", t0, R"({"cpu_util": 0.4})"),
+       400,
+       0,
+       {{1, "too_old"}},
+       1},
+      {"identical_retry_is_idempotent",
+       "dup",
+       {Msg("dup", t0, R"({"cpu_util": 0.5})")},
+       Msg("dup", t0, R"({"cpu_util": 0.5})"),
+       200,
+       1,
+       {},
+       1},
+      {"conflicting_timestamp",
+       "ct",
+       {Msg("ct", t0, R"({"cpu_util": 0.5})")},
+       Msg("ct", t0, R"({"cpu_util": 0.7})"),
+       400,
+       0,
+       {{1, "duplicate_timestamp"}},
+       1},
+      {"too_far_in_future",
+       "ff",
+       {},
+       Msg("ff", 1795341600 + 86400, R"({"cpu_util": 0.5})") +
+           Msg("ff", t0, R"({"cpu_util": 0.5})"),
+       200,
+       1,
+       {{1, "too_far_in_future"}},
+       1},
+      {"all_lines_bad",
+       "ab",
+       {},
+       "not json\n{}\n",
+       400,
+       0,
+       {{1, "bad_json"}, {2, "missing_field"}},
+       0},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);

@@ -1,12 +1,11 @@
 // The read side of the API: series filters and selectors, pagination, sample ranges, hosts,
 // /metrics (checked by Prometheus's own promtool) and the OpenAPI document.
+#include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "api/selector.h"
@@ -72,11 +71,18 @@ TEST_F(ReadApiTest, SeriesFiltersByShorthandsAndSelectors) {
   EXPECT_EQ(GetJson("/v1/series?host=h1")["series"].size(), 2u);
   EXPECT_EQ(GetJson("/v1/series?indicator=cpu_util")["series"].size(), 3u);
   EXPECT_EQ(GetJson("/v1/series?component=db")["series"].size(), 2u);
-  EXPECT_EQ(GetJson("/v1/series?match[]=" + httplib::detail::encode_url(R"({host=~"h[12]",__name__="cpu_util"})"))["series"].size(), 2u);
-  EXPECT_EQ(GetJson("/v1/series?match[]=" + httplib::detail::encode_url(R"(mem_used_bytes{host!="h1"})"))["series"].size(), 2u);
+  EXPECT_EQ(GetJson("/v1/series?match[]=" + httplib::detail::encode_query_param(
+                                                R"({host=~"h[12]",__name__="cpu_util"})"))["series"]
+                .size(),
+            2u);
+  EXPECT_EQ(GetJson("/v1/series?match[]=" +
+                    httplib::detail::encode_query_param(R"(mem_used_bytes{host!="h1"})"))["series"]
+                .size(),
+            2u);
   // Two selectors are OR-ed.
-  EXPECT_EQ(GetJson("/v1/series?match[]=" + httplib::detail::encode_url(R"({host="h1"})") +
-                    "&match[]=" + httplib::detail::encode_url(R"({host="h2"})"))["series"].size(),
+  EXPECT_EQ(GetJson("/v1/series?match[]=" + httplib::detail::encode_query_param(R"({host="h1"})") +
+                    "&match[]=" + httplib::detail::encode_query_param(R"({host="h2"})"))["series"]
+                .size(),
             4u);
   auto one = GetJson("/v1/series?host=h2&indicator=cpu_util")["series"][0];
   EXPECT_EQ(one["labels"]["__name__"], "cpu_util");
@@ -84,7 +90,8 @@ TEST_F(ReadApiTest, SeriesFiltersByShorthandsAndSelectors) {
   EXPECT_EQ(one["first"], 1700000000000LL);
   EXPECT_EQ(one["last"], 1700000000000LL + 99 * 60000);
   EXPECT_EQ(one["samples"], 100);
-  EXPECT_EQ(GetJson("/v1/series?match[]=" + httplib::detail::encode_url("{host=}"), 400)["error"]["code"],
+  EXPECT_EQ(GetJson("/v1/series?match[]=" + httplib::detail::encode_query_param("{host=}"),
+                    400)["error"]["code"],
             "bad_selector");
 }
 
@@ -112,12 +119,14 @@ TEST_F(ReadApiTest, SamplesHonourRangeLimitAndCursor) {
   EXPECT_DOUBLE_EQ(r["samples"][0][1].get<double>(), 0.10);
   EXPECT_TRUE(r["next_cursor"].is_null());
   // RFC 3339 bounds work too: 2023-11-14T22:13:20Z is epoch 1700000000.
-  auto rfc = GetJson("/v1/series/" + id + "/samples?from=2023-11-14T22:13:20Z&to=2023-11-14T22:14:20Z");
+  auto rfc =
+      GetJson("/v1/series/" + id + "/samples?from=2023-11-14T22:13:20Z&to=2023-11-14T22:14:20Z");
   EXPECT_EQ(rfc["samples"].size(), 2u);
   std::size_t total = 0;
   std::string cursor;
   do {
-    auto page = GetJson("/v1/series/" + id + "/samples?limit=30" + (cursor.empty() ? "" : "&cursor=" + cursor));
+    auto page = GetJson("/v1/series/" + id + "/samples?limit=30" +
+                        (cursor.empty() ? "" : "&cursor=" + cursor));
     total += page["samples"].size();
     cursor = page["next_cursor"].is_null() ? "" : page["next_cursor"].get<std::string>();
   } while (!cursor.empty());
@@ -145,7 +154,8 @@ TEST_F(ReadApiTest, MetricsPassPromtoolCheck) {
   ASSERT_TRUE(res && res->status == 200);
   const std::string& text = res->body;
   for (const char* name :
-       {"prognos_ingest_samples_accepted_total 600", "prognos_ingest_samples_rejected_total{reason=\"bad_json\"} 1",
+       {"prognos_ingest_samples_accepted_total 600",
+        "prognos_ingest_samples_rejected_total{reason=\"bad_json\"} 1",
         "prognos_http_requests_total{", "prognos_http_request_duration_seconds_bucket{",
         "prognos_wal_fsync_duration_seconds", "prognos_wal_repairs_total", "prognos_wal_bytes"}) {
     EXPECT_NE(text.find(name), std::string::npos) << name;
@@ -157,7 +167,8 @@ TEST_F(ReadApiTest, MetricsPassPromtoolCheck) {
     EXPECT_EQ(line.rfind("prognos_", 0), 0u) << line;
   }
   if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
-    if (std::getenv("CI") != nullptr) FAIL() << "promtool missing in CI (Debian package prometheus)";
+    if (std::getenv("CI") != nullptr)
+      FAIL() << "promtool missing in CI (Debian package prometheus)";
     GTEST_SKIP() << "promtool not installed (apt-get install prometheus)";
   }
   const std::string path = dir_.path() + "/metrics.txt";
@@ -171,9 +182,9 @@ TEST_F(ReadApiTest, OpenApiDocumentsExactlyTheServedRoutes) {
   auto doc = GetJson("/v1/openapi.json");
   std::set<std::string> documented;
   for (const auto& [path, ops] : doc["paths"].items()) documented.insert(path);
-  const std::set<std::string> served = {"/v1/health", "/v1/series", "/v1/series/{id}/samples",
+  const std::set<std::string> served = {"/v1/health", "/v1/series",     "/v1/series/{id}/samples",
                                         "/v1/hosts",  "/v1/hosts/{id}", "/metrics",
-                                        "/healthz",   "/readyz",    "/v1/openapi.json"};
+                                        "/healthz",   "/readyz",        "/v1/openapi.json"};
   EXPECT_EQ(documented, served);
   // Every documented GET path answers something other than 404 for a real id.
   const std::string id = GetJson("/v1/series?host=h1")["series"][0]["id"];

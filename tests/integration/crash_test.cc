@@ -1,16 +1,15 @@
 // Done-when 2 of issue 9: SIGKILL the real daemon at random moments while >= 4 clients send
 // batches; after every restart, every sample whose batch got a 2xx must be readable. 0 lost.
+#include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <thread>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "testing/daemon_process.h"
 
@@ -36,7 +35,8 @@ std::set<long long> ReadBack(int port, const std::string& host, const std::strin
   std::set<long long> out;
   auto res = c.Get(("/v1/series?host=" + host + "&indicator=" + indicator).c_str());
   if (!res || res->status != 200) return out;
-  for (const auto& s : json::parse(res->body)["series"]) {
+  const json listing = json::parse(res->body);
+  for (const auto& s : listing["series"]) {
     std::string cursor;
     do {
       std::string path = "/v1/series/" + s["id"].get<std::string>() + "/samples?limit=50000";
@@ -88,8 +88,10 @@ TEST(CrashTest, KillNineLosesNoAcknowledgedSample) {
           const long long first = next_ts[c].fetch_add(kBatch);
           std::string body;
           for (int i = 0; i < kBatch; ++i) {
-            body += json{{"ts", first + i}, {"host", host},
-                         {"indicators", {{"cpu_util", (first + i) % 100 / 100.0}, {"mem_used_bytes", 1e9}}}}
+            body += json{{"ts", first + i},
+                         {"host", host},
+                         {"indicators",
+                          {{"cpu_util", (first + i) % 100 / 100.0}, {"mem_used_bytes", 1e9}}}}
                         .dump();
             body += '\n';
           }
@@ -107,7 +109,8 @@ TEST(CrashTest, KillNineLosesNoAcknowledgedSample) {
         }
       });
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(30, 250)(rng)));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(30, 250)(rng)));
     // Aim the kill at a moment with requests in flight (bounded wait).
     for (int spin = 0; spin < 2000 && in_flight.load() == 0; ++spin) std::this_thread::yield();
     if (in_flight.load() > 0) ++kills_in_flight;
@@ -126,8 +129,9 @@ TEST(CrashTest, KillNineLosesNoAcknowledgedSample) {
   daemon.Kill();
   EXPECT_GE(kills_in_flight, kTrials / 2);
   EXPECT_GT(total_acked, 1000) << "too little traffic to mean anything";
-  std::printf("crash test: %d kills (%d with requests in flight), %lld acknowledged samples, 0 lost\n",
-              kTrials, kills_in_flight, total_acked * 2);
+  std::printf(
+      "crash test: %d kills (%d with requests in flight), %lld acknowledged samples, 0 lost\n",
+      kTrials, kills_in_flight, total_acked * 2);
 }
 
 }  // namespace

@@ -1,11 +1,10 @@
 // Done-when 3 of issue 9: damage the WAL tail in several ways; the real daemon starts, reports the
 // repair in its log and /metrics, and serves everything written before the damage.
+#include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "testing/daemon_process.h"
@@ -21,7 +20,8 @@ using testing::TempDir;
 std::string Batch(long long first, int n, const std::string& host) {
   std::string body;
   for (int i = 0; i < n; ++i) {
-    body += json{{"ts", first + i}, {"host", host}, {"indicators", {{"cpu_util", 0.5 + i * 1e-3}}}}.dump();
+    body += json{{"ts", first + i}, {"host", host}, {"indicators", {{"cpu_util", 0.5 + i * 1e-3}}}}
+                .dump();
     body += '\n';
   }
   return body;
@@ -43,7 +43,8 @@ std::size_t CountSamples(int port, const std::string& host) {
   auto res = c.Get(("/v1/series?host=" + host).c_str());
   if (!res || res->status != 200) return 0;
   std::size_t n = 0;
-  for (const auto& s : json::parse(res->body)["series"]) n += s["samples"].get<std::size_t>();
+  const json listing = json::parse(res->body);
+  for (const auto& s : listing["series"]) n += s["samples"].get<std::size_t>();
   return n;
 }
 
@@ -59,7 +60,13 @@ double MetricValue(int port, const std::string& name) {
   return -1;
 }
 
-enum class Damage { kTruncateMidRecord, kTruncateOneByte, kFlipBitInTail, kAppendGarbage, kZeroTail };
+enum class Damage {
+  kTruncateMidRecord,
+  kTruncateOneByte,
+  kFlipBitInTail,
+  kAppendGarbage,
+  kZeroTail
+};
 
 struct Case {
   const char* name;
