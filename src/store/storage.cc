@@ -64,6 +64,61 @@ std::size_t LabelBytes(const Labels& l) {
   return n;
 }
 
+// Series by id: open addressing with linear probing, at most half full, no deletion. Series ids
+// are FNV-1a hashes, whose low bits mix poorly, so the slot comes from a Fibonacci multiply's
+// high bits. One probe usually lands on the series: replay and commit look a series up per sample.
+// Not thread-safe: Storage guards it (readers shared, inserts exclusive).
+class SeriesIndex {
+ public:
+  Series* Find(std::uint64_t id) const {
+    if (slots_.empty()) return nullptr;
+    for (std::size_t i = Slot0(id);; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.series == nullptr) return nullptr;
+      if (s.id == id) return s.series;
+    }
+  }
+
+  // `series->id` must not be present yet.
+  Series* Insert(std::unique_ptr<Series> series) {
+    if (2 * (owned_.size() + 1) > slots_.size()) Grow();
+    Series* raw = series.get();
+    Place(raw);
+    owned_.push_back(std::move(series));
+    return raw;
+  }
+
+  std::size_t size() const { return owned_.size(); }
+  const std::vector<std::unique_ptr<Series>>& all() const { return owned_; }
+
+ private:
+  struct Slot {
+    std::uint64_t id = 0;
+    Series* series = nullptr;
+  };
+
+  std::size_t Slot0(std::uint64_t id) const {
+    return static_cast<std::size_t>((id * 0x9E3779B97F4A7C15ull) >> shift_);
+  }
+  void Place(Series* s) {
+    std::size_t i = Slot0(s->id);
+    while (slots_[i].series != nullptr) i = (i + 1) & mask_;
+    slots_[i] = Slot{s->id, s};
+  }
+  void Grow() {
+    const std::size_t n = slots_.empty() ? 64 : slots_.size() * 2;
+    slots_.assign(n, Slot{});
+    mask_ = n - 1;
+    shift_ = 64 - std::countr_zero(n);
+    for (const auto& s : owned_) Place(s.get());
+  }
+
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0;
+  int shift_ = 64;
+  std::vector<std::unique_ptr<Series>> owned_;
+};
+
 // Per-commit working memory, kept between commits (guarded by the commit mutex) so that a
 // steady stream of commits allocates almost nothing.
 struct CommitScratch {
@@ -112,7 +167,7 @@ struct Storage::Impl final : WalReplayHandler {
   // takes it exclusively (briefly, after the WAL write).
   std::mutex commit_mu;
   mutable std::shared_mutex head_mu;
-  std::unordered_map<std::uint64_t, std::unique_ptr<Series>> series;
+  SeriesIndex series;
   std::atomic<std::uint64_t> samples{0};
   CommitScratch scratch;  // guarded by commit_mu
 
@@ -127,21 +182,20 @@ struct Storage::Impl final : WalReplayHandler {
   }
 
   void OnSeries(std::uint64_t id, Labels labels) override {
-    auto it = series.find(id);
-    if (it != series.end()) {
-      if (it->second->labels != labels) ++replay_conflicts;
+    if (const Series* existing = series.Find(id); existing != nullptr) {
+      if (existing->labels != labels) ++replay_conflicts;
       return;
     }
-    series.emplace(id, std::make_unique<Series>(id, std::move(labels)));
+    series.Insert(std::make_unique<Series>(id, std::move(labels)));
   }
 
   void OnSample(std::uint64_t id, Sample s) override {
-    auto it = series.find(id);
-    if (it == series.end()) {
+    Series* target = series.Find(id);
+    if (target == nullptr) {
       ++replay_orphans;
       return;
     }
-    auto& v = it->second->samples;
+    auto& v = target->samples;
     if (!v.empty() && s.t <= v.back().t) {
       // Our writer never logs this; an identical sample is harmless, anything else is counted.
       if (const Sample* at = FindAt(v, s.t); at == nullptr || !SameBits(at->v, s.v)) {
@@ -257,8 +311,8 @@ Result<std::vector<SampleResult>> Storage::CommitBatch(std::vector<Appender::Pen
     auto resolve = [&](const Labels& labels) -> std::size_t {
       std::uint64_t id = m.HashOf(labels);
       for (;;) {
-        if (auto it = m.series.find(id); it != m.series.end()) {
-          Series& head = *it->second;
+        if (Series* found = m.series.Find(id); found != nullptr) {
+          Series& head = *found;
           if (head.labels != labels) {
             ++id;
             continue;
@@ -335,8 +389,7 @@ Result<std::vector<SampleResult>> Storage::CommitBatch(std::vector<Appender::Pen
         if (series == nullptr) {
           auto fresh = std::make_unique<Series>(st.id, *st.labels);
           fresh->samples.reserve(std::max(kInitialSamples, st.added.size()));
-          series = fresh.get();
-          m.series.emplace(st.id, std::move(fresh));
+          series = m.series.Insert(std::move(fresh));
         }
         for (const Sample& x : st.added) AppendSample(&series->samples, x);
       }
@@ -359,9 +412,9 @@ std::vector<SeriesInfo> Storage::ListSeries() const {
   std::shared_lock<std::shared_mutex> l(impl_->head_mu);
   std::vector<SeriesInfo> out;
   out.reserve(impl_->series.size());
-  for (const auto& [id, s] : impl_->series) {
+  for (const auto& s : impl_->series.all()) {
     SeriesInfo info;
-    info.id = id;
+    info.id = s->id;
     info.labels = s->labels;
     if (!s->samples.empty()) {
       info.first_ms = s->samples.front().t;
@@ -375,9 +428,9 @@ std::vector<SeriesInfo> Storage::ListSeries() const {
 
 std::optional<SeriesInfo> Storage::GetSeries(std::uint64_t id) const {
   std::shared_lock<std::shared_mutex> l(impl_->head_mu);
-  auto it = impl_->series.find(id);
-  if (it == impl_->series.end()) return std::nullopt;
-  const Series& s = *it->second;
+  const Series* found = impl_->series.Find(id);
+  if (found == nullptr) return std::nullopt;
+  const Series& s = *found;
   SeriesInfo info;
   info.id = id;
   info.labels = s.labels;
@@ -394,9 +447,9 @@ std::vector<Sample> Storage::ReadSamples(std::uint64_t id, TimestampMs from_ms, 
   std::vector<Sample> out;
   if (from_ms > to_ms) return out;
   std::shared_lock<std::shared_mutex> l(impl_->head_mu);
-  auto it = impl_->series.find(id);
-  if (it == impl_->series.end()) return out;
-  const auto& v = it->second->samples;
+  const Series* found = impl_->series.Find(id);
+  if (found == nullptr) return out;
+  const auto& v = found->samples;
   auto lo = std::lower_bound(v.begin(), v.end(), from_ms,
                              [](const Sample& s, TimestampMs t) { return s.t < t; });
   auto hi = std::upper_bound(lo, v.end(), to_ms,
