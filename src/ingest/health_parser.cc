@@ -4,6 +4,7 @@
 #include <cmath>
 #include <exception>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -121,6 +122,16 @@ bool ParseJson(std::string_view text, json* out, std::string* error) {
 struct Builder {
   const IngestLimits& limits;
   ParsedBatch& batch;
+  // Indicator names repeat in every message of a batch: normalise each distinct name once.
+  std::unordered_map<std::string, std::string> metric_names = {};
+
+  std::string MetricName(const std::string& raw) {
+    auto it = metric_names.find(raw);
+    if (it != metric_names.end()) return it->second;
+    std::string metric = ToMetricName(raw);
+    if (metric_names.size() < 4096) metric_names.emplace(raw, metric);
+    return metric;
+  }
 
   void Reject(std::uint32_t line, std::string indicator, RejectReason reason, std::string message,
               std::uint32_t samples = 1) {
@@ -296,7 +307,7 @@ struct Builder {
     };
 
     for (const auto& [raw_name, value] : indicators->items()) {
-      std::string metric = ToMetricName(raw_name);
+      std::string metric = MetricName(raw_name);
       if (metric.empty()) {
         Reject(line, raw_name, RejectReason::kInvalidField,
                "indicator name '" + raw_name + "' has no usable characters");

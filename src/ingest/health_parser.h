@@ -47,7 +47,15 @@ struct ParsedBatch {
 // host (or instance), component (or job; optional), kind (optional, becomes label "kind"),
 // status (optional: ok|warning|fail -> series __name__="status", value 0/1/2), indicators (object of
 // name -> number; names are normalised with ToMetricName), labels (optional object of string values).
-// Non-finite values: that indicator only is rejected (non_finite). Blank lines are skipped.
+// Non-finite values: that indicator only is rejected (non_finite): JSON has no NaN literal, but a
+// literal such as 1e999 overflows. Blank lines are skipped. A body whose first non-blank byte is
+// '[' is one JSON array (max_line_bytes does not apply to its elements; the body limit does).
+// Rejections: bad_json (with the parser's "… at byte N"), missing_field (ts / host and instance /
+// indicators, all listed), invalid_field (wrong types, unparsable ts, empty host, a label named
+// like a role field, an indicator value that is not a number, an unknown status), too_large,
+// unknown_indicator (strict_indicators; matched by raw or normalised name). A whole-message
+// rejection stands for as many samples as the message has indicators (at least 1).
+// Empty label values are dropped, as in Prometheus.
 ParsedBatch ParseHealthBody(std::string_view body, const IngestLimits& limits);
 
 }  // namespace prognos::ingest

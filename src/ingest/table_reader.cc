@@ -455,6 +455,7 @@ class CsvReplay {
   void Emit() {
     const std::size_t ncols = layout_.names.size();
     out_.rows = rows_.size();
+    groups_.reserve(layout_.entity_column || !label_columns_.empty() ? rows_.size() / 4 + 16 : 1);
     out_.points.reserve(static_cast<std::size_t>(
         std::min<std::uint64_t>(kinds_.size(), std::uint64_t{1} << 26)));
     std::string key;
@@ -586,12 +587,12 @@ class CsvReplay {
     std::sort(base->begin(), base->end(),
               [](const Label& a, const Label& b) { return a.name < b.name; });
     group_bases_.push_back(*base);
-    group_series_.emplace_back(value_columns_.size(), kNoSeries);
+    group_series_.resize(group_series_.size() + value_columns_.size(), kNoSeries);
     return {};
   }
 
   std::uint32_t SeriesFor(std::uint32_t group, std::uint32_t slot) {
-    std::uint32_t& id = group_series_[group][slot];
+    std::uint32_t& id = group_series_[std::size_t{group} * value_columns_.size() + slot];
     if (id == kNoSeries) {
       std::vector<Label> items = group_bases_[group];
       for (auto& l : items) {
@@ -628,7 +629,7 @@ class CsvReplay {
 
   std::unordered_map<std::string, std::uint32_t> groups_;
   std::vector<std::vector<Label>> group_bases_;
-  std::vector<std::vector<std::uint32_t>> group_series_;  // group -> slot -> series id
+  std::vector<std::uint32_t> group_series_;  // [group * value columns + slot] -> series id
   std::uint32_t group_ = kNoSeries;
   std::string group_key_;
 

@@ -46,7 +46,16 @@ struct Table {
   std::vector<std::uint32_t> row_lines;        // 1-based line number in the file of each row
 };
 
-// Parses CSV text (already decompressed) with the rules above.
+// Parses CSV text (already decompressed) with the rules above. Details:
+// - the separator is the most frequent of ',', ';', tab on the first non-blank line (ties in that
+//   order); cells are trimmed of spaces, tabs and '\r'; a cell starting with '"' runs to its
+//   closing quote ("" = one quote) and may hold separators, but not line breaks;
+// - the column count is that of the first row (or of --columns, if longer); extra cells of a
+//   longer row are dropped (ReadReplayFile reports them);
+// - --columns names columns in order, overriding a header's names when the file has one;
+// - --entity/--time: a 1-based index, else a name (exact, then case-insensitive, then as
+//   ToMetricName); a name or index the file does not have is an error, as is the same column for
+//   both. A leading UTF-8 BOM is ignored.
 Result<Table> ParseCsv(std::string_view text, const TableOptions& options);
 
 // Time of each row: the time column parsed (RFC 3339, "YYYY-MM-DD[ HH:MM:SS]", epoch s or ms by
@@ -67,6 +76,17 @@ Result<NumericTable> ReadNumericTable(const std::string& path, const TableOption
 // `replay` names them (DESIGN.md §3): host = entity value or HostFromPath(path); __name__ =
 // ToMetricName(column); non-numeric value columns become labels on that row's samples; empty
 // cells are no sample. JSON-lines files go through ParseHealthBody. Rows come out in file order.
+// CSV details:
+// - a column is a label column when its text cells outnumber its number cells over the whole
+//   file (Backblaze `model`); otherwise a value column (`capacity_bytes`), whose rare text cells
+//   are rejected one by one (invalid_field). Label names are ToMetricName(column); one that
+//   clashes with `host` or `__name__` becomes `exported_<name>` (Prometheus' rule); an empty
+//   label cell is no label. Repeated metric names get "_<1-based column>" appended.
+// - rejections (line = the row's line in the file; samples = the row's non-empty value cells):
+//   empty time cell -> missing_field; unparsable time -> invalid_field; empty entity cell ->
+//   missing_field; labels over IngestLimits -> too_large; a NaN/inf/overflowing cell ->
+//   non_finite (that cell); extra cells beyond the header -> invalid_field (those cells).
+// - without a time column row i (0-based, counting every data row) is at start_ms + i * step_ms.
 struct ReplayBatch {
   std::vector<ParsedSample> samples;
   std::vector<Rejection> rejections;  // unparsable rows or lines, with reason
