@@ -39,8 +39,9 @@ std::vector<Labels> MakeSeries(int thread, int count) {
     host += std::to_string(thread);
     std::string component = "c";
     component += std::to_string(i);
-    out.push_back(*Labels::FromUnsorted(
-        {{"__name__", "cpu_util"}, {"host", std::move(host)}, {"component", std::move(component)}}));
+    out.push_back(*Labels::FromUnsorted({{"__name__", "cpu_util"},
+                                         {"host", std::move(host)},
+                                         {"component", std::move(component)}}));
   }
   return out;
 }

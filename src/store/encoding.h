@@ -37,7 +37,9 @@ inline void PutVarint(std::string* out, std::int64_t v) {
 }
 
 // The value's 8 bytes exactly as stored in memory (NaN payloads and -0.0 survive).
-inline void PutDouble(std::string* out, double v) { PutFixed64(out, std::bit_cast<std::uint64_t>(v)); }
+inline void PutDouble(std::string* out, double v) {
+  PutFixed64(out, std::bit_cast<std::uint64_t>(v));
+}
 
 inline std::uint32_t DecodeFixed32(const unsigned char* p) {
   std::uint32_t v = 0;

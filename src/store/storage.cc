@@ -171,8 +171,8 @@ struct Storage::Impl final : WalReplayHandler {
   std::atomic<std::uint64_t> samples{0};
   CommitScratch scratch;  // guarded by commit_mu
 
-  std::uint64_t replay_orphans = 0;   // samples of unknown series or out of order, skipped
-  std::uint64_t replay_conflicts = 0; // series records reusing an id with other labels
+  std::uint64_t replay_orphans = 0;    // samples of unknown series or out of order, skipped
+  std::uint64_t replay_conflicts = 0;  // series records reusing an id with other labels
 
   Gauge* series_gauge = nullptr;
   Gauge* samples_gauge = nullptr;
@@ -452,9 +452,9 @@ std::vector<Sample> Storage::ReadSamples(std::uint64_t id, TimestampMs from_ms, 
   const auto& v = found->samples;
   auto lo = std::lower_bound(v.begin(), v.end(), from_ms,
                              [](const Sample& s, TimestampMs t) { return s.t < t; });
-  auto hi = std::upper_bound(lo, v.end(), to_ms,
-                             [](TimestampMs t, const Sample& s) { return t < s.t; });
-  std::size_t n = static_cast<std::size_t>(hi - lo);
+  auto hi =
+      std::upper_bound(lo, v.end(), to_ms, [](TimestampMs t, const Sample& s) { return t < s.t; });
+  auto n = static_cast<std::size_t>(hi - lo);
   if (limit > 0) n = std::min(n, limit);
   out.assign(lo, lo + static_cast<std::ptrdiff_t>(n));
   return out;

@@ -21,15 +21,15 @@ namespace prognos::store {
 
 enum class FsyncPolicy {
   kAlways,    // durable before Commit() returns; concurrent commits share one fsync (group commit)
-  kInterval,  // fsync from a background thread every fsync_interval_ms; Commit returns after write()
+  kInterval,  // a background thread fsyncs every fsync_interval_ms; Commit returns after write()
   kNever,     // leave it to the OS (tests, benchmarks)
 };
 
 struct StorageOptions {
-  std::string dir;                          // created if missing; holds wal/
+  std::string dir;  // created if missing; holds wal/
   FsyncPolicy fsync = FsyncPolicy::kAlways;
   std::int64_t fsync_interval_ms = 1000;
-  std::int64_t max_age_ms = 3'600'000;      // ingest.max_age: older than newest - max_age = too_old
+  std::int64_t max_age_ms = 3'600'000;  // ingest.max_age: older than newest - max_age = too_old
   std::uint64_t wal_segment_bytes = 128ull << 20;
   // Tests only: replaces Labels::Hash() as the source of new series ids, to force collisions.
   std::function<std::uint64_t(const Labels&)> series_hash_for_testing;
@@ -59,10 +59,10 @@ struct StorageStats {
   std::uint64_t series = 0;
   std::uint64_t samples = 0;
   std::uint64_t wal_bytes = 0;
-  std::uint64_t wal_repairs = 0;           // torn/corrupt tails truncated since start
-  std::uint64_t wal_truncated_bytes = 0;   // bytes cut by those repairs
+  std::uint64_t wal_repairs = 0;          // torn/corrupt tails truncated since start
+  std::uint64_t wal_truncated_bytes = 0;  // bytes cut by those repairs
   std::uint64_t replayed_records = 0;
-  std::uint64_t wal_fsyncs = 0;            // fsync calls since open (group commit shares them)
+  std::uint64_t wal_fsyncs = 0;  // fsync calls since open (group commit shares them)
 };
 
 class Storage;
@@ -92,7 +92,8 @@ class Storage {
   // Opens (creating) the store in options.dir and replays its WAL; a torn or corrupt tail is
   // truncated to the last good record, logged via `log` and counted (never a failure).
   // `metrics` may be null; when given, storage registers prognos_wal_* / prognos_storage_* metrics.
-  static Result<std::unique_ptr<Storage>> Open(const StorageOptions& options, MetricsRegistry* metrics,
+  static Result<std::unique_ptr<Storage>> Open(const StorageOptions& options,
+                                               MetricsRegistry* metrics,
                                                std::function<void(const std::string&)> log = {});
   ~Storage();
   Storage(const Storage&) = delete;

@@ -90,11 +90,12 @@ Result<std::string> ReadWholeFile(const std::string& path) {
   return data;
 }
 
-Result<void> PwriteAll(int fd, std::string_view data, std::uint64_t offset, const std::string& path) {
+Result<void> PwriteAll(int fd, std::string_view data, std::uint64_t offset,
+                       const std::string& path) {
   std::size_t done = 0;
   while (done < data.size()) {
-    const ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done,
-                               static_cast<off_t>(offset + done));
+    const ssize_t n =
+        ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return tl::unexpected(IoError("write", path, errno));
     done += static_cast<std::size_t>(n);
@@ -235,7 +236,7 @@ struct Wal::SegmentFile {
   std::string path;
 };
 
-Wal::Wal(const WalOptions& options) : options_(options) {}
+Wal::Wal(WalOptions options) : options_(std::move(options)) {}
 
 Wal::~Wal() {
   if (interval_thread_.joinable()) {
@@ -257,11 +258,11 @@ Result<std::unique_ptr<Wal>> Wal::Open(const WalOptions& options, WalReplayHandl
   if (metrics != nullptr) {
     wal->bytes_gauge_ =
         &metrics->AddGauge("prognos_wal_bytes", "Bytes in WAL segment files on disk.").With({});
-    wal->fsync_seconds_ = &metrics
-                               ->AddHistogram("prognos_wal_fsync_duration_seconds",
-                                              "Time spent in WAL fsync calls.",
-                                              ExponentialBuckets(0.0001, 2, 16))
-                               .With({});
+    wal->fsync_seconds_ =
+        &metrics
+             ->AddHistogram("prognos_wal_fsync_duration_seconds", "Time spent in WAL fsync calls.",
+                            ExponentialBuckets(0.0001, 2, 16))
+             .With({});
     metrics
         ->AddCounter("prognos_wal_repairs_total",
                      "Torn or corrupt WAL tails truncated when the store was opened.")
@@ -289,9 +290,8 @@ Result<void> Wal::Replay(WalReplayHandler& handler,
   if (dir == nullptr) return tl::unexpected(IoError("opendir", options_.dir, errno));
   while (const dirent* e = ::readdir(dir)) {
     const std::string_view name(e->d_name);
-    if (name.size() != 8 || !std::all_of(name.begin(), name.end(), [](char c) {
-          return c >= '0' && c <= '9';
-        })) {
+    if (name.size() != 8 ||
+        !std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       continue;  // not a segment (temp files, editor leftovers): ignored
     }
     indexes.push_back(static_cast<std::uint32_t>(std::stoul(std::string(name))));
@@ -317,10 +317,11 @@ Result<void> Wal::Replay(WalReplayHandler& handler,
       damage = "bad segment magic";
     } else if (static_cast<std::uint8_t>(data[4]) > kWalVersion) {
       // Not damage: a newer build wrote this. Refuse rather than truncate someone's data.
-      return MakeError(ErrorCode::kCorruption,
-                       "WAL segment " + path + " has format version " +
-                           std::to_string(static_cast<unsigned>(static_cast<std::uint8_t>(data[4]))) +
-                           "; this build reads version " + std::to_string(kWalVersion));
+      return MakeError(
+          ErrorCode::kCorruption,
+          "WAL segment " + path + " has format version " +
+              std::to_string(static_cast<unsigned>(static_cast<std::uint8_t>(data[4]))) +
+              "; this build reads version " + std::to_string(kWalVersion));
     } else if (static_cast<std::uint8_t>(data[4]) != kWalVersion) {
       damage = "bad segment version";
     } else {

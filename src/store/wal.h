@@ -69,7 +69,8 @@ class WalReplayHandler {
 struct WalOptions {
   std::string dir;  // the wal/ directory itself
   std::uint64_t segment_bytes = 128ull << 20;
-  bool sync_on_roll = true;  // fsync a segment before starting the next (off for FsyncPolicy::kNever)
+  bool sync_on_roll =
+      true;  // fsync a segment before starting the next (off for FsyncPolicy::kNever)
 };
 
 struct WalStats {
@@ -111,7 +112,7 @@ class Wal {
 
  private:
   struct SegmentFile;
-  explicit Wal(const WalOptions& options);
+  explicit Wal(WalOptions options);
   Result<void> Replay(WalReplayHandler& handler,
                       const std::function<void(const std::string&)>& log);
   Result<void> OpenForAppend(std::uint32_t index, std::uint64_t size, bool create);

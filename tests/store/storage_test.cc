@@ -1,15 +1,14 @@
 #include "store/storage.h"
 
 #include <gtest/gtest.h>
-
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
 #include <bit>
-#include <cstdio>
 #include <cmath>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -54,9 +53,12 @@ SampleResult CommitOne(Storage& s, const Labels& l, TimestampMs t, double v) {
 
 std::string Describe(const SampleResult& r) {
   switch (r.outcome) {
-    case SampleOutcome::kStored: return "stored";
-    case SampleOutcome::kIdempotent: return "idempotent";
-    case SampleOutcome::kRejected: return std::string(RejectReasonName(r.reason));
+    case SampleOutcome::kStored:
+      return "stored";
+    case SampleOutcome::kIdempotent:
+      return "idempotent";
+    case SampleOutcome::kRejected:
+      return std::string(RejectReasonName(r.reason));
   }
   return "?";
 }
@@ -75,8 +77,7 @@ TEST(StorageOrderRulesTest, EachRuleAppliesInDesignOrder) {
       {"identical to newest is idempotent", 2000, 2.0, "idempotent"},
       {"identical to an old sample is idempotent even past max_age", 1000, 1.0, "idempotent"},
       {"same time as newest, other value", 2000, 2.5, "duplicate_timestamp"},
-      {"same time as an old sample, other value, beats too_old", 1000, 9.0,
-       "duplicate_timestamp"},
+      {"same time as an old sample, other value, beats too_old", 1000, 9.0, "duplicate_timestamp"},
       {"-0.0 is not bit-identical to 0.0", 3000, -0.0, "duplicate_timestamp"},
       {"older than newest - max_age", 1499, 1.0, "too_old"},
       {"exactly newest - max_age is only out of order", 1500, 1.0, "out_of_order"},
@@ -158,7 +159,8 @@ TEST(StorageTest, EverythingPersistsAcrossReopen) {
     for (int round = 0; round < 50; ++round) {
       Appender app = s->NewAppender();
       for (int h = 0; h < 20; ++h) {
-        const Labels l = L({{"__name__", "disk_io_ms"}, {"host", Name("node-", h)},
+        const Labels l = L({{"__name__", "disk_io_ms"},
+                            {"host", Name("node-", h)},
                             {"component", h % 2 ? "db" : "web"}});
         const Sample x{1'700'000'000'000 + round * 60'000, round * 0.25 + h};
         app.Add(l, x);
@@ -288,11 +290,10 @@ TEST(StorageTest, ReportsMetricsWithPrognosNames) {
   CommitOne(*s, Metric("cpu", "h1"), 1, 1);
   CommitOne(*s, Metric("cpu", "h2"), 1, 1);
   const std::string text = metrics.RenderText();
-  for (const char* want :
-       {"prognos_wal_bytes ", "prognos_wal_fsync_duration_seconds_count 2",
-        "prognos_wal_repairs_total 0", "prognos_wal_truncated_bytes_total 0",
-        "prognos_wal_records_replayed_total 0", "prognos_storage_series 2",
-        "prognos_storage_head_samples 2"}) {
+  for (const char* want : {"prognos_wal_bytes ", "prognos_wal_fsync_duration_seconds_count 2",
+                           "prognos_wal_repairs_total 0", "prognos_wal_truncated_bytes_total 0",
+                           "prognos_wal_records_replayed_total 0", "prognos_storage_series 2",
+                           "prognos_storage_head_samples 2"}) {
     EXPECT_NE(text.find(want), std::string::npos) << want << "\n" << text;
   }
 }
@@ -379,8 +380,7 @@ void RunGroupCommit(std::uint64_t segment_bytes) {
 
   auto s = MustOpen(Options(dir.path()));
   for (int t = 0; t < kThreads; ++t) {
-    const auto got = s->ReadSamples(Metric("cpu", Name("host-", t)).Hash(), 0,
-                                    INT64_MAX);
+    const auto got = s->ReadSamples(Metric("cpu", Name("host-", t)).Hash(), 0, INT64_MAX);
     ASSERT_EQ(got.size(), static_cast<std::size_t>(kCommits));
     for (int i = 0; i < kCommits; ++i) EXPECT_EQ(got[i].v, t * kCommits + i);
   }

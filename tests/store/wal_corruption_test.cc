@@ -212,7 +212,8 @@ TEST(WalCorruptionTest, OpenRepairsServesThePrefixAndAcceptsAppends) {
       if (seg.index > d.segment) want_cut += seg.size;
     }
     auto survives = [&](int i) {
-      return ends[i].segment < d.segment || (ends[i].segment == d.segment && ends[i].end <= d.offset);
+      return ends[i].segment < d.segment ||
+             (ends[i].segment == d.segment && ends[i].end <= d.offset);
     };
 
     std::vector<std::string> logs;

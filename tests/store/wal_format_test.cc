@@ -47,8 +47,13 @@ TEST(WalFormatTest, SeriesRecordLayout) {
   std::string body;
   EncodeSeriesBody(7, L({{"host", "h1"}, {"__name__", "cpu"}}), &body);
   // id, count 2, "__name__"="cpu", "host"="h1" (sorted by name).
-  EXPECT_EQ(Hex(body), "0700000000000000" "02" "085f5f6e616d655f5f" "03637075" "04686f7374"
-                       "026831");
+  EXPECT_EQ(Hex(body),
+            "0700000000000000"
+            "02"
+            "085f5f6e616d655f5f"
+            "03637075"
+            "04686f7374"
+            "026831");
 }
 
 TEST(WalFormatTest, FreshSegmentStartsWithVersionedHeader) {
@@ -64,7 +69,12 @@ TEST(WalFormatTest, FreshSegmentStartsWithVersionedHeader) {
 }
 
 TEST(EncodingTest, VarintsRoundTripAtTheEdges) {
-  const std::int64_t signed_cases[] = {0, -1, 1, -64, 64, std::numeric_limits<std::int64_t>::min(),
+  const std::int64_t signed_cases[] = {0,
+                                       -1,
+                                       1,
+                                       -64,
+                                       64,
+                                       std::numeric_limits<std::int64_t>::min(),
                                        std::numeric_limits<std::int64_t>::max()};
   for (std::int64_t v : signed_cases) {
     std::string s;
