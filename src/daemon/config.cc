@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -129,7 +130,7 @@ struct SectionKeys {
 };
 
 const std::vector<SectionKeys>& AllSectionKeys() {
-  static const std::vector<SectionKeys> kAll = {
+  static const std::vector<SectionKeys> all_sections = {
       {"", {"ingest", "store", "api", "signals", "indicators"}},
       {"ingest",
        {"max_age", "future_tolerance", "max_body_bytes", "max_line_bytes", "max_labels",
@@ -144,19 +145,19 @@ const std::vector<SectionKeys>& AllSectionKeys() {
         "critical"}},
       {"range", {"min", "max"}},
   };
-  return kAll;
+  return all_sections;
 }
 
 const std::vector<std::string_view>& KeysOf(std::string_view section) {
   for (const auto& s : AllSectionKeys()) {
     if (s.section == section) return s.keys;
   }
-  static const std::vector<std::string_view> kNone;
-  return kNone;
+  static const std::vector<std::string_view> none;
+  return none;
 }
 
 bool IsSecretLike(std::string_view key) {
-  static const std::vector<std::string_view> kSecretWords = {
+  static constexpr std::array<std::string_view, 10> kSecretWords = {
       "token",  "tokens",  "auth_token", "auth_tokens",  "password",
       "secret", "api_key", "apikey",     "bearer_token", "bearer"};
   const std::string k = Lower(key);
@@ -164,7 +165,7 @@ bool IsSecretLike(std::string_view key) {
 }
 
 bool IsPlannedSection(std::string_view key) {
-  static const std::vector<std::string_view> kPlanned = {
+  static constexpr std::array<std::string_view, 10> kPlanned = {
       "hosts",  "components", "pools",  "workloads", "thresholds",
       "policy", "actuators",  "models", "notify",    "alerts"};
   return std::find(kPlanned.begin(), kPlanned.end(), key) != kPlanned.end();
@@ -191,8 +192,11 @@ std::string UnknownKeyHint(std::string_view section, std::string_view key) {
     if (lower.size() > suffix.size() && lower.ends_with(suffix)) {
       const std::string base = lower.substr(0, lower.size() - suffix.size());
       if (std::find(own.begin(), own.end(), base) != own.end()) {
-        return "did you mean '" + base + "'? durations take their unit in the value, e.g. " + base +
-               ": 30s";
+        std::string hint = "did you mean '" + base;
+        hint += "'? durations take their unit in the value, e.g. ";
+        hint += base;
+        hint += ": 30s";
+        return hint;
       }
     }
   }
@@ -292,8 +296,10 @@ class ConfigWalker {
               "write 'key: value'");
         continue;
       }
-      const std::string key = key_node.Scalar();
-      const std::string field_path = path.empty() ? key : path + "." + key;
+      const std::string& key = key_node.Scalar();
+      std::string field_path = path;
+      if (!field_path.empty()) field_path += '.';
+      field_path += key;
       auto [first, inserted] = seen.emplace(key, line);
       if (!inserted) {
         Issue(line, field_path,
@@ -304,7 +310,12 @@ class ConfigWalker {
       auto handler = std::find_if(handlers.begin(), handlers.end(),
                                   [&](const KeyHandler& h) { return h.key == key; });
       if (handler == handlers.end()) {
-        const std::string where = section.empty() ? "at the top level" : "in '" + path + "'";
+        std::string where = "at the top level";
+        if (!section.empty()) {
+          where = "in '";
+          where += path;
+          where += '\'';
+        }
         Issue(line, field_path, "unknown key '" + key + "' " + where, UnknownKeyHint(section, key));
         continue;
       }
@@ -475,6 +486,7 @@ class ConfigWalker {
   std::optional<E> Enum(const Field& f, const std::vector<std::pair<std::string_view, E>>& values,
                         std::string_view def) {
     std::vector<std::string_view> names;
+    names.reserve(values.size());
     for (const auto& [name, value] : values) names.push_back(name);
     auto text = ScalarOf(f, "one of " + JoinQuoted(names), def);
     if (!text) return std::nullopt;
@@ -1101,7 +1113,7 @@ Result<std::uint64_t> ParseByteSize(std::string_view text) {
   if (i == 0) return MakeError(ErrorCode::kInvalidArgument, "a size must start with a number");
   const std::string_view number = s.substr(0, i);
   const std::string unit = Lower(Trim(s.substr(i)));
-  static const std::vector<std::pair<std::string_view, std::uint64_t>> kUnits = {
+  static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 14> kUnits = {{
       {"", 1},
       {"b", 1},
       {"kb", 1000ull},
@@ -1116,7 +1128,7 @@ Result<std::uint64_t> ParseByteSize(std::string_view text) {
       {"gi", 1ull << 30},
       {"tib", 1ull << 40},
       {"ti", 1ull << 40},
-  };
+  }};
   auto u =
       std::find_if(kUnits.begin(), kUnits.end(), [&](const auto& p) { return p.first == unit; });
   if (u == kUnits.end()) {
@@ -1149,15 +1161,15 @@ Result<std::uint64_t> ParseByteSize(std::string_view text) {
 
 std::string FormatByteSize(std::uint64_t bytes) {
   if (bytes == 0) return "0B";
-  static const std::vector<std::pair<std::string_view, std::uint64_t>> kUnits = {
-      {"TiB", 1ull << 40},
-      {"GiB", 1ull << 30},
-      {"MiB", 1ull << 20},
-      {"KiB", 1ull << 10},
-      {"TB", 1000ull * 1000 * 1000 * 1000},
-      {"GB", 1000ull * 1000 * 1000},
-      {"MB", 1000ull * 1000},
-      {"KB", 1000ull}};
+  static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 8> kUnits = {
+      {{"TiB", 1ull << 40},
+       {"GiB", 1ull << 30},
+       {"MiB", 1ull << 20},
+       {"KiB", 1ull << 10},
+       {"TB", 1000ull * 1000 * 1000 * 1000},
+       {"GB", 1000ull * 1000 * 1000},
+       {"MB", 1000ull * 1000},
+       {"KB", 1000ull}}};
   for (const auto& [unit, scale] : kUnits) {
     if (bytes % scale == 0) return std::to_string(bytes / scale) + std::string(unit);
   }
@@ -1168,8 +1180,8 @@ std::string FormatDuration(DurationMs duration) {
   if (duration == 0) return "0s";
   const std::string sign = duration < 0 ? "-" : "";
   const DurationMs d = duration < 0 ? -duration : duration;
-  static const std::vector<std::pair<std::string_view, DurationMs>> kUnits = {
-      {"d", kDayMs}, {"h", kHourMs}, {"m", kMinuteMs}, {"s", kSecondMs}};
+  static constexpr std::array<std::pair<std::string_view, DurationMs>, 4> kUnits = {
+      {{"d", kDayMs}, {"h", kHourMs}, {"m", kMinuteMs}, {"s", kSecondMs}}};
   for (const auto& [unit, scale] : kUnits) {
     if (d % scale == 0) return sign + std::to_string(d / scale) + std::string(unit);
   }

@@ -14,7 +14,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const std::string kExamples = std::string(PROGNOS_SOURCE_DIR) + "/examples";
+std::string ExamplesDir() { return std::string(PROGNOS_SOURCE_DIR) + "/examples"; }
 
 // 'text' for the shell (paths may hold spaces).
 std::string ShellQuote(const std::string& text) {
@@ -54,7 +54,7 @@ class CheckConfigCommandTest : public ::testing::Test {
 };
 
 TEST_F(CheckConfigCommandTest, BadConfigFailsAndNamesEveryLine) {
-  const std::string file = kExamples + "/bad-config.yaml";
+  const std::string file = ExamplesDir() + "/bad-config.yaml";
   const RunResult r = RunStderr("check-config " + ShellQuote(file));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   for (int line : {4, 5, 6, 7, 9, 12, 13, 14, 16, 19, 20, 21, 22, 26}) {
@@ -69,7 +69,7 @@ TEST_F(CheckConfigCommandTest, BadConfigFailsAndNamesEveryLine) {
 
 TEST_F(CheckConfigCommandTest, EveryExampleConfigPassesWithASummary) {
   int checked = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(kExamples)) {
+  for (const auto& entry : std::filesystem::directory_iterator(ExamplesDir())) {
     const std::string name = entry.path().filename().string();
     if (entry.path().extension() != ".yaml" || name.starts_with("bad-")) continue;
     SCOPED_TRACE(name);

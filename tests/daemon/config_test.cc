@@ -1,11 +1,13 @@
-// Tests for the YAML config loader: defaults, the shipped examples, and every kind of issue with its
-// exact line, path and hint.
+// Tests for the YAML config loader: defaults, the shipped examples, and every kind of issue with
+// its exact line, path and hint.
 #include "daemon/config.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -14,7 +16,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const std::string kExamples = std::string(PROGNOS_SOURCE_DIR) + "/examples";
+std::string ExamplesDir() { return std::string(PROGNOS_SOURCE_DIR) + "/examples"; }
 
 std::string Dump(const std::vector<ConfigIssue>& issues) {
   std::string out;
@@ -79,7 +81,7 @@ TEST(ConfigTest, EmptyOrCommentOnlyTextGivesTheDefaults) {
 
 TEST(ConfigTest, EveryExampleConfigLoadsWithoutIssues) {
   int checked = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(kExamples)) {
+  for (const auto& entry : std::filesystem::directory_iterator(ExamplesDir())) {
     const std::string name = entry.path().filename().string();
     if (entry.path().extension() != ".yaml" || name.starts_with("bad-")) continue;
     SCOPED_TRACE(name);
@@ -92,17 +94,44 @@ TEST(ConfigTest, EveryExampleConfigLoadsWithoutIssues) {
   EXPECT_GE(checked, 2);  // prognos.yaml and minimal.yaml at least
 }
 
+// The YAML snippets in docs/configuration.md must stay valid.
+TEST(ConfigTest, EveryYamlBlockInTheDocsLoadsWithoutIssues) {
+  std::ifstream in(std::string(PROGNOS_SOURCE_DIR) + "/docs/configuration.md");
+  ASSERT_TRUE(in.good());
+  std::string line;
+  std::string block;
+  bool inside = false;
+  int blocks = 0;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (!inside && line == "```yaml") {
+      inside = true;
+      block.clear();
+    } else if (inside && line == "```") {
+      inside = false;
+      ++blocks;
+      SCOPED_TRACE("block ending at docs/configuration.md:" + std::to_string(line_no));
+      std::vector<ConfigIssue> issues;
+      EXPECT_TRUE(LoadConfigText(block, "doc", &issues).has_value()) << Dump(issues);
+    } else if (inside) {
+      block += line + "\n";
+    }
+  }
+  EXPECT_GE(blocks, 3);
+}
+
 // The full example documents every option with its default: loading it must give the defaults.
 TEST(ConfigTest, FullExampleShowsTheDefaultsAndTheTypicalIndicators) {
   std::vector<ConfigIssue> issues;
-  auto c = LoadConfigFile(kExamples + "/prognos.yaml", &issues);
+  auto c = LoadConfigFile(ExamplesDir() + "/prognos.yaml", &issues);
   ASSERT_TRUE(c.has_value()) << Dump(issues);
   ExpectSameSections(*c, DefaultConfig());
   std::vector<std::string> names;
   for (const auto& ind : c->indicators) names.push_back(ind.name);
-  EXPECT_THAT(names, ::testing::ElementsAre("cpu_util", "mem_used_bytes", "disk_io_ms",
-                                            "net_latency_ms", "error_rate", "temperature_celsius",
-                                            "status"));
+  EXPECT_THAT(names,
+              ::testing::ElementsAre("cpu_util", "mem_used_bytes", "disk_io_ms", "net_latency_ms",
+                                     "error_rate", "temperature_celsius", "status"));
   const IndicatorConfig& cpu = c->indicators[0];
   EXPECT_EQ(cpu.unit, "ratio");
   EXPECT_EQ(cpu.min, 0.0);
@@ -124,7 +153,7 @@ struct ExpectedIssue {
 
 // Kept in step with the "# error:" comments in examples/bad-config.yaml.
 const std::vector<ExpectedIssue>& BadConfigIssues() {
-  static const std::vector<ExpectedIssue> kIssues = {
+  static const std::vector<ExpectedIssue> issues = {
       {4, "ingest.max_age", "expected a duration"},
       {5, "ingest.max_labels", "out of range"},
       {6, "ingest.strict_indicator", "unknown key"},
@@ -140,11 +169,11 @@ const std::vector<ExpectedIssue>& BadConfigIssues() {
       {22, "indicators[1]", "duplicate indicator 'cpu_util'"},
       {26, "indicators[2].critical", "must be below warning"},
   };
-  return kIssues;
+  return issues;
 }
 
 TEST(ConfigTest, BadExampleReportsEachErrorOnItsLine) {
-  const std::string path = kExamples + "/bad-config.yaml";
+  const std::string path = ExamplesDir() + "/bad-config.yaml";
   std::vector<ConfigIssue> issues;
   auto c = LoadConfigFile(path, &issues);
   ASSERT_FALSE(c.has_value());
@@ -200,8 +229,7 @@ TEST(ConfigTest, EachKindOfProblemIsReportedWithLinePathAndHint) {
       // Wrong types.
       {"section is a scalar", "ingest: 5\n", 1, "ingest", "expected a mapping", "indent"},
       {"int is text", "api:\n  threads: many\n", 2, "api.threads", "expected an integer", "1..256"},
-      {"int is fractional", "api:\n  threads: 2.5\n", 2, "api.threads", "expected an integer",
-       ""},
+      {"int is fractional", "api:\n  threads: 2.5\n", 2, "api.threads", "expected an integer", ""},
       {"int is quoted", "api:\n  threads: \"4\"\n", 2, "api.threads", "expected an integer",
        "remove the quotes"},
       {"bool is text", "ingest:\n  strict_indicators: maybe\n", 2, "ingest.strict_indicators",
@@ -215,14 +243,14 @@ TEST(ConfigTest, EachKindOfProblemIsReportedWithLinePathAndHint) {
       {"empty string", "store:\n  data_dir: ''\n", 2, "store.data_dir", "must not be empty", ""},
       {"duration without number", "ingest:\n  max_age: soon\n", 2, "ingest.max_age",
        "expected a duration", "1h"},
-      {"duration bad unit", "ingest:\n  max_age: 3y\n", 2, "ingest.max_age",
-       "expected a duration", ""},
+      {"duration bad unit", "ingest:\n  max_age: 3y\n", 2, "ingest.max_age", "expected a duration",
+       ""},
       {"duration negative", "ingest:\n  future_tolerance: -5m\n", 2, "ingest.future_tolerance",
        "expected a duration", ""},
       {"size bad unit", "ingest:\n  max_body_bytes: 64 furlongs\n", 2, "ingest.max_body_bytes",
        "unknown size unit", "MiB"},
-      {"size negative", "ingest:\n  max_body_bytes: -1\n", 2, "ingest.max_body_bytes",
-       "negative", ""},
+      {"size negative", "ingest:\n  max_body_bytes: -1\n", 2, "ingest.max_body_bytes", "negative",
+       ""},
       {"tokens not a list", "api:\n  auth_tokens_env: PROGNOS_TOKEN\n", 2, "api.auth_tokens_env",
        "expected a list", "NAMES"},
       {"token pasted instead of a name", "api:\n  auth_tokens_env:\n    - 3f9a-secret-value\n", 3,
@@ -230,8 +258,8 @@ TEST(ConfigTest, EachKindOfProblemIsReportedWithLinePathAndHint) {
       {"token env listed twice", "api:\n  auth_tokens_env: [A, B, A]\n", 2,
        "api.auth_tokens_env[2]", "listed twice", ""},
       {"top level is a list", "- a\n- b\n", 1, "", "top level must be a mapping", ""},
-      {"indicators is a scalar", "indicators: cpu\n", 1, "indicators", "expected a list or a mapping",
-       ""},
+      {"indicators is a scalar", "indicators: cpu\n", 1, "indicators",
+       "expected a list or a mapping", ""},
       {"indicator item is a scalar", "indicators:\n  - cpu\n", 2, "indicators[0]",
        "expected an indicator", ""},
       // Out of range.
@@ -259,8 +287,8 @@ TEST(ConfigTest, EachKindOfProblemIsReportedWithLinePathAndHint) {
       // Listen addresses.
       {"listen without port", "api:\n  listen: localhost\n", 2, "api.listen", "not host:port",
        "127.0.0.1:8470"},
-      {"listen port too big", "api:\n  listen: 127.0.0.1:70000\n", 2, "api.listen",
-       "not host:port", ""},
+      {"listen port too big", "api:\n  listen: 127.0.0.1:70000\n", 2, "api.listen", "not host:port",
+       ""},
       {"listen port not a number", "api:\n  listen: 'host:http'\n", 2, "api.listen",
        "not host:port", ""},
       {"listen bare IPv6", "api:\n  listen: '::1:8470'\n", 2, "api.listen", "bad host part",
@@ -282,8 +310,8 @@ TEST(ConfigTest, EachKindOfProblemIsReportedWithLinePathAndHint) {
        "indicators[0].entropy_bins", "out of range", "2..1024"},
       {"bins too many", "indicators:\n  - name: a\n    entropy_bins: 5000\n", 3,
        "indicators[0].entropy_bins", "out of range", ""},
-      {"negative weight", "indicators:\n  - name: a\n    weight: -0.5\n", 3,
-       "indicators[0].weight", "weight -0.5 is negative", ">= 0"},
+      {"negative weight", "indicators:\n  - name: a\n    weight: -0.5\n", 3, "indicators[0].weight",
+       "weight -0.5 is negative", ">= 0"},
       {"higher_is_worse limits reversed",
        "indicators:\n  cpu:\n    warning: 0.9\n    critical: 0.8\n", 4, "indicators.cpu.critical",
        "must be above warning", "lower_is_worse"},
@@ -292,18 +320,16 @@ TEST(ConfigTest, EachKindOfProblemIsReportedWithLinePathAndHint) {
        "indicators.free.critical", "must be below warning", ""},
       {"equal limits", "indicators:\n  cpu: {warning: 1, critical: 1}\n", 2,
        "indicators.cpu.critical", "must be above warning", ""},
-      {"both with negative distance",
-       "indicators:\n  t:\n    direction: both\n    warning: -1\n", 4, "indicators.t.warning",
-       "negative", "distances"},
-      {"limit outside the range",
-       "indicators:\n  cpu:\n    range: [0, 1]\n    critical: 95\n", 4, "indicators.cpu.critical",
-       "outside range [0, 1]", ""},
+      {"both with negative distance", "indicators:\n  t:\n    direction: both\n    warning: -1\n",
+       4, "indicators.t.warning", "negative", "distances"},
+      {"limit outside the range", "indicators:\n  cpu:\n    range: [0, 1]\n    critical: 95\n", 4,
+       "indicators.cpu.critical", "outside range [0, 1]", ""},
       {"duplicate indicator, list form", "indicators:\n  - name: cpu\n  - name: cpu\n", 3,
        "indicators[1]", "duplicate indicator 'cpu', first defined at line 2", ""},
       {"duplicate after normalising", "indicators:\n  cpu_util: {}\n  'CPU Util': {}\n", 3,
        "indicators.CPU Util", "normalises to it", ""},
-      {"map form name disagrees", "indicators:\n  cpu:\n    name: mem\n", 3,
-       "indicators.cpu.name", "differs from the key", ""},
+      {"map form name disagrees", "indicators:\n  cpu:\n    name: mem\n", 3, "indicators.cpu.name",
+       "differs from the key", ""},
       // Cross-section checks.
       {"line larger than body", "ingest:\n  max_body_bytes: 1MiB\n  max_line_bytes: 2MiB\n", 3,
        "ingest.max_line_bytes", "larger than max_body_bytes", ""},
@@ -334,16 +360,17 @@ TEST(ConfigTest, EachKindOfProblemIsReportedWithLinePathAndHint) {
 TEST(ConfigTest, EveryProblemInAFileIsCollectedNotJustTheFirst) {
   const std::string yaml =
       "ingest:\n"
-      "  max_age: x\n"         // 2
-      "  max_labels: -1\n"     // 3
+      "  max_age: x\n"      // 2
+      "  max_labels: -1\n"  // 3
       "store:\n"
-      "  fsync: no\n"          // 5
+      "  fsync: no\n"  // 5
       "api:\n"
-      "  threads: 0\n"         // 7
-      "  listen: nowhere\n";   // 8
+      "  threads: 0\n"        // 7
+      "  listen: nowhere\n";  // 8
   std::vector<ConfigIssue> issues;
   ASSERT_FALSE(LoadConfigText(yaml, "m.yaml", &issues).has_value());
   std::vector<int> lines;
+  lines.reserve(issues.size());
   for (const auto& i : issues) lines.push_back(i.line);
   EXPECT_THAT(lines, ::testing::ElementsAre(2, 3, 5, 7, 8)) << Dump(issues);
 }
@@ -524,8 +551,8 @@ TEST(ConfigTest, ParsesAndFormatsByteSizes) {
     ASSERT_TRUE(v.has_value()) << v.error().message;
     EXPECT_EQ(*v, c.bytes);
   }
-  for (const std::string bad : {"", "MiB", "-1", "1XB", "1.2.3MiB", "99999999999999999999",
-                                "20000000TiB"}) {
+  for (const std::string bad :
+       {"", "MiB", "-1", "1XB", "1.2.3MiB", "99999999999999999999", "20000000TiB"}) {
     SCOPED_TRACE(bad);
     EXPECT_FALSE(ParseByteSize(bad).has_value());
   }
@@ -544,9 +571,10 @@ TEST(ConfigTest, FormatsDurationsExactly) {
 }
 
 TEST(ConfigTest, DescriptionNamesTheEffectiveSettings) {
-  auto c = LoadConfigText("api:\n  listen: 0.0.0.0:9000\n  auth_tokens_env: [TOK]\n"
-                          "indicators:\n  cpu_util: {unit: ratio, range: [0, 1], critical: 0.9}\n",
-                          "d.yaml", nullptr);
+  auto c = LoadConfigText(
+      "api:\n  listen: 0.0.0.0:9000\n  auth_tokens_env: [TOK]\n"
+      "indicators:\n  cpu_util: {unit: ratio, range: [0, 1], critical: 0.9}\n",
+      "d.yaml", nullptr);
   ASSERT_TRUE(c.has_value());
   const std::string text = DescribeConfig(*c);
   EXPECT_THAT(text, HasSubstr("listen 0.0.0.0:9000"));
