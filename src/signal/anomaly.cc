@@ -75,7 +75,8 @@ void RarityHistogram::Add(double x, double decay, double min_mass) {
 }
 
 AnomalyDetector::AnomalyDetector(const AnomalyConfig& config) : config_(config) {
-  config_.agree = std::clamp(config_.agree, 1, static_cast<int>(AnomalyState::kFeatures));
+  config_.agree = std::clamp(config_.agree, 1, static_cast<int>(AnomalyConfig::kFeatures));
+  if (!(config_.z_half > 0.0)) config_.z_half = 1.0;
 }
 
 double AnomalyDetector::Update(TimestampMs /*t*/, double value, double forecast, double entropy) {
@@ -88,28 +89,25 @@ double AnomalyDetector::Update(TimestampMs /*t*/, double value, double forecast,
   }
   const double predicted = std::isfinite(forecast) ? Tame(forecast) : s.last_value;
   const double smooth = s.smooth + config_.smooth_alpha * (value - s.smooth);
-  const std::array<double, AnomalyState::kFeatures> feature = {
-      value, value - predicted, value - s.last_value, smooth, std::isfinite(entropy) ? entropy : 0.0, value};
   const bool has_entropy = std::isfinite(entropy);
+  const std::array<double, AnomalyConfig::kFeatures> feature = {
+      value, value - predicted, value - s.last_value, smooth, has_entropy ? entropy : 0.0};
 
-  // Judge each feature against its histogram before learning it (a sample never explains itself).
-  std::array<double, AnomalyState::kFeatures> z{};
-  int voters = 0;
-  for (std::size_t i = 0; i < AnomalyState::kFeatures; ++i) {
-    if (!(config_.features & (1U << i))) continue;
-    if (i == 4 && !has_entropy) continue;
-    const double decay = i == 5 ? config_.long_histogram_decay : config_.histogram_decay;
-    z[static_cast<std::size_t>(voters++)] = s.hist[i].Z(feature[i]);
-    s.hist[i].Add(feature[i], decay, config_.shrink_mass);
+  // Judge each feature against its histogram, then let the histogram learn it.
+  std::array<double, AnomalyConfig::kFeatures> z{};
+  std::size_t voters = 0;
+  for (std::size_t i = 0; i < AnomalyConfig::kFeatures; ++i) {
+    if ((config_.features & (1U << i)) == 0) continue;
+    if (i == AnomalyConfig::kEntropy && !has_entropy) continue;
+    z[voters++] = config_.feature_weight[i] * s.hist[i].Z(feature[i]);
+    s.hist[i].Add(feature[i], config_.histogram_decay, config_.shrink_mass);
   }
-  // Consensus: mean of the `agree` largest (insertion sort, descending; at most five values).
-  for (int i = 1; i < voters; ++i) {
-    for (int j = i; j > 0 && z[static_cast<std::size_t>(j)] > z[static_cast<std::size_t>(j - 1)]; --j) {
-      std::swap(z[static_cast<std::size_t>(j)], z[static_cast<std::size_t>(j - 1)]);
-    }
+  // Consensus: the agree-th largest z (insertion sort, descending; at most five values).
+  for (std::size_t i = 1; i < voters; ++i) {
+    for (std::size_t j = i; j > 0 && z[j] > z[j - 1]; --j) std::swap(z[j], z[j - 1]);
   }
-  const int k = std::min(config_.agree, voters);
-  const double combined = k > 0 ? z[static_cast<std::size_t>(k - 1)] : 0.0;
+  const std::size_t k = std::min(static_cast<std::size_t>(config_.agree), voters);
+  const double combined = k > 0 ? z[k - 1] : 0.0;
 
   s.smooth = smooth;
   s.last_value = value;
@@ -121,6 +119,14 @@ double AnomalyDetector::Update(TimestampMs /*t*/, double value, double forecast,
   const double peak = s.peak;
   s.peak = std::max(score, s.peak * config_.peak_decay);
   if (score <= peak) score *= config_.suppress;
+  if (s.since_alarm < config_.refractory_samples) {
+    score = std::min(score, config_.alarm_threshold * 0.999);
+  }
+  if (score >= config_.alarm_threshold) {
+    s.since_alarm = 0;
+  } else if (s.since_alarm < 0xFFFFFFFFU) {
+    ++s.since_alarm;
+  }
   if (!std::isfinite(score)) score = 0.0;
   s.last_score = std::clamp(score, 0.0, 1.0);
   return s.last_score;

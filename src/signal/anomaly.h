@@ -17,14 +17,14 @@ namespace prognos::signal {
 // Counts decay by (1 − λ) per sample, so the histogram is a density of roughly the last 1/λ
 // samples. Rarity of x: p = (c_bin + ½) / (total + ½·bins), the bin's smoothed frequency, and
 //   z = √(−2 ln min(1, p · bins / 2))
-// (the Gaussian-tail shape: a bin at its uniform share scores 0, a bin with p = e^{−4.5}·2/bins
-// scores 3). A value beyond the range by more than one bin width has never been seen:
-//   z = 4 + ln(1 + distance in bin widths),
+// (the Gaussian-tail shape: a bin at half its uniform share or more scores 0, z grows like a normal
+// quantile as the bin empties). A value beyond the range by more than one bin width has never been
+// seen:  z = 4 + ln(1 + distance in bin widths),
 // so a new extreme outranks any in-range rarity and a larger excursion ranks higher.
-// The range grows to cover every value (counts re-mapped by bin centre) and shrinks back slowly
-// (by λ per sample toward the span of the occupied bins) so that one old spike does not blur the
-// bins forever. Degenerate: before any value, z = 0; a constant series has a zero-width range: the
-// constant scores 0, any other value kMaxZ (a constant that changes is anomalous).
+// The range grows to cover every value (counts re-mapped by bin centre); with min_mass > 0 it also
+// shrinks when an end bin's share decays below min_mass. Degenerate: before any value z = 0; a
+// constant series has a zero-width range: the constant scores 0, any other value kMaxZ (a constant
+// that changes is anomalous).
 struct RarityHistogram {
   static constexpr std::size_t kBins = 16;
   static constexpr double kMaxZ = 1e6;
@@ -41,61 +41,72 @@ struct RarityHistogram {
 };
 
 struct AnomalyConfig {
+  // Feature indices (bit i of `features` enables feature i).
+  static constexpr std::size_t kValue = 0;
+  static constexpr std::size_t kResidual = 1;
+  static constexpr std::size_t kStep = 2;
+  static constexpr std::size_t kSmooth = 3;
+  static constexpr std::size_t kEntropy = 4;
+  static constexpr std::size_t kFeatures = 5;
+
   // Cold start: no score (0) before this many finite samples; the histograms still learn.
   std::uint32_t cold_start_samples = 150;
-  // Which features vote (bit set of AnomalyDetector::kFeature…).
-  std::uint32_t features = 0b11111;
-  // Consensus: the combined z is the mean of the `agree` largest feature z values.
+  // Which features vote. Default value | step | smooth: on NAB the forecast residual and the entropy
+  // feature added more false positives than detections (docs/evaluation.md), so they are off.
+  std::uint32_t features = (1U << kValue) | (1U << kStep) | (1U << kSmooth);
+  // Sensitivity of each feature: its z is multiplied by this before the consensus.
+  std::array<double, kFeatures> feature_weight = {1.0, 1.0, 0.8, 1.0, 1.0};
+  // Consensus: the combined z is the `agree`-th largest feature z (1 = any detector, 2 = at least
+  // two agree, …).
   int agree = 1;
-  // Histogram decay λ per sample (memory ≈ 1/λ samples).
+  // Histogram decay λ per sample (memory ≈ 1/λ samples) and range trimming (0 = grow only).
   double histogram_decay = 0.0005;
-  double long_histogram_decay = 0.0001;
-  // An end bin holding less than this share of the mass is trimmed from the range.
   double shrink_mass = 0.0;
   // EW weight of the smoothed-level feature.
-  double smooth_alpha = 0.2;
-  // Score = z / (z + z_half): monotone, so a score threshold is a z level (z_half ↦ 0.5).
-  double z_half = 5.0;
-  // Debounce: a peak M decays by `peak_decay` per sample; a score that does not exceed M (an alarm
-  // already raised, or its echo) is multiplied by `suppress`.
-  double peak_decay = 0.99;
+  double smooth_alpha = 0.08;
+  // Score = z / (z + z_half): monotone, so a score threshold is a z level; z = z_half ↦ 0.5, the
+  // alarm level chosen on NAB (z ≈ 3.19: an in-range bin holding ≲ 0.08 % of the mass, or any new
+  // extreme).
+  double z_half = 3.1929;
+  // Debounce: a peak M decays by `peak_decay` per sample; a score that does not exceed M (the echo
+  // of an alarm already raised) is multiplied by `suppress`.
+  double peak_decay = 0.995;
   double suppress = 0.0;
-  // The score at or above which a sample is an alarm: the threshold chosen on NAB
-  // (docs/evaluation.md). Not used by the score itself; exposed for callers and tests.
-  double alarm_threshold = 0.39;
+  // The score at or above which a sample is an alarm: chosen on NAB (docs/evaluation.md).
+  double alarm_threshold = 0.5;
+  // Refractory period: after a score ≥ alarm_threshold, the next `refractory_samples` scores are
+  // held just below it (0 = off).
+  std::uint32_t refractory_samples = 0;
 };
 
-// Everything the detector keeps per series (≈ 500 bytes).
+// Everything the detector keeps per series (≈ 470 bytes).
 struct AnomalyState {
-  static constexpr std::size_t kFeatures = 6;
-  std::uint32_t n = 0;  // finite samples seen
+  std::uint32_t n = 0;                      // finite samples seen
+  std::uint32_t since_alarm = 0xFFFFFFFFU;  // samples since the last alarm
   double last_value = 0.0;
   double smooth = 0.0;  // EW mean of the value
   double peak = 0.0;    // decaying peak of the score (debounce)
   double last_score = 0.0;
-  std::array<RarityHistogram, kFeatures> hist{};
+  std::array<RarityHistogram, AnomalyConfig::kFeatures> hist{};
 };
 
 // Per-sample anomaly score.
 //
-// Features of sample y_t (each judged against its own decaying histogram, before learning y_t):
-//   value     y_t                        rare levels, new extremes
-//   residual  y_t − ŷ_t (ŷ the forecast made before y_t; y_{t−1} when there is none)
-//   step      y_t − y_{t−1}              sudden jumps in a series that moves smoothly
+// Features of sample y_t (each judged against its own decaying histogram before learning y_t, so a
+// sample never explains itself):
+//   value     y_t                               rare levels, new extremes
+//   residual  y_t − ŷ_t  (ŷ the forecast made before y_t; y_{t−1} when there is none)
+//   step      y_t − y_{t−1}                     sudden jumps in a series that moves smoothly
 //   smooth    EW mean of y (α = smooth_alpha)   level shifts hidden in noise
 //   entropy   the window entropy after y_t      a change in how disordered the series is
-// Consensus: z = mean of the `agree` largest feature z values; score = z / (z + z_half).
-// Then debounce (a decaying peak suppresses the echoes of an alarm already raised).
+// Consensus: z = the `agree`-th largest weighted feature z; score = z / (z + z_half).
+// Debounce: a decaying peak suppresses the echoes of an alarm already raised; an optional
+// refractory period holds scores below the alarm threshold for a while after an alarm.
 // Degenerate input: NaN/Inf values are skipped (the previous score is returned, never NaN);
-// cold start scores 0; values are clamped to ±1e150 so that differences stay finite.
+// cold start scores 0; values are clamped to ±1e150 so that differences stay finite; a constant
+// series scores 0 and its first change scores close to 1.
 class AnomalyDetector {
  public:
-  static constexpr std::uint32_t kFeatureValue = 1U << 0;
-  static constexpr std::uint32_t kFeatureResidual = 1U << 1;
-  static constexpr std::uint32_t kFeatureStep = 1U << 2;
-  static constexpr std::uint32_t kFeatureSmooth = 1U << 3;
-  static constexpr std::uint32_t kFeatureEntropy = 1U << 4;
-
   explicit AnomalyDetector(const AnomalyConfig& config = {});
 
   // Scores `value` observed at t. `forecast` is the one-step prediction made before seeing it (NaN

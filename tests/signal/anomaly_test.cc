@@ -1,0 +1,131 @@
+#include "signal/anomaly.h"
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace prognos::signal {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// Feeds values one per minute with a naive forecast (the previous value) and no entropy.
+std::vector<double> Feed(AnomalyDetector& d, const std::vector<double>& values) {
+  std::vector<double> scores;
+  double prev = kNaN;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    scores.push_back(d.Update(static_cast<TimestampMs>(i) * kMinuteMs, values[i], prev, kNaN));
+    if (std::isfinite(values[i])) prev = values[i];
+  }
+  return scores;
+}
+
+std::vector<double> Noise(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> d(10.0, 1.0);
+  std::vector<double> v(n);
+  for (double& x : v) x = d(rng);
+  return v;
+}
+
+TEST(AnomalyDetectorTest, ColdStartIsSilent) {
+  AnomalyConfig c;
+  AnomalyDetector d(c);
+  std::vector<double> v = Noise(c.cold_start_samples, 1);
+  v[50] = 1e6;  // even a wild value during cold start scores 0
+  for (double s : Feed(d, v)) EXPECT_EQ(s, 0.0);
+}
+
+TEST(AnomalyDetectorTest, ClearSpikeIsFlagged) {
+  AnomalyDetector d;
+  std::vector<double> v = Noise(2000, 2);
+  v[1500] = 30.0;  // 20 σ above the mean
+  const std::vector<double> s = Feed(d, v);
+  double before = 0.0;
+  for (std::size_t i = 1000; i < 1500; ++i) before = std::max(before, s[i]);
+  EXPECT_GE(s[1500], d.config().alarm_threshold);
+  EXPECT_LT(before, d.config().alarm_threshold);
+}
+
+TEST(AnomalyDetectorTest, ConstantSeriesIsQuietAndItsChangeIsAnomalous) {
+  AnomalyDetector d;
+  std::vector<double> v(1000, 5.0);
+  v.push_back(5.5);
+  const std::vector<double> s = Feed(d, v);
+  for (std::size_t i = 0; i < 1000; ++i) ASSERT_EQ(s[i], 0.0) << i;
+  EXPECT_GE(s[1000], d.config().alarm_threshold);
+}
+
+// Property: whatever the input, every score is finite and in [0, 1].
+TEST(AnomalyDetectorTest, ScoresStayInUnitIntervalUnderBadInput) {
+  struct Case {
+    std::string name;
+    std::vector<double> values;
+  };
+  std::vector<Case> cases;
+  std::vector<double> mixed = Noise(3000, 3);
+  for (std::size_t i = 0; i < mixed.size(); i += 7) mixed[i] = kNaN;
+  for (std::size_t i = 3; i < mixed.size(); i += 11) mixed[i] = (i % 2 ? kInf : -kInf);
+  cases.push_back({"nan_and_inf", mixed});
+  std::vector<double> huge = Noise(3000, 4);
+  for (std::size_t i = 500; i < huge.size(); i += 97) huge[i] = (i % 2 ? 1 : -1) * 1.7e308;
+  cases.push_back({"huge_values", huge});
+  cases.push_back({"all_nan", std::vector<double>(500, kNaN)});
+  cases.push_back({"constant", std::vector<double>(3000, -2.5)});
+  cases.push_back({"zeros_then_denormal", [] {
+                     std::vector<double> v(1000, 0.0);
+                     v.push_back(std::numeric_limits<double>::denorm_min());
+                     return v;
+                   }()});
+  std::vector<double> steps(3000);
+  for (std::size_t i = 0; i < steps.size(); ++i) steps[i] = (i / 300) % 2 ? 1e9 : -1e9;
+  cases.push_back({"square_wave", steps});
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    AnomalyDetector d;
+    for (double s : Feed(d, c.values)) {
+      ASSERT_TRUE(std::isfinite(s));
+      ASSERT_GE(s, 0.0);
+      ASSERT_LE(s, 1.0);
+    }
+  }
+}
+
+TEST(AnomalyDetectorTest, GapsAndDuplicateTimestampsAreHarmless) {
+  AnomalyDetector d;
+  std::vector<double> v = Noise(2000, 5);
+  TimestampMs t = 0;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    // Irregular: duplicates every 5th sample, a 3-day gap at 1000, and a step back in time.
+    if (i % 5 != 0) t += kMinuteMs;
+    if (i == 1000) t += 3 * kDayMs;
+    if (i == 1500) t -= kHourMs;
+    const double s = d.Update(t, v[i], i > 0 ? v[i - 1] : kNaN, 0.5);
+    ASSERT_TRUE(std::isfinite(s));
+    ASSERT_GE(s, 0.0);
+    ASSERT_LE(s, 1.0);
+  }
+}
+
+TEST(AnomalyDetectorTest, NonFiniteSampleRepeatsThePreviousScore) {
+  AnomalyDetector d;
+  const std::vector<double> s = Feed(d, Noise(500, 6));
+  EXPECT_EQ(d.Update(500 * kMinuteMs, kNaN, 10.0, kNaN), s.back());
+  EXPECT_EQ(d.state().n, 500U);
+}
+
+TEST(RarityHistogramTest, NewExtremeOutranksInRangeRarity) {
+  RarityHistogram h;
+  for (int i = 0; i < 1000; ++i) h.Add(i % 10, 0.001, 0.0);
+  EXPECT_LT(h.Z(5.0), 1.0);                  // a common value (p·bins/2 = 0.8 → z ≈ 0.67)
+  EXPECT_GE(h.Z(30.0), 4.0);                 // far beyond the range
+  EXPECT_GT(h.Z(300.0), h.Z(30.0));          // further is rarer
+}
+
+}  // namespace
+}  // namespace prognos::signal
