@@ -200,7 +200,7 @@ void BM_RssPerSeries(benchmark::State& state) {
     fs::remove_all(dir);
   }
 }
-BENCHMARK(BM_RssPerSeries)->Arg(20000)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RssPerSeries)->Arg(2000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace prognos
