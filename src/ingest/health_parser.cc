@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 #include "core/time.h"
 
@@ -44,11 +43,13 @@ std::string ErrorDetail(std::string_view what, std::size_t byte) {
 // refuses the whole text then (out_of_range.406); we want to refuse that one value only, so the
 // token is replaced by this string and the indicator check turns it into non_finite.
 constexpr std::string_view kOverflowMarker("\0prognos:overflow", 17);
-constexpr std::string_view kOverflowJson = "\"\\u0000prognos:overflow\"";
+constexpr std::string_view kOverflowJson = R"("\u0000prognos:overflow")";
 constexpr int kMaxOverflowPatches = 64;
 
 // A SAX consumer that builds the DOM through nlohmann's own builder but reports errors as values:
-// nothing is thrown, and the byte position and token of the first error are kept.
+// nothing is thrown, and the byte position and token of the first error are kept. The member
+// names are the ones nlohmann's SAX interface requires.
+// NOLINTBEGIN(readability-identifier-naming)
 class CapturingDom {
  public:
   explicit CapturingDom(json& root) : dom_(root, false) {}
@@ -83,6 +84,7 @@ class CapturingDom {
  private:
   nlohmann::detail::json_sax_dom_parser<json> dom_;
 };
+// NOLINTEND(readability-identifier-naming)
 
 // Parses one JSON text into *out. On failure returns false with a message such as "syntax error
 // while parsing object - unexpected end of input; expected '}' at byte 14".
@@ -232,7 +234,8 @@ struct Builder {
     std::vector<Label> base;
     base.reserve(4 + (labels != nullptr && labels->is_object() ? labels->size() : 0));
     base.push_back({std::string(kHostLabel), host->get<std::string>()});
-    for (auto [field, value] : {std::pair{kComponentLabel, component}, std::pair{kKindLabel, kind}}) {
+    for (auto [field, value] :
+         {std::pair{kComponentLabel, component}, std::pair{kKindLabel, kind}}) {
       if (value == nullptr) continue;
       if (!value->is_string()) {
         Reject(line, "", RejectReason::kInvalidField,
@@ -280,8 +283,7 @@ struct Builder {
       if (l.value.size() > limits.max_label_value_bytes) {
         Reject(line, "", RejectReason::kTooLarge,
                "label '" + l.name + "' value is " + std::to_string(l.value.size()) +
-                   " bytes, more than the limit of " +
-                   std::to_string(limits.max_label_value_bytes),
+                   " bytes, more than the limit of " + std::to_string(limits.max_label_value_bytes),
                whole);
         return;
       }
@@ -348,10 +350,13 @@ struct Builder {
     if (status != nullptr) {
       double code = -1;
       if (status->is_string()) {
-        const std::string& s = status->get_ref<const std::string&>();
-        if (s == "ok") code = 0;
-        else if (s == "warning") code = 1;
-        else if (s == "fail") code = 2;
+        const auto& s = status->get_ref<const std::string&>();
+        if (s == "ok")
+          code = 0;
+        else if (s == "warning")
+          code = 1;
+        else if (s == "fail")
+          code = 2;
       }
       if (code < 0) {
         Reject(line, std::string(kStatusMetric), RejectReason::kInvalidField,

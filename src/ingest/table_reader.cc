@@ -173,8 +173,8 @@ class LineReader {
     }
     return false;
   }
-  std::uint32_t line_no() const { return line_no_; }
-  std::size_t position() const { return done_ ? text_.size() : pos_; }
+  std::uint32_t LineNo() const { return line_no_; }
+  std::size_t Position() const { return done_ ? text_.size() : pos_; }
 
  private:
   std::string_view text_;
@@ -254,7 +254,8 @@ std::string ColumnList(const std::vector<std::string>& names) {
   return out;
 }
 
-// --entity/--time: a 1-based index, or a name (exact, then case-insensitive, then as a metric name).
+// --entity/--time: a 1-based index, or a name (exact, then case-insensitive, then as a metric
+// name).
 Result<std::optional<std::size_t>> ResolveColumn(const ColumnRef& ref, std::string_view flag,
                                                  const std::vector<std::string>& names) {
   std::string_view text = Trim(ref.text);
@@ -280,9 +281,9 @@ Result<std::optional<std::size_t>> ResolveColumn(const ColumnRef& ref, std::stri
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (!metric.empty() && ToMetricName(names[i]) == metric) return std::optional<std::size_t>(i);
   }
-  return MakeError(ErrorCode::kInvalidArgument, std::string(flag) + " '" + std::string(text) +
-                                                    "': no such column (columns: " +
-                                                    ColumnList(names) + ")");
+  return MakeError(ErrorCode::kInvalidArgument,
+                   std::string(flag) + " '" + std::string(text) +
+                       "': no such column (columns: " + ColumnList(names) + ")");
 }
 
 Result<Layout> DetectLayout(std::string_view text, const TableOptions& options) {
@@ -304,8 +305,8 @@ Result<Layout> DetectLayout(std::string_view text, const TableOptions& options) 
     }
     layout.had_header = !any_number;
     if (layout.had_header) {
-      layout.data_offset = lines.position();
-      layout.data_line_base = lines.line_no();
+      layout.data_offset = lines.Position();
+      layout.data_line_base = lines.LineNo();
     }
   }
   ncols = std::max(ncols, options.columns.size());
@@ -410,7 +411,7 @@ class CsvReplay {
     while (lines.NextNonBlank(&line)) {
       SplitLine(line, layout_.separator, &cells_, &escaped_);
       RowInfo info;
-      info.line = lines.line_no();
+      info.line = lines.LineNo();
       info.offset = static_cast<std::size_t>(line.data() - text_.data());
       info.length = line.size();
       info.extra_fields = cells_.size() > ncols ? cells_.size() - ncols : 0;
@@ -456,8 +457,8 @@ class CsvReplay {
     const std::size_t ncols = layout_.names.size();
     out_.rows = rows_.size();
     groups_.reserve(layout_.entity_column || !label_columns_.empty() ? rows_.size() / 4 + 16 : 1);
-    out_.points.reserve(static_cast<std::size_t>(
-        std::min<std::uint64_t>(kinds_.size(), std::uint64_t{1} << 26)));
+    out_.points.reserve(
+        static_cast<std::size_t>(std::min<std::uint64_t>(kinds_.size(), std::uint64_t{1} << 26)));
     std::string key;
     std::vector<Label> base;
     for (std::size_t r = 0; r < rows_.size(); ++r) {
@@ -465,17 +466,15 @@ class CsvReplay {
       const CellKind* kinds = kinds_.data() + r * ncols;
       const double* values = values_.data() + r * ncols;
       SplitLine(text_.substr(info.offset, info.length), layout_.separator, &cells_, &escaped_);
-      auto cell = [&](std::size_t c) {
-        return c < cells_.size() ? cells_[c] : std::string_view();
-      };
+      auto cell = [&](std::size_t c) { return c < cells_.size() ? cells_[c] : std::string_view(); };
       std::uint32_t present = 0;  // value cells that would become samples
       for (std::size_t c : value_columns_) present += kinds[c] != CellKind::kEmpty ? 1 : 0;
 
       if (info.extra_fields > 0) {
         out_.rejections.push_back(MakeRejection(
             info.line, "", RejectReason::kInvalidField,
-            Prefixed("row has ", std::to_string(ncols + info.extra_fields)) +
-                " fields, expected " + std::to_string(ncols) + "; the extra fields are ignored",
+            Prefixed("row has ", std::to_string(ncols + info.extra_fields)) + " fields, expected " +
+                std::to_string(ncols) + "; the extra fields are ignored",
             static_cast<std::uint32_t>(info.extra_fields)));
       }
       if (present == 0) continue;  // nothing to store; the row still counts in `rows`
@@ -547,14 +546,14 @@ class CsvReplay {
             out_.points.push_back({SeriesFor(group_, value_slot_[c]), info.line, {t, values[c]}});
             break;
           case CellKind::kNonFinite:
-            out_.rejections.push_back(MakeRejection(
-                info.line, layout_.names[c], RejectReason::kNonFinite,
-                std::isnan(values[c]) ? "value is NaN" : "value is infinite", 1));
+            out_.rejections.push_back(
+                MakeRejection(info.line, layout_.names[c], RejectReason::kNonFinite,
+                              std::isnan(values[c]) ? "value is NaN" : "value is infinite", 1));
             break;
           case CellKind::kText:
-            out_.rejections.push_back(MakeRejection(
-                info.line, layout_.names[c], RejectReason::kInvalidField,
-                "not a number: '" + std::string(cell(c).substr(0, 64)) + "'", 1));
+            out_.rejections.push_back(
+                MakeRejection(info.line, layout_.names[c], RejectReason::kInvalidField,
+                              "not a number: '" + std::string(cell(c).substr(0, 64)) + "'", 1));
             break;
         }
       }
@@ -684,7 +683,11 @@ Result<std::string> ReadFileMaybeGz(const std::string& path) {
         if (n < 0 || (errnum != Z_OK && errnum != Z_STREAM_END)) {
           std::string text = msg != nullptr ? msg : "unknown error";
           gzclose(f);
-          return MakeError(ErrorCode::kCorruption, "cannot gunzip " + path + ": " + text);
+          std::string message = "cannot gunzip ";
+          message += path;
+          message += ": ";
+          message += text;
+          return MakeError(ErrorCode::kCorruption, std::move(message));
         }
         if (n == 0 || gzeof(f)) break;
       }
@@ -741,7 +744,7 @@ Result<Table> ParseCsv(std::string_view text, const TableOptions& options) {
       row[c] = CellText(cells[c], escaped[c] != 0);
     }
     table.rows.push_back(std::move(row));
-    table.row_lines.push_back(lines.line_no());
+    table.row_lines.push_back(lines.LineNo());
   }
   return table;
 }
@@ -793,8 +796,8 @@ Result<NumericTable> ReadNumericTable(const std::string& path, const TableOption
       auto parsed = ParseTimestamp(tc);
       out.times.push_back(parsed ? std::optional<TimestampMs>(*parsed) : std::nullopt);
     } else {
-      out.time_text.push_back(std::to_string(row));
-      out.times.push_back(options.start_ms + static_cast<TimestampMs>(row) * options.step_ms);
+      out.time_text.emplace_back(std::to_string(row));
+      out.times.emplace_back(options.start_ms + static_cast<TimestampMs>(row) * options.step_ms);
     }
     for (std::size_t k = 0; k < value_columns.size(); ++k) {
       const std::size_t c = value_columns[k];

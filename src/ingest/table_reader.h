@@ -28,19 +28,20 @@ struct ColumnRef {
 };
 
 struct TableOptions {
-  ColumnRef entity;                 // --entity; default: a column called host|instance|machine_id|serial_number
-  ColumnRef time;                   // --time;   default: first column named timestamp|time|ts|date
-  std::vector<std::string> columns; // --columns a,b,…: names for a headerless file's columns
-  DurationMs step_ms = 60'000;      // spacing of rows when there is no time column
-  TimestampMs start_ms = 0;         // time of the first row when there is no time column
+  ColumnRef entity;  // --entity; default: a column called host|instance|machine_id|serial_number
+  ColumnRef time;    // --time;   default: first column named timestamp|time|ts|date
+  std::vector<std::string> columns;  // --columns a,b,…: names for a headerless file's columns
+  DurationMs step_ms = 60'000;       // spacing of rows when there is no time column
+  TimestampMs start_ms = 0;          // time of the first row when there is no time column
 };
 
-// A parsed CSV: column names (header or c1..cN or --columns), which column is time/entity, and cells.
+// A parsed CSV: column names (header or c1..cN or --columns), which column is time/entity, and
+// cells.
 struct Table {
   std::vector<std::string> column_names;  // as in the file (not yet metric-normalised)
   bool had_header = false;
   char separator = ',';
-  std::optional<std::size_t> time_column;    // index into column_names
+  std::optional<std::size_t> time_column;  // index into column_names
   std::optional<std::size_t> entity_column;
   std::vector<std::vector<std::string>> rows;  // trimmed cells; short rows padded with ""
   std::vector<std::uint32_t> row_lines;        // 1-based line number in the file of each row
@@ -59,14 +60,15 @@ struct Table {
 Result<Table> ParseCsv(std::string_view text, const TableOptions& options);
 
 // Time of each row: the time column parsed (RFC 3339, "YYYY-MM-DD[ HH:MM:SS]", epoch s or ms by
-// magnitude), or start_ms + i * step_ms without one. A row whose time cannot be parsed gets nullopt.
+// magnitude), or start_ms + i * step_ms without one. A row whose time cannot be parsed gets
+// nullopt.
 std::vector<std::optional<TimestampMs>> RowTimes(const Table& table, const TableOptions& options);
 
 // Numeric view for score/forecast: value columns (every column but time and entity), NaN where a
 // cell is empty or not a number.
 struct NumericTable {
-  std::vector<std::string> names;                 // value column names
-  std::vector<std::string> time_text;             // the time cell as written (or the 0-based row index)
+  std::vector<std::string> names;      // value column names
+  std::vector<std::string> time_text;  // the time cell as written (or the 0-based row index)
   std::vector<std::optional<TimestampMs>> times;  // parsed
   std::vector<std::vector<double>> columns;       // columns[c][row]
 };

@@ -1,16 +1,17 @@
 #include "ingest/health_parser.h"
 
+#include <gtest/gtest.h>
+
 #include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 namespace prognos::ingest {
 namespace {
 
-// 2026-11-22T10:00:00Z in epoch ms: /usr/bin/python3 -c "import datetime as d; print((d.date(2026,11,22)
+// 2026-11-22T10:00:00Z in epoch ms: /usr/bin/python3 -c "import datetime as d;
+// print((d.date(2026,11,22)
 // - d.date(1970,1,1)).days)" -> 20779 days; 20779 * 86400000 + 10 * 3600000 = 1795341600000.
 constexpr TimestampMs kTs = 1795341600000;
 
@@ -59,8 +60,9 @@ TEST(HealthParserTest, ParsesTheDesignExample) {
     EXPECT_EQ(*s.labels.Get("kind"), "resource_status");
     EXPECT_EQ(s.labels.size(), 4u);
   }
-  EXPECT_EQ(b.samples[0].labels.ToString(),
-            R"({__name__="cpu_util",component="postgres-0",host="node-17",kind="resource_status"})");
+  EXPECT_EQ(
+      b.samples[0].labels.ToString(),
+      R"({__name__="cpu_util",component="postgres-0",host="node-17",kind="resource_status"})");
   EXPECT_DOUBLE_EQ(b.samples[0].sample.v, 0.73);
   EXPECT_EQ(*b.samples.back().labels.Get("__name__"), "status");
   EXPECT_EQ(b.samples.back().sample.v, 0.0);
@@ -89,7 +91,8 @@ std::vector<Case> Cases() {
   return {
       {"one good line", ok, "", 2, 1},
       {"blank lines are skipped but counted as lines", Cat({"\n  \n", ok, "\r\n\n"}), "", 2, 1},
-      {"bad json keeps the rest of the batch", Cat({ok, "\n{\"ts\":1,\n", ok}), "2:bad_jsonx1", 4, 3},
+      {"bad json keeps the rest of the batch", Cat({ok, "\n{\"ts\":1,\n", ok}), "2:bad_jsonx1", 4,
+       3},
       {"array elements that are not objects", "[1,2]\n", "1:bad_jsonx1 2:bad_jsonx1", 0, 2},
       {"a json line that is a string", Cat({"\"hello\"\n", ok}), "1:bad_jsonx1", 2, 2},
       {"trailing garbage after the object", Cat({ok, " x"}), "1:bad_jsonx1", 0, 1},
@@ -101,43 +104,43 @@ std::vector<Case> Cases() {
        "1:missing_fieldx1", 0, 1},
       {"host is a number", R"({"ts":1,"host":7,"indicators":{"a":1}})", "1:invalid_fieldx1", 0, 1},
       {"host is empty", R"({"ts":1,"host":"","indicators":{"a":1}})", "1:invalid_fieldx1", 0, 1},
-      {"indicators is an array", R"({"ts":1,"host":"h","indicators":[1,2]})",
-       "1:invalid_fieldx1", 0, 1},
+      {"indicators is an array", R"({"ts":1,"host":"h","indicators":[1,2]})", "1:invalid_fieldx1",
+       0, 1},
       {"ts is unparsable", R"({"ts":"yesterday","host":"h","indicators":{"a":1,"b":2}})",
        "1:invalid_fieldx2", 0, 1},
-      {"ts is a bool", R"({"ts":true,"host":"h","indicators":{"a":1}})", "1:invalid_fieldx1", 0,
-       1},
-      {"ts is out of range", R"({"ts":1e300,"host":"h","indicators":{"a":1}})",
-       "1:invalid_fieldx1", 0, 1},
+      {"ts is a bool", R"({"ts":true,"host":"h","indicators":{"a":1}})", "1:invalid_fieldx1", 0, 1},
+      {"ts is out of range", R"({"ts":1e300,"host":"h","indicators":{"a":1}})", "1:invalid_fieldx1",
+       0, 1},
       {"component is not a string", R"({"ts":1,"host":"h","component":1,"indicators":{"a":1}})",
        "1:invalid_fieldx1", 0, 1},
       {"labels is not an object", R"({"ts":1,"host":"h","labels":[1],"indicators":{"a":1}})",
        "1:invalid_fieldx1", 0, 1},
       {"a label value is not a string",
-       R"({"ts":1,"host":"h","labels":{"code":200},"indicators":{"a":1}})", "1:invalid_fieldx1",
-       0, 1},
+       R"({"ts":1,"host":"h","labels":{"code":200},"indicators":{"a":1}})", "1:invalid_fieldx1", 0,
+       1},
       {"a label redefines host",
-       R"({"ts":1,"host":"h","labels":{"host":"x"},"indicators":{"a":1}})", "1:invalid_fieldx1",
-       0, 1},
+       R"({"ts":1,"host":"h","labels":{"host":"x"},"indicators":{"a":1}})", "1:invalid_fieldx1", 0,
+       1},
       {"string, bool and null values are rejected one by one",
        R"({"ts":1,"host":"h","indicators":{"a":"1","b":true,"c":null,"d":4,"e":{}}})",
-       "1:invalid_field(a)x1 1:invalid_field(b)x1 1:invalid_field(c)x1 1:invalid_field(e)x1", 1,
-       1},
+       "1:invalid_field(a)x1 1:invalid_field(b)x1 1:invalid_field(c)x1 1:invalid_field(e)x1", 1, 1},
       {"an overflowing literal is non_finite for that indicator only",
        R"({"ts":1,"host":"h","indicators":{"a":1e999,"b":2,"c":-1E+400}})",
        "1:non_finite(a)x1 1:non_finite(c)x1", 1, 1},
       {"an overflowing ts is invalid", R"({"ts":1e999,"host":"h","indicators":{"a":1}})",
        "1:invalid_fieldx1", 0, 1},
       {"unknown status keeps the indicators",
-       R"({"ts":1,"host":"h","status":"broken","indicators":{"a":1}})",
-       "1:invalid_field(status)x1", 1, 1},
+       R"({"ts":1,"host":"h","status":"broken","indicators":{"a":1}})", "1:invalid_field(status)x1",
+       1, 1},
       {"status that is a number", R"({"ts":1,"host":"h","status":2,"indicators":{"a":1}})",
        "1:invalid_field(status)x1", 1, 1},
       {"strict mode rejects unknown indicators",
        R"({"ts":1,"host":"h","indicators":{"cpu_util":1,"Mem Used":2,"disk":3}})",
        "1:unknown_indicator(disk)x1", 2, 1, strict},
       {"a line over the limit is too_large before parsing",
-       R"({"ts":1,"host":"h","indicators":{"a":1}})" "\n" R"({"ts":1,"host":"h","indicators":{"a":1,"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb":2}})",
+       R"({"ts":1,"host":"h","indicators":{"a":1}})"
+       "\n"
+       R"({"ts":1,"host":"h","indicators":{"a":1,"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb":2}})",
        "2:too_largex1", 1, 2, small_line},
       {"too many labels", R"({"ts":1,"host":"h","labels":{"x":"1","y":"2"},"indicators":{"a":1}})",
        "1:too_largex1", 0, 1, two_labels},
@@ -152,7 +155,8 @@ std::vector<Case> Cases() {
       {"array body: element numbers are lines",
        Cat({"[", ok, ", 5, ", R"({"host":"h","indicators":{"a":1}})", "]"}),
        "2:bad_jsonx1 3:missing_fieldx1", 2, 3},
-      {"array body with a syntax error is one bad message", Cat({"[", ok, ","}), "1:bad_jsonx1", 0, 1},
+      {"array body with a syntax error is one bad message", Cat({"[", ok, ","}), "1:bad_jsonx1", 0,
+       1},
       {"empty body", "", "", 0, 0},
       {"empty array", " [ ] ", "", 0, 0},
   };
@@ -182,9 +186,11 @@ TEST(HealthParserTest, BadJsonMessageSaysWhereInBytes) {
 TEST(HealthParserTest, LineNumbersCountBlankLines) {
   const std::string body =
       "\n"
-      R"({"ts":1,"host":"h","indicators":{"a":1}})" "\n"
+      R"({"ts":1,"host":"h","indicators":{"a":1}})"
       "\n"
-      R"({"ts":2,"host":"h","indicators":{"a":"x"}})" "\n"
+      "\n"
+      R"({"ts":2,"host":"h","indicators":{"a":"x"}})"
+      "\n"
       R"({"ts":3,"host":"h","indicators":{"a":3}})";
   ParsedBatch b = ParseHealthBody(body, IngestLimits{});
   ASSERT_EQ(b.samples.size(), 2u);
@@ -197,10 +203,11 @@ TEST(HealthParserTest, LineNumbersCountBlankLines) {
 }
 
 TEST(HealthParserTest, StatusBecomesItsOwnSeries) {
-  const std::string body =
-      R"({"ts":1,"host":"h","status":"ok","indicators":{}})" "\n"
-      R"({"ts":2,"host":"h","status":"warning","indicators":{}})" "\n"
-      R"({"ts":3,"host":"h","status":"fail","indicators":{}})";
+  const std::string body = R"({"ts":1,"host":"h","status":"ok","indicators":{}})"
+                           "\n"
+                           R"({"ts":2,"host":"h","status":"warning","indicators":{}})"
+                           "\n"
+                           R"({"ts":3,"host":"h","status":"fail","indicators":{}})";
   ParsedBatch b = ParseHealthBody(body, IngestLimits{});
   ASSERT_EQ(b.samples.size(), 3u);
   for (std::size_t i = 0; i < 3; ++i) {
@@ -233,11 +240,13 @@ TEST(HealthParserTest, HostWinsOverInstanceAndComponentOverJob) {
 }
 
 TEST(HealthParserTest, TimestampsAcceptEpochSecondsMillisAndStrings) {
-  const std::string body =
-      R"({"ts":1700000000,"host":"h","indicators":{"a":1}})" "\n"
-      R"({"ts":1700000000123,"host":"h","indicators":{"a":1}})" "\n"
-      R"({"ts":"1700000000.5","host":"h","indicators":{"a":1}})" "\n"
-      R"({"ts":"2023-11-14 22:13:20","host":"h","indicators":{"a":1}})";
+  const std::string body = R"({"ts":1700000000,"host":"h","indicators":{"a":1}})"
+                           "\n"
+                           R"({"ts":1700000000123,"host":"h","indicators":{"a":1}})"
+                           "\n"
+                           R"({"ts":"1700000000.5","host":"h","indicators":{"a":1}})"
+                           "\n"
+                           R"({"ts":"2023-11-14 22:13:20","host":"h","indicators":{"a":1}})";
   ParsedBatch b = ParseHealthBody(body, IngestLimits{});
   ASSERT_EQ(b.samples.size(), 4u) << Reasons(b);
   EXPECT_EQ(b.samples[0].sample.t, 1700000000000);
@@ -252,7 +261,8 @@ TEST(HealthParserTest, HugeLineIsRejectedWithoutParsing) {
   std::string huge = R"({"ts":1,"host":"h","indicators":{"a":1},"pad":")";
   huge.append(2 << 20, 'x');
   huge += "\"}";
-  ParsedBatch b = ParseHealthBody(Cat({huge, "\n", R"({"ts":1,"host":"h","indicators":{"a":1}})"}), limits);
+  ParsedBatch b =
+      ParseHealthBody(Cat({huge, "\n", R"({"ts":1,"host":"h","indicators":{"a":1}})"}), limits);
   EXPECT_EQ(Reasons(b), "1:too_largex1");
   EXPECT_EQ(b.samples.size(), 1u);
 }

@@ -1,14 +1,14 @@
 // Random and mutated inputs for both parsers (seeded, so failures reproduce): no crash, no
 // exception, and every message is accounted for — accepted or rejected, never lost.
+#include <gtest/gtest.h>
+
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "ingest/health_parser.h"
 #include "ingest/table_reader.h"
@@ -16,14 +16,14 @@
 namespace prognos::ingest {
 namespace {
 
-const char* const kHealthSeeds[] = {
+constexpr const char* kHealthSeeds[] = {
     R"({"ts": "2026-11-22T10:00:00Z", "host": "node-17", "component": "postgres-0", "kind": "resource_status", "status": "ok", "indicators": {"cpu_util": 0.73, "mem_used_bytes": 6.1e9}})",
     R"({"ts":1700000000123,"instance":"10.0.0.1:9100","job":"node","labels":{"code":"200"},"indicators":{"a":1e999,"b":-0.0}})",
     R"([{"ts":1,"host":"h","indicators":{"x":1}},{"ts":"bad","host":"h","indicators":{"x":1}}])",
     R"({"ts":"1700000000.5","host":"h","status":"fail","indicators":{"x":"1","y":null,"z":[1]}})",
 };
 
-const char* const kCsvSeeds[] = {
+constexpr const char* kCsvSeeds[] = {
     "timestamp,value\n2015-02-26 21:42:53,104\n2015-02-26 21:47:53,100\n",
     "Timestamp [ms];\tCPU usage [%];\tMemory usage [KB]\n1372629804;\t1.5;\t1034592.8\n",
     "m_1932,386640,41,92,,,43.04,33.08,5\nm_1932,386670,43,92,,,43.04,33.08,5\n",
@@ -159,8 +159,8 @@ TEST(RobustnessTest, HealthParserSurvivesMutatedAndRandomBodies) {
 TEST(RobustnessTest, CsvReaderSurvivesMutatedAndRandomFiles) {
   std::mt19937_64 rng(42);
   for (int i = 0; i < 20000; ++i) {
-    std::string text = i % 10 == 0 ? RandomBytes(rng)
-                                   : Mutate(kCsvSeeds[rng() % std::size(kCsvSeeds)], rng);
+    std::string text =
+        i % 10 == 0 ? RandomBytes(rng) : Mutate(kCsvSeeds[rng() % std::size(kCsvSeeds)], rng);
     TableOptions o;
     if (rng() % 4 == 0) o.entity.text = std::to_string(1 + rng() % 3);
     if (rng() % 4 == 0) o.time.text = std::to_string(1 + rng() % 3);

@@ -1,17 +1,16 @@
 #include "ingest/table_reader.h"
 
-#include <stdlib.h>  // mkdtemp
+#include <gtest/gtest.h>
 #include <zlib.h>
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>  // mkdtemp (POSIX)
 #include <filesystem>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace prognos::ingest {
 namespace {
@@ -115,8 +114,7 @@ TEST(ParseCsvTest, DetectsSeparatorHeaderAndColumns) {
       {"headerless numbers", "0.1,0.2\n0.3,0.4\n", ',', false, "c1,c2", std::nullopt, 2},
       {"a first row with one number is data", "m_1932,386640,41\nm_1932,386670,43\n", ',', false,
        "c1,c2,c3", std::nullopt, 2},
-      {"crlf and blank lines", "\r\nx,y\r\n\r\n1,2\r\n3,4\r\n", ',', true, "x,y", std::nullopt,
-       2},
+      {"crlf and blank lines", "\r\nx,y\r\n\r\n1,2\r\n3,4\r\n", ',', true, "x,y", std::nullopt, 2},
       {"single column", "value\n1\n2\n3", ',', true, "value", std::nullopt, 3},
       {"date column name", "Date,load [kW]\n2020-01-01,1\n", ',', true, "Date,load [kW]", 0, 1},
       {"ts column second", "host,ts,v\nh,1,2\n", ',', true, "host,ts,v", 1, 1},
@@ -198,8 +196,8 @@ TEST(RowTimesTest, ParsesEveryFormAndTellsSecondsFromMillisByMagnitude) {
   TableOptions o;
   auto t = ParseCsv(
       "Timestamp [ms],v\n"
-      "1372629804,1\n"           // seconds despite the [ms] header
-      "1372629804123,2\n"        // ms
+      "1372629804,1\n"     // seconds despite the [ms] header
+      "1372629804123,2\n"  // ms
       "2013-07-01T00:03:24Z,3\n"
       "2013-07-01 00:03:24,4\n"
       "2013-07-01,5\n"
