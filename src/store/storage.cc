@@ -1,5 +1,7 @@
 #include "store/storage.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <bit>
@@ -160,6 +162,7 @@ struct CommitScratch {
 struct Storage::Impl final : WalReplayHandler {
   StorageOptions options;
   std::function<void(const std::string&)> log;
+  int lock_fd = -1;  // flock on <dir>/LOCK, held while open
   std::unique_ptr<Wal> wal;
 
   // Committers hold commit_mu for validate + WAL write + apply, so the head only changes under
@@ -217,6 +220,8 @@ Storage::Storage() : impl_(std::make_unique<Impl>()) {}
 
 Storage::~Storage() {
   if (impl_->wal && impl_->options.fsync != FsyncPolicy::kNever) (void)impl_->wal->Sync();
+  impl_->wal.reset();  // joins the interval thread before the lock goes
+  if (impl_->lock_fd >= 0) ::close(impl_->lock_fd);
 }
 
 Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options,
@@ -227,6 +232,9 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options,
   Impl& m = *storage->impl_;
   m.options = options;
   m.log = std::move(log);
+  auto lock = LockDirectory(options.dir);
+  if (!lock) return tl::unexpected(lock.error());
+  m.lock_fd = *lock;
   WalOptions wo;
   wo.dir = options.dir + "/wal";
   wo.segment_bytes = std::max<std::uint64_t>(options.wal_segment_bytes, 4096);

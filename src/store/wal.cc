@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -161,6 +162,23 @@ bool DecodeSamples(std::string_view body, std::vector<DecodedSample>* out) {
 }
 
 }  // namespace
+
+Result<int> LockDirectory(const std::string& dir) {
+  if (auto r = MakeDirs(dir); !r) return tl::unexpected(r.error());
+  const std::string path = dir + "/LOCK";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return tl::unexpected(IoError("open", path, errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "store " + dir + " is in use by another process or Storage (" + path + ")");
+    }
+    return tl::unexpected(IoError("flock", path, err));
+  }
+  return fd;
+}
 
 // ---- record encoding ----
 

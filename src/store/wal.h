@@ -80,6 +80,11 @@ struct WalStats {
   std::uint64_t replayed_records = 0;
 };
 
+// Creates `dir` (and parents) and takes an exclusive, non-blocking flock on `dir`/LOCK, so two
+// processes (or two Storage objects) never append to one WAL. Returns the fd holding the lock
+// (close it to release); kUnavailable when another holder has it.
+Result<int> LockDirectory(const std::string& dir);
+
 class Wal {
  public:
   // Replays every segment in order into `handler`, repairing damage (truncate at the last good

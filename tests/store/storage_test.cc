@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <bit>
+#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -296,6 +297,31 @@ TEST(StorageTest, ReportsMetricsWithPrognosNames) {
                            "prognos_storage_head_samples 2"}) {
     EXPECT_NE(text.find(want), std::string::npos) << want << "\n" << text;
   }
+}
+
+TEST(StorageTest, SecondOpenOfTheSameDirIsRefusedUntilTheFirstCloses) {
+  TempDir dir;
+  auto first = MustOpen(Options(dir.path()));
+  auto second = Storage::Open(Options(dir.path()), nullptr);
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error().code, ErrorCode::kUnavailable);
+  first.reset();
+  EXPECT_TRUE(Storage::Open(Options(dir.path()), nullptr).has_value());
+}
+
+// The interval policy returns from Commit after write(); a background thread fsyncs. The test
+// waits for that thread's first fsync by polling a counter (bounded), not by sleeping.
+TEST(StorageTest, IntervalPolicyFsyncsInTheBackground) {
+  TempDir dir;
+  StorageOptions o = Options(dir.path(), FsyncPolicy::kInterval);
+  o.fsync_interval_ms = 1;
+  auto s = MustOpen(o);
+  ASSERT_EQ(Describe(CommitOne(*s, Metric("cpu", "h1"), 1, 1)), "stored");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (s->Stats().wal_fsyncs == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  EXPECT_GE(s->Stats().wal_fsyncs, 1u);
 }
 
 // A write that fails part-way (here: the file size limit, EFBIG) is cut back: the commit fails
