@@ -502,6 +502,59 @@ indicators:
   EXPECT_EQ(c->indicators[2].critical, 3.0);
 }
 
+// Robustness: deterministic mutations of the full example (every line deleted or duplicated,
+// truncation at many offsets, syntax characters spliced in) never crash or throw, and every
+// outcome is either a config with no issue or a failure with issues on lines inside the file.
+TEST(ConfigTest, MutatedExamplesNeverCrashAndAlwaysExplainFailures) {
+  std::ifstream in(ExamplesDir() + "/prognos.yaml");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  const std::string text = buf.str();
+  ASSERT_FALSE(text.empty());
+  std::vector<std::string> lines;
+  std::istringstream split(text);
+  for (std::string l; std::getline(split, l);) lines.push_back(l + "\n");
+  const int max_line = static_cast<int>(lines.size()) + 2;
+
+  std::vector<std::string> variants;
+  for (std::size_t skip = 0; skip < lines.size(); ++skip) {
+    std::string deleted;
+    std::string doubled;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (i != skip) deleted += lines[i];
+      doubled += lines[i];
+      if (i == skip) doubled += lines[i];
+    }
+    variants.push_back(std::move(deleted));
+    variants.push_back(std::move(doubled));
+  }
+  for (std::size_t cut = 0; cut < text.size(); cut += 29) {
+    variants.push_back(text.substr(0, cut));
+    for (const char* splice : {":", "[", "\t", "- ", "*a", "\""}) {
+      std::string v = text;
+      v.insert(cut, splice);
+      variants.push_back(std::move(v));
+    }
+  }
+  int failures = 0;
+  for (const std::string& v : variants) {
+    std::vector<ConfigIssue> issues;
+    auto c = LoadConfigText(v, "m.yaml", &issues);
+    if (c.has_value()) {
+      ASSERT_TRUE(issues.empty()) << v;
+      continue;
+    }
+    ++failures;
+    ASSERT_FALSE(issues.empty()) << v;
+    for (const auto& i : issues) {
+      ASSERT_GE(i.line, 0) << i.ToString();
+      ASSERT_LE(i.line, max_line) << i.ToString();
+      ASSERT_FALSE(i.message.empty());
+    }
+  }
+  EXPECT_GT(failures, 100);  // the mutations do break things
+}
+
 TEST(ConfigTest, IssueToStringHasFileLinePathMessageAndHint) {
   EXPECT_EQ((ConfigIssue{"p.yaml", 7, "api.threads", "out of range", "use 1..256"}).ToString(),
             "p.yaml:7: api.threads: out of range (hint: use 1..256)");
