@@ -769,6 +769,10 @@ Result<NumericTable> ReadNumericTable(const std::string& path, const TableOption
   auto file = ReadFileMaybeGz(path);
   if (!file) return tl::unexpected(file.error());
   std::string_view text = SkipBom(*file);
+  if (LooksLikeJson(text)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     path + ": JSON input; this command reads a CSV table");
+  }
   auto layout = DetectLayout(text, options);
   if (!layout) {
     return MakeError(layout.error().code, PathForErrors(path) + ": " + layout.error().message);

@@ -65,7 +65,7 @@ Result<Table> ParseCsv(std::string_view text, const TableOptions& options);
 std::vector<std::optional<TimestampMs>> RowTimes(const Table& table, const TableOptions& options);
 
 // Numeric view for score/forecast: value columns (every column but time and entity), NaN where a
-// cell is empty or not a number.
+// cell is empty or not a number. A JSON-lines file is an error here.
 struct NumericTable {
   std::vector<std::string> names;      // value column names
   std::vector<std::string> time_text;  // the time cell as written (or the 0-based row index)

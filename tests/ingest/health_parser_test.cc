@@ -157,6 +157,20 @@ std::vector<Case> Cases() {
        "2:bad_jsonx1 3:missing_fieldx1", 2, 3},
       {"array body with a syntax error is one bad message", Cat({"[", ok, ","}), "1:bad_jsonx1", 0,
        1},
+      {"status null is no status", R"({"ts":1,"host":"h","status":null,"indicators":{"a":1}})", "",
+       1, 1},
+      {"an empty label name", R"({"ts":1,"host":"h","labels":{"":"x"},"indicators":{"a":1}})",
+       "1:invalid_fieldx1", 0, 1},
+      {"a label named __name__",
+       R"({"ts":1,"host":"h","labels":{"__name__":"x"},"indicators":{"a":1}})", "1:invalid_fieldx1",
+       0, 1},
+      {"kind that is not a string", R"({"ts":1,"host":"h","kind":{},"indicators":{"a":1}})",
+       "1:invalid_fieldx1", 0, 1},
+      {"array elements keep per-indicator reasons",
+       R"([{"ts":1,"host":"h","indicators":{"a":1}},{"ts":1,"host":"h","indicators":{"a":1e400,"b":1}}])",
+       "2:non_finite(a)x1", 2, 2},
+      {"several missing fields are one rejection", R"({"indicators":{"a":1,"b":2}})",
+       "1:missing_fieldx2", 0, 1},
       {"empty body", "", "", 0, 0},
       {"empty array", " [ ] ", "", 0, 0},
   };
@@ -253,6 +267,19 @@ TEST(HealthParserTest, TimestampsAcceptEpochSecondsMillisAndStrings) {
   EXPECT_EQ(b.samples[1].sample.t, 1700000000123);
   EXPECT_EQ(b.samples[2].sample.t, 1700000000500);
   EXPECT_EQ(b.samples[3].sample.t, 1700000000000);
+}
+
+TEST(HealthParserTest, MissingFieldMessageListsEveryField) {
+  ParsedBatch b = ParseHealthBody(R"({"component":"c"})", IngestLimits{});
+  ASSERT_EQ(b.rejections.size(), 1u);
+  EXPECT_EQ(b.rejections[0].message, "missing field: ts, host, indicators");
+}
+
+TEST(HealthParserTest, EmptyOptionalLabelsAreDropped) {
+  ParsedBatch b = ParseHealthBody(
+      R"({"ts":1,"host":"h","component":"","kind":"","indicators":{"a":1}})", IngestLimits{});
+  ASSERT_EQ(b.samples.size(), 1u);
+  EXPECT_EQ(b.samples[0].labels.ToString(), R"({__name__="a",host="h"})");
 }
 
 TEST(HealthParserTest, HugeLineIsRejectedWithoutParsing) {

@@ -428,5 +428,89 @@ TEST(ReadNumericTableTest, ValueColumnsWithNaNForEmptyOrText) {
   EXPECT_EQ(t->times[1], 60'000);
 }
 
+TEST(ParseCsvTest, ColumnsFlagOverridesAHeaderAndCanNameTheEntity) {
+  TableOptions o;
+  o.columns = {"host", "v"};
+  auto t = ParseCsv("a,b\nh1,1\n", o);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_TRUE(t->had_header);
+  EXPECT_EQ(Names(t->column_names), "host,v");
+  EXPECT_EQ(t->entity_column, 0u);
+  ASSERT_EQ(t->rows.size(), 1u);
+}
+
+TEST(ParseCsvTest, TimeColumnNamesAreMatchedWithoutUnitOrCase) {
+  for (const char* header : {"TIME,v", "ts [s],v", " Date ,v", "timestamp[ms],v"}) {
+    SCOPED_TRACE(header);
+    std::string text = header;
+    text += "\n1,2\n";
+    auto t = ParseCsv(text, TableOptions{});
+    ASSERT_TRUE(t.has_value());
+    EXPECT_EQ(t->time_column, 0u);
+  }
+  for (const char* header : {"time_stamp,v", "datetime,v", "hour,v"}) {
+    SCOPED_TRACE(header);
+    std::string text = header;
+    text += "\n1,2\n";
+    auto t = ParseCsv(text, TableOptions{});
+    ASSERT_TRUE(t.has_value());
+    EXPECT_FALSE(t->time_column.has_value());
+  }
+}
+
+TEST(ParseCsvTest, IgnoresAByteOrderMark) {
+  auto t = ParseCsv("\xef\xbb\xbftimestamp,value\n1,2\n", TableOptions{});
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->column_names[0], "timestamp");
+  EXPECT_EQ(t->time_column, 0u);
+}
+
+TEST(ReplayTest, QuotedLabelValuesMayHoldSeparatorsAndQuotes) {
+  ReplaySeries s = ParseReplay(
+      "serial_number,model,v\n"
+      "S1,\"WDC, \"\"Red\"\"\",1\n"
+      "S1,\"WDC, \"\"Red\"\"\",2\n");
+  EXPECT_TRUE(s.rejections.empty()) << Reasons(s);
+  ASSERT_EQ(s.series.size(), 1u);
+  EXPECT_EQ(*s.series[0].Get("model"), "WDC, \"Red\"");
+  EXPECT_EQ(s.points.size(), 2u);
+}
+
+TEST(ReplayTest, EmptyEntityCellIsAMissingField) {
+  ReplaySeries s = ParseReplay("host,a,b\n,1,2\nh,3,\n");
+  EXPECT_EQ(Reasons(s), "2:missing_field");
+  ASSERT_EQ(s.rejections.size(), 1u);
+  EXPECT_EQ(s.rejections[0].samples, 2u);
+  EXPECT_EQ(s.points.size(), 1u);
+}
+
+TEST(ReplayTest, EmptyAndHeaderOnlyFilesHaveNoRows) {
+  for (const char* text : {"", "\n\n", "timestamp,value\n"}) {
+    SCOPED_TRACE(text);
+    ReplaySeries s = ParseReplay(text);
+    EXPECT_EQ(s.rows, 0u);
+    EXPECT_TRUE(s.points.empty());
+    EXPECT_TRUE(s.rejections.empty());
+  }
+}
+
+TEST(ReadNumericTableTest, RefusesJsonAndMissingFiles) {
+  TempDir dir;
+  const std::string path = dir.File("m.jsonl");
+  WriteFile(path, R"({"ts":1,"host":"h","indicators":{"a":1}})");
+  EXPECT_FALSE(ReadNumericTable(path, TableOptions{}).has_value());
+  EXPECT_FALSE(ReadNumericTable(dir.File("absent.csv"), TableOptions{}).has_value());
+}
+
+TEST(ReadNumericTableTest, ExcludesTheEntityColumn) {
+  TempDir dir;
+  const std::string path = dir.File("e.csv");
+  WriteFile(path, "machine_id,time,cpu\nm1,10,0.5\n");
+  auto t = ReadNumericTable(path, TableOptions{});
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(Names(t->names), "cpu");
+  EXPECT_EQ(t->times[0], 10'000);
+}
+
 }  // namespace
 }  // namespace prognos::ingest
