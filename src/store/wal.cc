@@ -472,6 +472,10 @@ Result<void> Wal::Roll() {
     // Everything written so far lived in the old segment and is now durable.
     std::lock_guard<std::mutex> l(sync_mu_);
     synced_pos_ = std::max(synced_pos_, written_pos());
+  } else {
+    // Not synced now (policy never); an explicit Sync() still covers it.
+    std::lock_guard<std::mutex> l(sync_mu_);
+    unsynced_closed_.push_back(current_->path);
   }
   closed_bytes_ += current_size_;
   return OpenForAppend(current_index_ + 1, 0, /*create=*/true);
@@ -528,10 +532,32 @@ Result<void> Wal::WaitDurable(std::uint64_t pos) {
     syncing_ = true;
     const std::uint64_t target = published_pos_;
     const std::shared_ptr<SegmentFile> file = current_;
+    const std::vector<std::string> closed = std::move(unsynced_closed_);
+    unsynced_closed_.clear();
     l.unlock();
     const auto t0 = std::chrono::steady_clock::now();
-    const int rc = ::fdatasync(file->fd);
-    const int err = errno;
+    int rc = 0;
+    int err = 0;
+    std::string failed_path;
+    for (const auto& path : closed) {
+      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (rc == 0 && (fd < 0 || ::fdatasync(fd) != 0)) {
+        rc = -1;
+        err = errno;
+        failed_path = path;
+      }
+      if (fd >= 0) ::close(fd);
+    }
+    if (rc == 0 && !closed.empty() && !FsyncDir(options_.dir)) {
+      rc = -1;
+      err = EIO;
+      failed_path = options_.dir;
+    }
+    if (rc == 0 && ::fdatasync(file->fd) != 0) {
+      rc = -1;
+      err = errno;
+      failed_path = file->path;
+    }
     if (fsync_seconds_ != nullptr) {
       fsync_seconds_->Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -540,7 +566,7 @@ Result<void> Wal::WaitDurable(std::uint64_t pos) {
     l.lock();
     syncing_ = false;
     if (rc != 0) {
-      if (!failed_.load()) failure_ = IoError("fsync", file->path, err).message;
+      if (!failed_.load()) failure_ = IoError("fsync", failed_path, err).message;
       failed_.store(true);
       sync_cv_.notify_all();
       return MakeError(ErrorCode::kIo, failure_);

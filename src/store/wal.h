@@ -138,7 +138,9 @@ class Wal {
   std::uint64_t synced_pos_ = 0;     // everything before this log position is fsynced
   std::uint64_t published_pos_ = 0;  // written_pos_ as published together with current_
   bool syncing_ = false;             // a leader is inside fsync
-  std::string failure_;              // first IO failure (guarded by sync_mu_)
+  // Segments rolled without an fsync (sync_on_roll off); the next sync leader fsyncs them.
+  std::vector<std::string> unsynced_closed_;  // paths
+  std::string failure_;                       // first IO failure (guarded by sync_mu_)
   // Sticky after a failed fsync or a write that could not be cut back: what reached the disk is
   // unknown, so every later Write/WaitDurable fails until the store is reopened and replayed.
   std::atomic<bool> failed_{false};

@@ -299,6 +299,21 @@ TEST(StorageTest, ReportsMetricsWithPrognosNames) {
   }
 }
 
+// Policy never skips the fsync at segment roll; an explicit Sync() then covers those segments
+// too (one sync round: the rolled segments, the directory, the current segment).
+TEST(StorageTest, SyncUnderPolicyNeverCoversRolledSegments) {
+  TempDir dir;
+  StorageOptions o = Options(dir.path());
+  o.wal_segment_bytes = 4096;
+  auto s = MustOpen(o);
+  for (int i = 0; i < 400; ++i) CommitOne(*s, Metric("cpu", "h1"), i, i);
+  EXPECT_EQ(s->Stats().wal_fsyncs, 0u);
+  ASSERT_TRUE(s->Sync().has_value());
+  EXPECT_EQ(s->Stats().wal_fsyncs, 1u);
+  ASSERT_TRUE(s->Sync().has_value());  // nothing new: no second fsync
+  EXPECT_EQ(s->Stats().wal_fsyncs, 1u);
+}
+
 TEST(StorageTest, SecondOpenOfTheSameDirIsRefusedUntilTheFirstCloses) {
   TempDir dir;
   auto first = MustOpen(Options(dir.path()));
