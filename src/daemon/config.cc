@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -21,6 +22,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <system_error>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -1083,25 +1085,20 @@ Result<Config> LoadConfigText(const std::string& text, const std::string& name,
 }
 
 Result<Config> LoadConfigFile(const std::string& path, std::vector<ConfigIssue>* issues) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const std::string why = std::strerror(errno);
+  auto fail = [&](const std::string& why) -> Result<Config> {
     if (issues != nullptr) {
-      issues->push_back(ConfigIssue{path, 0, "", "cannot open the config file: " + why,
+      issues->push_back(ConfigIssue{path, 0, "", "cannot read the config file: " + why,
                                     "check the path and its permissions"});
     }
-    return MakeError(ErrorCode::kIo, path + ": cannot open: " + why);
-  }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) {
-    const std::string why = std::strerror(errno);
-    if (issues != nullptr) {
-      issues->push_back(ConfigIssue{path, 0, "", "cannot read the config file: " + why, ""});
-    }
     return MakeError(ErrorCode::kIo, path + ": cannot read: " + why);
-  }
-  return LoadConfigText(buf.str(), path, issues);
+  };
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return fail("it is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(std::strerror(errno));
+  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad()) return fail(std::strerror(errno));
+  return LoadConfigText(text, path, issues);
 }
 
 Result<std::uint64_t> ParseByteSize(std::string_view text) {

@@ -87,7 +87,8 @@ TEST_F(CheckConfigCommandTest, EveryExampleConfigPassesWithASummary) {
 TEST_F(CheckConfigCommandTest, MissingFileIsAnEnvironmentError) {
   const RunResult r = RunStderr("check-config /nonexistent/prognos.yaml");
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_THAT(r.output, HasSubstr("cannot open"));
+  EXPECT_THAT(r.output, HasSubstr("cannot read the config file"));
+  EXPECT_EQ(RunStderr("check-config " + ShellQuote(ExamplesDir())).exit_code, 3);
 }
 
 TEST_F(CheckConfigCommandTest, MissingArgumentIsAUsageError) {

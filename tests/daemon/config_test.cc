@@ -568,7 +568,14 @@ TEST(ConfigTest, MissingFileIsAnIoErrorWithOneIssue) {
   EXPECT_EQ(c.error().code, ErrorCode::kIo);
   ASSERT_EQ(issues.size(), 1u);
   EXPECT_EQ(issues[0].line, 0);
-  EXPECT_THAT(issues[0].message, HasSubstr("cannot open"));
+  EXPECT_THAT(issues[0].message, HasSubstr("cannot read the config file"));
+
+  issues.clear();
+  auto dir = LoadConfigFile(ExamplesDir(), &issues);
+  ASSERT_FALSE(dir.has_value());
+  EXPECT_EQ(dir.error().code, ErrorCode::kIo);
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_THAT(issues[0].message, HasSubstr("directory"));
 }
 
 TEST(ConfigTest, NullIssueListIsAllowed) {
