@@ -97,12 +97,14 @@ void BM_Append(benchmark::State& state) {
 
 BENCHMARK_TEMPLATE(BM_Append, FsyncPolicy::kAlways)
     ->Name("BM_Append/fsync_per_commit")
+    ->Args({1, 1})
     ->Args({1, 100})
     ->Iterations(3)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_Append, FsyncPolicy::kAlways)
     ->Name("BM_Append/group_commit")
+    ->Args({8, 1})
     ->Args({4, 100})
     ->Args({8, 100})
     ->Args({16, 100})
