@@ -91,15 +91,22 @@ CellKind ClassifyCell(std::string_view s, double* out) {
   return std::isfinite(*out) ? CellKind::kNumber : CellKind::kNonFinite;
 }
 
-// A quoted cell keeps its inner text; "" inside quotes stands for one '"'.
-std::string CellText(std::string_view cell, bool escaped) {
-  if (!escaped) return std::string(cell);
-  std::string out;
-  out.reserve(cell.size());
+// A quoted cell keeps its inner text; "" inside quotes stands for one '"'. Reuses out's storage.
+void AssignCellText(std::string_view cell, bool escaped, std::string* out) {
+  if (!escaped) {
+    out->assign(cell);
+    return;
+  }
+  out->clear();
   for (std::size_t i = 0; i < cell.size(); ++i) {
-    out += cell[i];
+    *out += cell[i];
     if (cell[i] == '"' && i + 1 < cell.size() && cell[i + 1] == '"') ++i;
   }
+}
+
+std::string CellText(std::string_view cell, bool escaped) {
+  std::string out;
+  AssignCellText(cell, escaped, &out);
   return out;
 }
 
@@ -383,6 +390,12 @@ void MakeUnique(std::vector<std::string>* names, const std::vector<std::size_t>&
 // ---------------------------------------------------------------------------------------------
 // CSV -> compact replay series
 
+void AppendKeyPart(std::string* key, std::string_view part) {
+  const auto n = static_cast<std::uint32_t>(part.size());
+  key->append(reinterpret_cast<const char*>(&n), sizeof n);
+  key->append(part);
+}
+
 class CsvReplay {
  public:
   CsvReplay(std::string_view text, Layout layout, std::string default_host,
@@ -457,8 +470,9 @@ class CsvReplay {
     const std::size_t ncols = layout_.names.size();
     out_.rows = rows_.size();
     groups_.reserve(layout_.entity_column || !label_columns_.empty() ? rows_.size() / 4 + 16 : 1);
-    out_.points.reserve(
-        static_cast<std::size_t>(std::min<std::uint64_t>(kinds_.size(), std::uint64_t{1} << 26)));
+    std::size_t numeric_cells = 0;  // an upper bound of the points
+    for (std::size_t c : value_columns_) numeric_cells += numeric_count_[c];
+    out_.points.reserve(numeric_cells);
     std::string key;
     std::vector<Label> base;
     for (std::size_t r = 0; r < rows_.size(); ++r) {
@@ -498,35 +512,33 @@ class CsvReplay {
         t = options_.start_ms + static_cast<TimestampMs>(r) * options_.step_ms;
       }
 
-      // Group key: host and label values. Consecutive rows usually share it (files are sorted
-      // by entity or hold one), so compare with the previous row before hashing.
-      key.clear();
+      // Group key: host and label values, each length-prefixed so that no value can imitate a
+      // boundary. Consecutive rows usually share it (files are sorted by entity or hold one), so
+      // compare with the previous row before hashing.
       if (layout_.entity_column) {
-        std::size_t e = *layout_.entity_column;
-        key.append(cell(e));
-        if (e < escaped_.size() && escaped_[e]) key = CellText(key, true);
-        if (key.empty()) {
+        const std::size_t e = *layout_.entity_column;
+        AssignCellText(cell(e), e < escaped_.size() && escaped_[e] != 0, &host_);
+        if (host_.empty()) {
           out_.rejections.push_back(MakeRejection(info.line, "", RejectReason::kMissingField,
                                                   "empty entity cell (" + layout_.names[e] + ")",
                                                   present));
           continue;
         }
       } else {
-        key = default_host_;
+        host_ = default_host_;
       }
-      for (std::size_t c : label_columns_) {
-        key += '\x1f';
-        std::string_view v = cell(c);
-        if (c < escaped_.size() && escaped_[c]) {
-          key += CellText(v, true);
-        } else {
-          key.append(v);
-        }
+      label_values_.resize(label_columns_.size());
+      for (std::size_t k = 0; k < label_columns_.size(); ++k) {
+        const std::size_t c = label_columns_[k];
+        AssignCellText(cell(c), c < escaped_.size() && escaped_[c] != 0, &label_values_[k]);
       }
+      key.clear();
+      AppendKeyPart(&key, host_);
+      for (const auto& v : label_values_) AppendKeyPart(&key, v);
       if (group_ == kNoSeries || key != group_key_) {
         auto it = groups_.find(key);
         if (it == groups_.end()) {
-          std::string problem = NewGroup(key, &base);
+          std::string problem = NewGroup(&base);
           if (!problem.empty()) {
             out_.rejections.push_back(
                 MakeRejection(info.line, "", RejectReason::kTooLarge, problem, present));
@@ -560,17 +572,13 @@ class CsvReplay {
     }
   }
 
-  // Builds the label set (without __name__) shared by a group's series. Returns a non-empty
-  // message when the limits refuse it.
-  std::string NewGroup(const std::string& key, std::vector<Label>* base) {
+  // Builds the label set shared by a group's series (from host_ and label_values_; __name__ is
+  // left empty). Returns a non-empty message when the limits refuse it.
+  std::string NewGroup(std::vector<Label>* base) {
     base->clear();
-    std::size_t pos = key.find('\x1f');
-    base->push_back({std::string(kHostLabel), key.substr(0, pos)});
+    base->push_back({std::string(kHostLabel), host_});
     for (std::size_t k = 0; k < label_columns_.size(); ++k) {
-      std::size_t next = key.find('\x1f', pos + 1);
-      std::string value = key.substr(pos + 1, next == std::string::npos ? next : next - pos - 1);
-      pos = next;
-      if (!value.empty()) base->push_back({label_names_[k], std::move(value)});
+      if (!label_values_[k].empty()) base->push_back({label_names_[k], label_values_[k]});
     }
     if (base->size() + 1 > limits_.max_labels) {
       return std::to_string(base->size() + 1) + " labels, more than the limit of " +
@@ -631,6 +639,8 @@ class CsvReplay {
   std::vector<std::uint32_t> group_series_;  // [group * value columns + slot] -> series id
   std::uint32_t group_ = kNoSeries;
   std::string group_key_;
+  std::string host_;                       // this row's host
+  std::vector<std::string> label_values_;  // this row's label cells, by label column
 
   ReplaySeries out_;
 };
