@@ -12,6 +12,12 @@
 namespace prognos::cli {
 namespace {
 
+// True when `listen` (host:port, already validated) binds a loopback address only.
+bool IsLoopback(const std::string& listen) {
+  const std::string host = listen.substr(0, listen.rfind(':'));
+  return host == "localhost" || host == "[::1]" || host.starts_with("127.");
+}
+
 // Exit codes: 0 valid; 1 problems found (each printed on stderr); 3 the file cannot be read.
 int RunCheckConfig(const std::string& path) {
   std::vector<daemon::ConfigIssue> issues;
@@ -34,6 +40,12 @@ int RunCheckConfig(const std::string& path) {
       std::fprintf(stderr, "note: $%s (api.auth_tokens_env) is not set in this environment\n",
                    env.c_str());
     }
+  }
+  if (config->api.auth_tokens_env.empty() && !IsLoopback(config->api.listen)) {
+    std::fprintf(stderr,
+                 "note: api.listen %s accepts connections from other hosts and authentication is "
+                 "off (api.auth_tokens_env is empty)\n",
+                 config->api.listen.c_str());
   }
   return kExitOk;
 }
