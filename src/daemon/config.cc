@@ -823,7 +823,7 @@ class ConfigWalker {
               {"range", [&](const Field& f) { ok = WalkRange(f, &ind, &lines) && ok; }},
               {"entropy_bins",
                [&](const Field& f) {
-                 auto v = Int(f, 2, 1024, 10);
+                 auto v = Int(f, 2, 64, 10);
                  fail_if_null(v);
                  Set(&ind.entropy_bins, v);
                }},

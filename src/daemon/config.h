@@ -22,7 +22,7 @@ struct IndicatorConfig {
   std::optional<double> min;        // range.min / range.max for fixed-range entropy bins and limits
   std::optional<double> max;
   std::string unit;                 // free text ("ratio", "bytes", "ms", "celsius")
-  int entropy_bins = 10;            // 2..1024
+  int entropy_bins = 10;            // 2..64 (what signal::WindowEntropy supports)
   double weight = 1.0;              // weight in the host's composite entropy score (>= 0)
   Direction direction = Direction::kHigherIsWorse;
   std::optional<double> warning;    // optional static limits (the adaptive tiers start from these)

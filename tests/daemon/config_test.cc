@@ -307,7 +307,7 @@ TEST(ConfigTest, EachKindOfProblemIsReportedWithLinePathAndHint) {
       {"range of three", "indicators:\n  - name: a\n    range: [1, 2, 3]\n", 3,
        "indicators[0].range", "expected {min: …, max: …} or [min, max]", ""},
       {"bins too few", "indicators:\n  - name: a\n    entropy_bins: 1\n", 3,
-       "indicators[0].entropy_bins", "out of range", "2..1024"},
+       "indicators[0].entropy_bins", "out of range", "2..64"},
       {"bins too many", "indicators:\n  - name: a\n    entropy_bins: 5000\n", 3,
        "indicators[0].entropy_bins", "out of range", ""},
       {"negative weight", "indicators:\n  - name: a\n    weight: -0.5\n", 3, "indicators[0].weight",
