@@ -15,7 +15,7 @@ namespace {
 
 using nlohmann::json;
 
-// Labels that have a role in a message; the message's "labels" object may not redefine them.
+// Besides core/labels.h's: the label a message's "kind" becomes, and the status series' name.
 constexpr std::string_view kKindLabel = "kind";
 constexpr std::string_view kStatusMetric = "status";
 
@@ -24,8 +24,6 @@ bool IsBlank(std::string_view s) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
   });
 }
-
-std::string_view TypeName(const json& j) { return j.type_name(); }
 
 // nlohmann's parse_error text is "[json.exception.parse_error.101] parse error at line 1, column
 // 14: syntax error while parsing object - unexpected end of input; expected '}'". We keep the part
@@ -45,6 +43,15 @@ std::string ErrorDetail(std::string_view what, std::size_t byte) {
 constexpr std::string_view kOverflowMarker("\0prognos:overflow", 17);
 constexpr std::string_view kOverflowJson = R"("\u0000prognos:overflow")";
 constexpr int kMaxOverflowPatches = 64;
+
+bool IsOverflow(const json& j) {
+  return j.is_string() && j.get_ref<const std::string&>() == kOverflowMarker;
+}
+
+// A string that the sender wrote as a string (not an overflowing number we replaced).
+bool IsText(const json& j) { return j.is_string() && !IsOverflow(j); }
+
+std::string_view TypeName(const json& j) { return IsOverflow(j) ? "number" : j.type_name(); }
 
 // A SAX consumer that builds the DOM through nlohmann's own builder but reports errors as values:
 // nothing is thrown, and the byte position and token of the first error are kept. The member
@@ -201,7 +208,7 @@ struct Builder {
         return;
       }
       t = EpochNumberToMs(v);
-    } else if (ts->is_string()) {
+    } else if (IsText(*ts)) {
       auto parsed = ParseTimestamp(ts->get_ref<const std::string&>());
       if (!parsed) {
         Reject(line, "", RejectReason::kInvalidField, "ts: " + parsed.error().message, whole);
@@ -213,10 +220,10 @@ struct Builder {
              "ts must be a string or a number, not " + std::string(TypeName(*ts)), whole);
       return;
     }
-    if (!host->is_string() || host->get_ref<const std::string&>().empty()) {
+    if (!IsText(*host) || host->get_ref<const std::string&>().empty()) {
       Reject(line, "", RejectReason::kInvalidField,
-             host->is_string() ? "host is empty"
-                               : "host must be a string, not " + std::string(TypeName(*host)),
+             IsText(*host) ? "host is empty"
+                           : "host must be a string, not " + std::string(TypeName(*host)),
              whole);
       return;
     }
@@ -237,7 +244,7 @@ struct Builder {
     for (auto [field, value] :
          {std::pair{kComponentLabel, component}, std::pair{kKindLabel, kind}}) {
       if (value == nullptr) continue;
-      if (!value->is_string()) {
+      if (!IsText(*value)) {
         Reject(line, "", RejectReason::kInvalidField,
                std::string(field) + " must be a string, not " + std::string(TypeName(*value)),
                whole);
@@ -254,7 +261,7 @@ struct Builder {
         return;
       }
       for (const auto& [name, value] : labels->items()) {
-        if (!value.is_string()) {
+        if (!IsText(value)) {
           Reject(line, "", RejectReason::kInvalidField,
                  "label '" + name + "' must be a string, not " + std::string(TypeName(value)),
                  whole);
@@ -328,7 +335,7 @@ struct Builder {
                "indicator '" + raw_name + "' is not configured");
         continue;
       }
-      if (value.is_string() && value.get_ref<const std::string&>() == kOverflowMarker) {
+      if (IsOverflow(value)) {
         Reject(line, raw_name, RejectReason::kNonFinite, "value overflows a double (infinite)");
         continue;
       }
@@ -349,7 +356,7 @@ struct Builder {
 
     if (status != nullptr) {
       double code = -1;
-      if (status->is_string()) {
+      if (IsText(*status)) {
         const auto& s = status->get_ref<const std::string&>();
         if (s == "ok")
           code = 0;
@@ -360,10 +367,9 @@ struct Builder {
       }
       if (code < 0) {
         Reject(line, std::string(kStatusMetric), RejectReason::kInvalidField,
-               status->is_string()
-                   ? "status '" + status->get<std::string>().substr(0, 64) +
-                         "' is not ok, warning or fail"
-                   : "status must be a string, not " + std::string(TypeName(*status)));
+               IsText(*status) ? "status '" + status->get<std::string>().substr(0, 64) +
+                                     "' is not ok, warning or fail"
+                               : "status must be a string, not " + std::string(TypeName(*status)));
       } else {
         emit(std::string(kStatusMetric), code);
       }

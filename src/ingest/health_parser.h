@@ -56,7 +56,8 @@ struct ParsedBatch {
 // like a role field, an indicator value that is not a number, an unknown status), too_large,
 // unknown_indicator (strict_indicators; matched by raw or normalised name). A whole-message
 // rejection stands for as many samples as the message has indicators (at least 1).
-// Empty label values are dropped, as in Prometheus.
+// Empty label values are dropped, as in Prometheus. A message's samples come out in indicator-name
+// order (then status); a repeated JSON key keeps its last value.
 ParsedBatch ParseHealthBody(std::string_view body, const IngestLimits& limits);
 
 }  // namespace prognos::ingest
