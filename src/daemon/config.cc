@@ -189,6 +189,10 @@ std::string UnknownKeyHint(std::string_view section, std::string_view key) {
   if (lower != key && std::find(own.begin(), own.end(), lower) != own.end()) {
     return "keys are lower-case: did you mean '" + lower + "'?";
   }
+  if (section == "signals" && lower.starts_with("entropy_window_")) {
+    return "did you mean 'entropy_window_duration'? e.g. entropy_window_duration: 10m "
+           "(entropy_window counts samples)";
+  }
   // "read_timeout_ms", "retention_s": durations and sizes carry their unit in the value.
   for (std::string_view suffix : {"_ms", "_s", "_sec", "_seconds", "_secs"}) {
     if (lower.size() > suffix.size() && lower.ends_with(suffix)) {

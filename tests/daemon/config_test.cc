@@ -219,6 +219,8 @@ TEST(ConfigTest, EachKindOfProblemIsReportedWithLinePathAndHint) {
        "lower-case"},
       {"unit in the key", "api:\n  read_timeout_ms: 3000\n", 2, "api.read_timeout_ms",
        "unknown key", "did you mean 'read_timeout'?"},
+      {"time window in ms", "signals:\n  entropy_window_ms: 600000\n", 2,
+       "signals.entropy_window_ms", "unknown key", "did you mean 'entropy_window_duration'?"},
       {"unknown key far from all", "zzz: 1\n", 1, "zzz", "unknown key", "known keys"},
       {"planned section", "policy:\n  shadow: true\n", 1, "policy", "unknown key",
        "not supported by this version"},
