@@ -309,6 +309,12 @@ Result<std::vector<SampleResult>> Storage::CommitBatch(std::vector<Appender::Pen
   bool any_accepted = false;
   std::uint64_t durable_target = 0;
   {
+    // In flight from here until the WAL write is done: a sync leader may wait to include us.
+    m.wal->BeginCommit();
+    struct EndCommit {
+      Wal* wal;
+      ~EndCommit() { wal->EndCommit(); }
+    } end_commit{m.wal.get()};
     std::lock_guard<std::mutex> commit(m.commit_mu);
     CommitScratch& sc = m.scratch;
     sc.Reset();

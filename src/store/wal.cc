@@ -530,6 +530,18 @@ Result<void> Wal::WaitDurable(std::uint64_t pos) {
     }
     // Become the leader: sync everything published so far, on behalf of all waiters.
     syncing_ = true;
+    // Let committers just released by the previous fsync reach BeginCommit before we look.
+    l.unlock();
+    std::this_thread::yield();
+    l.lock();
+    if (in_flight_.load() > 0) {
+      // Committers are about to write: wait (bounded) so this fsync covers them as well.
+      const auto window = std::chrono::nanoseconds(
+          std::clamp<std::int64_t>(last_fsync_ns_.load(std::memory_order_relaxed), 0, 2'000'000));
+      gathering_.store(true);
+      sync_cv_.wait_for(l, window, [this] { return in_flight_.load() == 0 || failed_.load(); });
+      gathering_.store(false);
+    }
     const std::uint64_t target = published_pos_;
     const std::shared_ptr<SegmentFile> file = current_;
     const std::vector<std::string> closed = std::move(unsynced_closed_);
@@ -558,9 +570,11 @@ Result<void> Wal::WaitDurable(std::uint64_t pos) {
       err = errno;
       failed_path = file->path;
     }
+    const auto took = std::chrono::steady_clock::now() - t0;
+    last_fsync_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count(),
+                         std::memory_order_relaxed);
     if (fsync_seconds_ != nullptr) {
-      fsync_seconds_->Observe(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      fsync_seconds_->Observe(std::chrono::duration<double>(took).count());
     }
     fsyncs_.fetch_add(1, std::memory_order_relaxed);
     l.lock();
@@ -575,6 +589,16 @@ Result<void> Wal::WaitDurable(std::uint64_t pos) {
     sync_cv_.notify_all();
   }
   return Ok();
+}
+
+void Wal::EndCommit() {
+  // Seq-cst pairing with the leader (store gathering_, then read in_flight_): either the leader
+  // sees our decrement, or we see gathering_ and wake it. Locking sync_mu_ before notifying
+  // means the leader is already waiting, so the wake-up cannot be lost.
+  if (in_flight_.fetch_sub(1) == 1 && gathering_.load()) {
+    std::lock_guard<std::mutex> l(sync_mu_);
+    sync_cv_.notify_all();
+  }
 }
 
 void Wal::StartIntervalSync(std::int64_t interval_ms) {
