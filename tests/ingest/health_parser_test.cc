@@ -289,6 +289,18 @@ TEST(HealthParserTest, EmptyOptionalLabelsAreDropped) {
   EXPECT_EQ(b.samples[0].labels.ToString(), R"({__name__="a",host="h"})");
 }
 
+TEST(HealthParserTest, SamplesComeInIndicatorNameOrderAndRepeatedKeysKeepTheLast) {
+  ParsedBatch b = ParseHealthBody(
+      R"({"ts":1,"host":"h","status":"warning","indicators":{"zeta":1,"alpha":2,"zeta":3}})",
+      IngestLimits{});
+  ASSERT_EQ(b.samples.size(), 3u);
+  EXPECT_EQ(*b.samples[0].labels.Get("__name__"), "alpha");
+  EXPECT_EQ(*b.samples[1].labels.Get("__name__"), "zeta");
+  EXPECT_EQ(b.samples[1].sample.v, 3.0);
+  EXPECT_EQ(*b.samples[2].labels.Get("__name__"), "status");
+  EXPECT_EQ(b.samples[2].sample.v, 1.0);
+}
+
 TEST(HealthParserTest, HugeLineIsRejectedWithoutParsing) {
   IngestLimits limits;
   limits.max_line_bytes = 1 << 20;
