@@ -53,15 +53,20 @@ EtsState EtsHeuristicInit(std::span<const double> y, const EtsSpec& spec) {
   if (n == 0) return st;
   if (HasSeason(spec) && n >= 2 * spec.period) {
     const std::size_t m = spec.period;
-    const double a0 = Mean(y.subspan(0, m));
-    const double a1 = Mean(y.subspan(m, m));
-    st.level = a0;
-    st.trend = spec.trend == EtsTrend::kNone ? 0.0 : (a1 - a0) / static_cast<double>(m);
-    st.season.resize(m);
+    const std::size_t seasons = std::min<std::size_t>(n / m, 14);
+    std::vector<double> a(seasons);
+    for (std::size_t j = 0; j < seasons; ++j) a[j] = Mean(y.subspan(j * m, m));
+    st.level = a[0];
+    st.trend = spec.trend == EtsTrend::kNone
+                   ? 0.0
+                   : (a[seasons - 1] - a[0]) / static_cast<double>((seasons - 1) * m);
+    st.season.assign(m, 0.0);
     const bool mul = spec.season == EtsSeason::kMultiplicative;
-    for (std::size_t i = 0; i < m; ++i) {
-      st.season[i] = mul ? 0.5 * (y[i] / a0 + y[m + i] / a1)
-                         : 0.5 * ((y[i] - a0) + (y[m + i] - a1));
+    for (std::size_t j = 0; j < seasons; ++j) {
+      for (std::size_t i = 0; i < m; ++i) {
+        const double v = y[j * m + i];
+        st.season[i] += (mul ? v / a[j] : v - a[j]) / static_cast<double>(seasons);
+      }
     }
     return st;
   }
@@ -157,7 +162,10 @@ Result<void> EtsModel::Fit(std::span<const double> y) {
       *std::min_element(y.begin(), y.end()) <= 0.0) {
     return MakeError(ErrorCode::kInvalidArgument, "ets: multiplicative season needs y > 0");
   }
-  const EtsState init = EtsHeuristicInit(y, spec_);
+  return FitFrom(y, EtsHeuristicInit(y, spec_));
+}
+
+Result<void> EtsModel::FitFrom(std::span<const double> y, const EtsState& init) {
   auto objective = [&](const std::vector<double>& x) {
     double sse = 0.0;
     EtsFilter(y, spec_, Decode(x, spec_), init, &sse);

@@ -30,10 +30,12 @@ struct EtsParams {
   double phi = 1.0;    // trend damping, [0.8, 0.998] when damped, else 1
 };
 
-// Initial states l0, b0 and s[0..m) (s[i] pairs with y[i]). The heuristic, for n >= 2m:
-//   a_j = mean of season j (j = 0, 1);  l0 = a_0;  b0 = (a_1 - a_0) / m;
-//   s_i = ((y_i - a_0) + (y_{m+i} - a_1)) / 2   (additive;  ratios y / a_j for multiplicative).
-// Without a season: l0 = y_0, b0 = (mean of y[k..2k) - mean of y[0..k)) / k with k = min(n/2, 10).
+// Initial states l0, b0 and s[0..m) (s[i] pairs with y[i]). The heuristic, for n >= 2m, uses the
+// J = min(n/m, 14) complete seasons: with a_j the mean of season j,
+//   l0 = a_0;  b0 = (a_{J−1} − a_0) / ((J − 1) m);  s_i = mean_j (y_{jm+i} − a_j)
+// (ratios y / a_j for a multiplicative season). Averaging every season rather than the first two
+// matters because a small fitted γ keeps the initial season for the whole series.
+// Without a season: l0 = y_0, b0 = (mean of y[k..2k) − mean of y[0..k)) / k with k = min(n/2, 10).
 struct EtsState {
   double level = 0.0;
   double trend = 0.0;
@@ -61,6 +63,8 @@ class EtsModel final : public PointModel {
   explicit EtsModel(EtsSpec spec) : spec_(spec) {}
   std::string Name() const override;
   Result<void> Fit(std::span<const double> y) override;
+  // Fit with given initial states (only α, β, γ, φ are estimated).
+  Result<void> FitFrom(std::span<const double> y, const EtsState& init);
   void Forecast(std::span<const double> history, std::span<double> out) const override;
   std::size_t MinLength() const override;
 

@@ -115,6 +115,19 @@ std::size_t DetectSeason(std::span<const double> y, std::span<const std::size_t>
   for (std::size_t k = 3; k < max_lag; ++k) {
     if (qualifies[k] && (best == 0 || r[k] > r[best])) best = k;
   }
+  // A period implied by the sampling interval (a day, a week) wins when the ACF near it (±10 %)
+  // has a qualifying peak at least half as high as the best peak anywhere: daily cycles of real
+  // load drift by a few steps, and a known calendar period generalises better than an odd lag.
+  for (std::size_t p : preferred) {
+    if (p < 3 || p >= max_lag) continue;
+    const auto lo = static_cast<std::size_t>(0.9 * static_cast<double>(p));
+    const auto hi = std::min(max_lag - 1, static_cast<std::size_t>(1.1 * static_cast<double>(p)));
+    double peak = -1.0;
+    for (std::size_t k = lo; k <= hi; ++k) {
+      if (qualifies[k]) peak = std::max(peak, r[k]);
+    }
+    if (peak >= 0.1 && (best == 0 || peak >= 0.5 * r[best])) return p;
+  }
   if (best == 0) return 0;
   // Prefer the fundamental period over its multiples.
   for (std::size_t j = 7; j >= 2; --j) {
@@ -128,12 +141,6 @@ std::size_t DetectSeason(std::span<const double> y, std::span<const std::size_t>
     if (cand != 0 && r[cand] >= 0.85 * r[best]) {
       best = cand;
       break;
-    }
-  }
-  for (std::size_t p : preferred) {
-    if (p >= 2 && std::abs(static_cast<double>(p) - static_cast<double>(best)) <=
-                      0.03 * static_cast<double>(p)) {
-      return p;
     }
   }
   return best;
