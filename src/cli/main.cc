@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   RegisterDemoCommand(app, &exit_code);
   RegisterReplayCommand(app, &exit_code);
   RegisterScoreCommand(app, &exit_code);
+  RegisterForecastCommand(app, &exit_code);
   RegisterCheckConfigCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
