@@ -478,7 +478,9 @@ Result<void> Wal::Roll() {
     unsynced_closed_.push_back(current_->path);
   }
   closed_bytes_ += current_size_;
-  return OpenForAppend(current_index_ + 1, 0, /*create=*/true);
+  auto r = OpenForAppend(current_index_ + 1, 0, /*create=*/true);
+  if (!r) closed_bytes_ -= current_size_;  // still appending to the old segment; retried later
+  return r;
 }
 
 void Wal::SetFailed(const std::string& why) {
