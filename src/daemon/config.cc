@@ -316,13 +316,15 @@ class ConfigWalker {
       auto handler = std::find_if(handlers.begin(), handlers.end(),
                                   [&](const KeyHandler& h) { return h.key == key; });
       if (handler == handlers.end()) {
-        std::string where = "at the top level";
-        if (!section.empty()) {
-          where = "in '";
-          where += path;
-          where += '\'';
+        std::string message = "unknown key '" + key;
+        if (section.empty()) {
+          message += "' at the top level";
+        } else {
+          message += "' in '";
+          message += path;
+          message += '\'';
         }
-        Issue(line, field_path, "unknown key '" + key + "' " + where, UnknownKeyHint(section, key));
+        Issue(line, field_path, std::move(message), UnknownKeyHint(section, key));
         continue;
       }
       handler->handle(Field{field_path, key, line, it->second});
