@@ -1,8 +1,12 @@
 // Random and mutated inputs for both parsers (seeded, so failures reproduce): no crash, no
 // exception, and every message is accounted for — accepted or rejected, never lost.
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -185,6 +189,46 @@ TEST(RobustnessTest, CsvReaderSurvivesMutatedAndRandomFiles) {
       ASSERT_GE(r.samples, 1u);
     }
   }
+}
+
+TEST(RobustnessTest, GzipReaderSurvivesCorruptedStreams) {
+  std::string tmpl = ::testing::TempDir() + "prognos-gz-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+  const std::string path = tmpl + "/f.csv.gz";
+  // A valid member to mutate: 2,000 rows of a small CSV.
+  std::string csv = "timestamp,value\n";
+  for (int i = 0; i < 2000; ++i) {
+    csv += std::to_string(1700000000 + i * 60);
+    csv += ',';
+    csv += std::to_string(i % 17);
+    csv += '\n';
+  }
+  std::vector<unsigned char> gz(compressBound(static_cast<uLong>(csv.size())) + 64);
+  {
+    gzFile f = gzopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    gzwrite(f, csv.data(), static_cast<unsigned>(csv.size()));
+    gzclose(f);
+    std::FILE* in = std::fopen(path.c_str(), "rb");
+    ASSERT_NE(in, nullptr);
+    gz.resize(std::fread(gz.data(), 1, gz.size(), in));
+    std::fclose(in);
+  }
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 150; ++i) {
+    std::string bytes(gz.begin(), gz.end());
+    bytes = Mutate(std::move(bytes), rng);
+    std::FILE* out = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(out, nullptr);
+    std::fwrite(bytes.data(), 1, bytes.size(), out);
+    std::fclose(out);
+    SCOPED_TRACE(::testing::Message() << "iteration " << i);
+    auto text = ReadFileMaybeGz(path);  // an error or some text; never a crash
+    auto replay = ReadReplaySeries(path, TableOptions{}, IngestLimits{});
+    EXPECT_EQ(text.has_value(), replay.has_value());
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(tmpl, ec);
 }
 
 }  // namespace
