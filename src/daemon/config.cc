@@ -1231,9 +1231,8 @@ std::string DescribeConfig(const Config& c) {
   if (c.api.auth_tokens_env.empty()) {
     out << "off";
   } else {
-    out << "on (tokens from";
+    out << "tokens from";
     for (const auto& env : c.api.auth_tokens_env) out << " $" << env;
-    out << ")";
   }
   out << "\n";
   out << "signals:    entropy_window ";
