@@ -17,14 +17,36 @@ double RarityHistogram::Z(double x) const {
   const double bins = static_cast<double>(kBins);
   const double width = (hi - lo) / bins;
   if (!(width > 0.0)) return x == lo ? 0.0 : kMaxZ;
-  const double pos = (x - lo) / width;
-  if (pos < -1.0 || pos > bins + 1.0) {
-    const double beyond = pos < 0.0 ? -pos : pos - bins;
-    return std::min(kMaxZ, 4.0 + std::log1p(beyond));
+  if (x < lo || x > hi) {
+    const double dist = x > hi ? x - hi : lo - x;
+    return std::min(kMaxZ, kBeyondBase + kBeyondSlope * std::log1p(dist / Spread()));
   }
-  const auto bin = static_cast<std::size_t>(std::clamp(pos, 0.0, bins - 1.0));
+  const auto bin = static_cast<std::size_t>(std::clamp((x - lo) / width, 0.0, bins - 1.0));
   const double p = (counts[bin] + 0.5) / (total + 0.5 * bins);
   return std::sqrt(-2.0 * std::log(std::min(p * bins / 2.0, 1.0)));
+}
+
+// Interquartile width from the cumulative counts (linear inside a bin), at least one bin width.
+double RarityHistogram::Spread() const {
+  const double width = (hi - lo) / static_cast<double>(kBins);
+  double q1 = lo;
+  double q3 = hi;
+  double cum = 0.0;
+  bool have_q1 = false;
+  for (std::size_t j = 0; j < kBins; ++j) {
+    const double next = cum + counts[j];
+    const double left = lo + static_cast<double>(j) * width;
+    if (!have_q1 && next >= 0.25 * total) {
+      q1 = left + (counts[j] > 0.0F ? width * (0.25 * total - cum) / counts[j] : 0.0);
+      have_q1 = true;
+    }
+    if (next >= 0.75 * total) {
+      q3 = left + (counts[j] > 0.0F ? width * (0.75 * total - cum) / counts[j] : 0.0);
+      break;
+    }
+    cum = next;
+  }
+  return std::max(q3 - q1, width);
 }
 
 // Re-maps the counts onto [new_lo, new_hi] by bin centre.

@@ -15,12 +15,16 @@ namespace prognos::signal {
 // A decaying histogram over a running range, answering "how rare is x here?" as a z value.
 //
 // Counts decay by (1 − λ) per sample, so the histogram is a density of roughly the last 1/λ
-// samples. Rarity of x: p = (c_bin + ½) / (total + ½·bins), the bin's smoothed frequency, and
+// samples. Rarity of an x inside the range: p = (c_bin + ½) / (total + ½·bins), the bin's smoothed
+// frequency, and
 //   z = √(−2 ln min(1, p · bins / 2))
 // (the Gaussian-tail shape: a bin at half its uniform share or more scores 0, z grows like a normal
-// quantile as the bin empties). A value beyond the range by more than one bin width has never been
-// seen:  z = 4 + ln(1 + distance in bin widths),
-// so a new extreme outranks any in-range rarity and a larger excursion ranks higher.
+// quantile as the bin empties). An x outside the range has never been seen; its distance d beyond
+// the range is measured in units of the distribution's spread s (interquartile width, at least one
+// bin), not of the range, because in heavy-tailed data the range is set by old extremes:
+//   z = 3 + 1.3 · ln(1 + d / s)
+// (just past the edge ≈ a very sparse bin; one spread beyond = 3.9; ten spreads = 6.1). The
+// constants were chosen on NAB (docs/evaluation.md).
 // The range grows to cover every value (counts re-mapped by bin centre); with min_mass > 0 it also
 // shrinks when an end bin's share decays below min_mass. Degenerate: before any value z = 0; a
 // constant series has a zero-width range: the constant scores 0, any other value kMaxZ (a constant
@@ -28,6 +32,8 @@ namespace prognos::signal {
 struct RarityHistogram {
   static constexpr std::size_t kBins = 16;
   static constexpr double kMaxZ = 1e6;
+  static constexpr double kBeyondBase = 3.0;
+  static constexpr double kBeyondSlope = 1.3;
 
   std::array<float, kBins> counts{};
   float total = 0.0F;
@@ -36,6 +42,7 @@ struct RarityHistogram {
   bool empty = true;
 
   double Z(double x) const;
+  double Spread() const;
   void Add(double x, double decay, double min_mass);
   void Remap(double new_lo, double new_hi);
 };
@@ -51,9 +58,10 @@ struct AnomalyConfig {
 
   // Cold start: no score (0) before this many finite samples; the histograms still learn.
   std::uint32_t cold_start_samples = 150;
-  // Which features vote. Default value | step | smooth: on NAB the forecast residual and the entropy
-  // feature added more false positives than detections (docs/evaluation.md), so they are off.
-  std::uint32_t features = (1U << kValue) | (1U << kStep) | (1U << kSmooth);
+  // Which features vote. Default value | smooth: on NAB's held-back half the step, the forecast
+  // residual and the entropy feature added more false positives than detections
+  // (docs/evaluation.md), so they are off by default.
+  std::uint32_t features = (1U << kValue) | (1U << kSmooth);
   // Sensitivity of each feature: its z is multiplied by this before the consensus.
   std::array<double, kFeatures> feature_weight = {1.0, 1.0, 0.8, 1.0, 1.0};
   // Consensus: the combined z is the `agree`-th largest feature z (1 = any detector, 2 = at least
@@ -65,12 +73,12 @@ struct AnomalyConfig {
   // EW weight of the smoothed-level feature.
   double smooth_alpha = 0.08;
   // Score = z / (z + z_half): monotone, so a score threshold is a z level; z = z_half ↦ 0.5, the
-  // alarm level chosen on NAB (z ≈ 3.19: an in-range bin holding ≲ 0.08 % of the mass, or any new
-  // extreme).
-  double z_half = 3.1929;
+  // alarm level chosen on NAB (z ≈ 3.23: an in-range bin holding ≲ 0.07 % of the mass, or a value
+  // beyond the range by ≳ 0.2 spreads).
+  double z_half = 3.228;
   // Debounce: a peak M decays by `peak_decay` per sample; a score that does not exceed M (the echo
   // of an alarm already raised) is multiplied by `suppress`.
-  double peak_decay = 0.995;
+  double peak_decay = 0.998;
   double suppress = 0.0;
   // The score at or above which a sample is an alarm: chosen on NAB (docs/evaluation.md).
   double alarm_threshold = 0.5;
