@@ -6,10 +6,9 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "api/selector.h"
 #include "core/labels.h"
@@ -49,9 +48,12 @@ void SendError(httplib::Response& res, int status, const std::string& code,
 // Route label for metrics: the pattern, never the raw path (bounded cardinality).
 std::string RouteOf(const std::string& path) {
   static const std::pair<const char*, const char*> kRoutes[] = {
-      {"/v1/health", "/v1/health"},   {"/v1/series", "/v1/series"},
-      {"/v1/hosts", "/v1/hosts"},     {"/metrics", "/metrics"},
-      {"/healthz", "/healthz"},       {"/readyz", "/readyz"},
+      {"/v1/health", "/v1/health"},
+      {"/v1/series", "/v1/series"},
+      {"/v1/hosts", "/v1/hosts"},
+      {"/metrics", "/metrics"},
+      {"/healthz", "/healthz"},
+      {"/readyz", "/readyz"},
       {"/v1/openapi.json", "/v1/openapi.json"},
   };
   for (const auto& [p, r] : kRoutes) {
@@ -62,21 +64,26 @@ std::string RouteOf(const std::string& path) {
     return "/v1/series/{id}/samples";
   }
   if (path.rfind("/v1/hosts/", 0) == 0) return "/v1/hosts/{id}";
+  if (path.rfind("/v1/forecasts/", 0) == 0) return "/v1/forecasts/{series}";
   return "other";
+}
+
+// A positive decimal integer (no sign, no spaces), capped at `max`; nullopt when malformed or 0.
+std::optional<std::size_t> ParsePositive(const std::string& v, std::size_t max) {
+  std::size_t n = 0;
+  for (char c : v) {
+    if (c < '0' || c > '9' || n > 100000000) return std::nullopt;
+    n = n * 10 + static_cast<std::size_t>(c - '0');
+  }
+  if (v.empty() || n == 0) return std::nullopt;
+  return std::min(n, max);
 }
 
 Result<std::size_t> ParseLimit(const httplib::Request& req, std::size_t def, std::size_t max) {
   if (!req.has_param("limit")) return def;
-  const std::string v = req.get_param_value("limit");
-  std::size_t n = 0;
-  for (char c : v) {
-    if (c < '0' || c > '9' || n > 100000000) {
-      return MakeError(ErrorCode::kInvalidArgument, "limit must be a positive integer");
-    }
-    n = n * 10 + static_cast<std::size_t>(c - '0');
-  }
-  if (v.empty() || n == 0) return MakeError(ErrorCode::kInvalidArgument, "limit must be >= 1");
-  return std::min(n, max);
+  auto n = ParsePositive(req.get_param_value("limit"), max);
+  if (!n) return MakeError(ErrorCode::kInvalidArgument, "limit must be a positive integer");
+  return *n;
 }
 
 }  // namespace
@@ -90,16 +97,26 @@ struct ApiServer::Impl {
   Family<Counter>* requests = nullptr;
   Family<Histogram>* latency = nullptr;
   Gauge* series_gauge = nullptr;
+  Family<Counter>* forecasts = nullptr;
+  Histogram* forecast_fit = nullptr;
 
   Impl(engine::Engine& e, MetricsRegistry& m, ApiOptions o)
       : engine(e), metrics(m), options(std::move(o)) {
-    requests = &metrics.AddCounter("prognos_http_requests_total",
-                                   "HTTP requests served, by route and status code.",
-                                   {"route", "code"});
+    requests =
+        &metrics.AddCounter("prognos_http_requests_total",
+                            "HTTP requests served, by route and status code.", {"route", "code"});
     latency = &metrics.AddHistogram("prognos_http_request_duration_seconds",
                                     "HTTP request latency by route.",
                                     ExponentialBuckets(0.0005, 2.5, 12), {"route"});
     series_gauge = &metrics.AddGauge("prognos_series", "Series known to the store.").With({});
+    forecasts =
+        &metrics.AddCounter("prognos_forecasts_total",
+                            "Forecasts served by GET /v1/forecasts, by serving model.", {"model"});
+    forecast_fit = &metrics
+                        .AddHistogram("prognos_forecast_fit_duration_seconds",
+                                      "Time to select, fit and forecast one series.",
+                                      ExponentialBuckets(0.001, 2.5, 12))
+                        .With({});
   }
 
   void Install();
@@ -109,6 +126,7 @@ struct ApiServer::Impl {
   void HandleHosts(const httplib::Request& req, httplib::Response& res);
   void HandleHost(const httplib::Request& req, httplib::Response& res);
   void HandleMetrics(const httplib::Request& req, httplib::Response& res);
+  void HandleForecast(const httplib::Request& req, httplib::Response& res);
 };
 
 namespace {
@@ -136,19 +154,19 @@ void ApiServer::Impl::Install() {
   });
   server.set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    if (res.status == 404) {
-      SendError(res, 404, "not_found", "no route for " + req.method + " " + req.path);
-    } else if (res.status == 413) {
-      SendError(res, 413, "too_large",
-                "request body exceeds ingest.max_body_bytes (" +
-                    std::to_string(options.max_body_bytes) + " bytes)");
-    } else {
-      SendError(res, res.status, "http_" + std::to_string(res.status),
-                "request failed with HTTP status " + std::to_string(res.status));
-    }
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        if (res.status == 404) {
+          SendError(res, 404, "not_found", "no route for " + req.method + " " + req.path);
+        } else if (res.status == 413) {
+          SendError(res, 413, "too_large",
+                    "request body exceeds ingest.max_body_bytes (" +
+                        std::to_string(options.max_body_bytes) + " bytes)");
+        } else {
+          SendError(res, res.status, "http_" + std::to_string(res.status),
+                    "request failed with HTTP status " + std::to_string(res.status));
+        }
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   server.set_exception_handler(
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
         std::string what = "unexpected error";
@@ -167,6 +185,8 @@ void ApiServer::Impl::Install() {
              [this](const auto& req, auto& res) { HandleSamples(req, res); });
   server.Get("/v1/hosts", [this](const auto& req, auto& res) { HandleHosts(req, res); });
   server.Get(R"(/v1/hosts/([^/]+))", [this](const auto& req, auto& res) { HandleHost(req, res); });
+  server.Get(R"(/v1/forecasts/([^/]+))",
+             [this](const auto& req, auto& res) { HandleForecast(req, res); });
   server.Get("/metrics", [this](const auto& req, auto& res) { HandleMetrics(req, res); });
   server.Get("/healthz", [](const auto&, auto& res) { SendJson(res, 200, {{"status", "ok"}}); });
   server.Get("/readyz", [](const auto&, auto& res) { SendJson(res, 200, {{"status", "ready"}}); });
@@ -319,13 +339,28 @@ std::map<std::string, HostSummary> SummariseHosts(const std::vector<store::Serie
   return hosts;
 }
 
-json HostJson(const std::string& name, const HostSummary& h) {
-  return {{"host", name},
-          {"components", h.components},
-          {"indicators", h.indicators},
-          {"series", h.series},
-          {"samples", h.samples},
-          {"last", h.last}};
+json HostJson(const std::string& name, const HostSummary& h,
+              const std::optional<engine::HostSignalView>& sig) {
+  json j{{"host", name},       {"components", h.components}, {"indicators", h.indicators},
+         {"series", h.series}, {"samples", h.samples},       {"last", h.last}};
+  if (sig) {
+    j["entropy"] = sig->entropy;
+    j["entropy_slope_per_hour"] = sig->entropy_slope_per_hour;
+    j["anomaly_score"] = sig->max_anomaly;
+    j["anomaly_alarms"] = sig->alarms;
+  }
+  return j;
+}
+
+json AnomalyJson(const engine::AnomalyEvent& e) {
+  return {{"t", e.t},
+          {"series_id", FormatSeriesId(e.series_id)},
+          {"indicator", e.indicator},
+          {"value", ValueJson(e.value)},
+          {"score", e.score},
+          {"forecast", ValueJson(e.forecast)},
+          {"lower", ValueJson(e.lower)},
+          {"upper", ValueJson(e.upper)}};
 }
 
 }  // namespace
@@ -339,14 +374,15 @@ void ApiServer::Impl::HandleHosts(const httplib::Request& req, httplib::Response
   json next = nullptr;
   for (auto it = cursor.empty() ? hosts.begin() : hosts.upper_bound(cursor); it != hosts.end();
        ++it) {
-    if (req.has_param("component") && !it->second.components.count(req.get_param_value("component"))) {
+    if (req.has_param("component") &&
+        !it->second.components.count(req.get_param_value("component"))) {
       continue;
     }
     if (items.size() == *limit) {
       next = items.back()["host"];
       break;
     }
-    items.push_back(HostJson(it->first, it->second));
+    items.push_back(HostJson(it->first, it->second, engine.HostSignals(it->first)));
   }
   SendJson(res, 200, {{"hosts", std::move(items)}, {"next_cursor", next}});
 }
@@ -359,20 +395,105 @@ void ApiServer::Impl::HandleHost(const httplib::Request& req, httplib::Response&
     if (s.labels.Get(kHostLabel) == std::optional<std::string_view>(host)) mine.push_back(s);
   }
   if (mine.empty()) return SendError(res, 404, "not_found", "no host '" + host + "'");
-  std::sort(mine.begin(), mine.end(), [](const auto& a, const auto& b) { return a.labels < b.labels; });
+  std::sort(mine.begin(), mine.end(),
+            [](const auto& a, const auto& b) { return a.labels < b.labels; });
   auto summary = SummariseHosts(mine);
-  json body = HostJson(host, summary.begin()->second);
+  auto host_signals = engine.HostSignals(host);
+  json body = HostJson(host, summary.begin()->second, host_signals);
   json series = json::array();
   for (const auto& s : mine) {
     auto latest = engine.storage().ReadSamples(s.id, s.last_ms, s.last_ms, 1);
-    series.push_back({{"id", FormatSeriesId(s.id)},
-                      {"labels", LabelsJson(s.labels)},
-                      {"last", s.last_ms},
-                      {"last_value", latest.empty() ? json(nullptr) : ValueJson(latest[0].v)},
-                      {"samples", s.samples}});
+    json item{{"id", FormatSeriesId(s.id)},
+              {"labels", LabelsJson(s.labels)},
+              {"last", s.last_ms},
+              {"last_value", latest.empty() ? json(nullptr) : ValueJson(latest[0].v)},
+              {"samples", s.samples}};
+    if (auto sig = engine.SeriesSignals(s.id)) {
+      item["signals"] = {{"entropy", sig->last.entropy},
+                         {"anomaly_score", sig->last.anomaly_score},
+                         {"forecast", ValueJson(sig->last.forecast)},
+                         {"lower", ValueJson(sig->last.lower)},
+                         {"upper", ValueJson(sig->last.upper)},
+                         {"anomaly_alarms", sig->alarms},
+                         {"state_bytes", sig->state_bytes}};
+    }
+    series.push_back(std::move(item));
   }
   body["series_detail"] = std::move(series);
+  json recent = json::array();
+  if (host_signals) {
+    for (const auto& e : host_signals->recent) recent.push_back(AnomalyJson(e));
+  }
+  body["recent_anomalies"] = std::move(recent);
   SendJson(res, 200, body);
+}
+
+void ApiServer::Impl::HandleForecast(const httplib::Request& req, httplib::Response& res) {
+  const std::string id_text = req.matches[1];
+  auto id = ParseSeriesId(id_text);
+  if (!id) return SendError(res, 404, "not_found", "no series with id '" + id_text + "'");
+  std::size_t horizon = 12;
+  if (req.has_param("horizon")) {
+    auto h = ParsePositive(req.get_param_value("horizon"), 10000);
+    if (!h)
+      return SendError(res, 400, "bad_horizon", "horizon must be an integer in 1..10000 (steps)");
+    horizon = *h;
+  }
+  double level = 0.8;
+  if (req.has_param("level")) {
+    char* end = nullptr;
+    const std::string v = req.get_param_value("level");
+    level = std::strtod(v.c_str(), &end);
+    if (end == v.c_str() || *end != '\0') level = -1;
+    if (level > 1 && level < 100) level /= 100;  // "80" means 80 %
+    if (!(level > 0 && level < 1)) {
+      return SendError(res, 400, "bad_level",
+                       "level must be in (0, 1) or a percentage, e.g. 0.8 or 80");
+    }
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto fc = engine.Forecast(*id, horizon, level);
+  if (!fc) {
+    const int status = fc.error().code == ErrorCode::kNotFound ? 404 : 422;
+    return SendError(res, status, status == 404 ? "not_found" : "cannot_forecast",
+                     fc.error().message);
+  }
+  forecast_fit->Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  forecasts->With({fc->model}).Inc();
+  auto info = engine.storage().GetSeries(*id);
+  // Forecast step times: continue the series at its median spacing.
+  auto tail = engine.storage().ReadSamples(*id, INT64_MIN, INT64_MAX);
+  DurationMs step = 0;
+  if (tail.size() >= 2) {
+    std::vector<DurationMs> gaps;
+    const std::size_t from = tail.size() > 289 ? tail.size() - 289 : 0;
+    for (std::size_t i = from + 1; i < tail.size(); ++i) gaps.push_back(tail[i].t - tail[i - 1].t);
+    std::nth_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() / 2),
+                     gaps.end());
+    step = gaps[gaps.size() / 2];
+  }
+  json points = json::array();
+  for (std::size_t h = 0; h < fc->points.size(); ++h) {
+    json p{{"step", h + 1},
+           {"mean", ValueJson(fc->points[h].mean)},
+           {"lower", ValueJson(fc->points[h].lower)},
+           {"upper", ValueJson(fc->points[h].upper)}};
+    if (step > 0) p["t"] = info->last_ms + step * static_cast<DurationMs>(h + 1);
+    points.push_back(std::move(p));
+  }
+  SendJson(res, 200,
+           {{"id", FormatSeriesId(*id)},
+            {"labels", LabelsJson(info->labels)},
+            {"model", fc->model},
+            {"season", fc->season},
+            {"level", level},
+            {"step_ms", step},
+            {"backtest",
+             {{"mae", fc->backtest_mae},
+              {"relative_to_naive", fc->backtest_relative},
+              {"origins", fc->origins}}},
+            {"points", std::move(points)}});
 }
 
 void ApiServer::Impl::HandleMetrics(const httplib::Request&, httplib::Response& res) {

@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include <algorithm>
+#include <functional>
 
 namespace prognos::engine {
 
@@ -20,6 +21,169 @@ Engine::Engine(const EngineOptions& options, const Clock& clock, MetricsRegistry
     rejected_total_[static_cast<std::size_t>(i)] =
         &rejected.With({std::string(RejectReasonName(static_cast<RejectReason>(i)))});
   }
+  signal_updates_total_ = &metrics_
+                               .AddCounter("prognos_signal_updates_total",
+                                           "Samples run through the per-series signals.")
+                               .With({});
+  anomaly_alarms_total_ =
+      &metrics_
+           .AddCounter("prognos_anomaly_alarms_total",
+                       "Samples whose anomaly score reached the alarm threshold.")
+           .With({});
+}
+
+namespace {
+
+std::size_t ShardOf(std::uint64_t id, std::size_t shards) {
+  return (id * 0x9E3779B97F4A7C15ULL >> 32) % shards;
+}
+
+std::size_t ShardOf(std::string_view host, std::size_t shards) {
+  return std::hash<std::string_view>{}(host) % shards;
+}
+
+}  // namespace
+
+void Engine::UpdateSignals(const Labels& labels, std::uint64_t id, Sample sample) {
+  signal::SignalSnapshot snap;
+  std::string host;
+  std::string indicator;
+  bool alarm = false;
+  {
+    auto& shard = series_shards_[ShardOf(id, kShards)];
+    std::lock_guard<std::mutex> lock(shard.mu);
+    auto it = shard.series.find(id);
+    if (it == shard.series.end()) {
+      signal::SeriesSignalsConfig config = options_.signal_config;
+      indicator = std::string(labels.Get(kMetricNameLabel).value_or(""));
+      if (indicator == "status") {  // ok / warning / fail: categorical entropy over 3 states
+        config.entropy.binning = signal::Binning::kCategorical;
+        config.entropy.bins = 3;
+      }
+      it = shard.series.try_emplace(id, config).first;
+      it->second.host = std::string(labels.Get(kHostLabel).value_or(""));
+      it->second.indicator = indicator;
+    }
+    SeriesState& st = it->second;
+    // Concurrent commits may hand the same series' samples over out of order; the signals are a
+    // causal stream, so a sample older than the newest one seen is skipped (it is stored all the
+    // same).
+    if (sample.t <= st.t) return;
+    snap = st.signals.Update(sample.t, sample.v);
+    st.t = sample.t;
+    st.value = sample.v;
+    ++st.updates;
+    alarm = snap.anomaly_score >= options_.anomaly_threshold;
+    if (alarm) ++st.alarms;
+    host = st.host;
+    indicator = st.indicator;
+  }
+  signal_updates_total_->Inc();
+  if (host.empty()) return;
+  auto& hshard = host_shards_[ShardOf(std::string_view(host), kShards)];
+  std::lock_guard<std::mutex> lock(hshard.mu);
+  HostState& hs = hshard.hosts[host];
+  auto slot = std::find(hs.indicators.begin(), hs.indicators.end(), indicator);
+  if (slot == hs.indicators.end()) {
+    // A new indicator on this host: grow the composite (its slope restarts; this happens only while
+    // a host's indicators first appear).
+    hs.indicators.push_back(indicator);
+    auto w = options_.indicator_weights.find(indicator);
+    hs.weights.push_back(w == options_.indicator_weights.end() ? 1.0 : w->second);
+    hs.composite =
+        std::make_unique<signal::CompositeEntropy>(hs.weights, options_.entropy_slope_half_life_ms);
+    slot = hs.indicators.end() - 1;
+  }
+  hs.composite->SetIndicator(static_cast<std::size_t>(slot - hs.indicators.begin()), snap.entropy);
+  hs.composite->Update(sample.t);
+  hs.latest_score[id] = snap.anomaly_score;
+  hs.last = std::max(hs.last, sample.t);
+  if (alarm) {
+    ++hs.alarms;
+    anomaly_alarms_total_->Inc();
+    hs.recent.push_back({sample.t, id, host, indicator, sample.v, snap.anomaly_score, snap.forecast,
+                         snap.lower, snap.upper});
+    if (hs.recent.size() > kRecentAlarms) hs.recent.pop_front();
+  }
+}
+
+std::optional<SeriesSignalView> Engine::SeriesSignals(std::uint64_t id) const {
+  const auto& shard = series_shards_[ShardOf(id, kShards)];
+  std::lock_guard<std::mutex> lock(shard.mu);
+  auto it = shard.series.find(id);
+  if (it == shard.series.end()) return std::nullopt;
+  const SeriesState& st = it->second;
+  return SeriesSignalView{
+      id, st.t, st.value, st.signals.last(), st.updates, st.alarms, st.signals.StateBytes()};
+}
+
+namespace {
+
+HostSignalView MakeHostView(const std::string& name, const auto& hs) {
+  HostSignalView v;
+  v.host = name;
+  if (hs.composite) {
+    v.entropy = hs.composite->value();
+    v.entropy_slope_per_hour = hs.composite->slope_per_hour();
+  }
+  for (const auto& [id, score] : hs.latest_score) v.max_anomaly = std::max(v.max_anomaly, score);
+  v.alarms = hs.alarms;
+  v.last = hs.last;
+  v.recent.assign(hs.recent.begin(), hs.recent.end());
+  return v;
+}
+
+}  // namespace
+
+std::optional<HostSignalView> Engine::HostSignals(std::string_view host) const {
+  const auto& shard = host_shards_[ShardOf(host, kShards)];
+  std::lock_guard<std::mutex> lock(shard.mu);
+  auto it = shard.hosts.find(host);
+  if (it == shard.hosts.end()) return std::nullopt;
+  return MakeHostView(it->first, it->second);
+}
+
+std::vector<HostSignalView> Engine::AllHostSignals() const {
+  std::vector<HostSignalView> out;
+  for (const auto& shard : host_shards_) {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    for (const auto& [name, hs] : shard.hosts) out.push_back(MakeHostView(name, hs));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.host < b.host; });
+  return out;
+}
+
+Result<signal::BatchForecast> Engine::Forecast(std::uint64_t id, std::size_t horizon,
+                                               double level) const {
+  auto info = storage_->GetSeries(id);
+  if (!info) return MakeError(ErrorCode::kNotFound, "no series " + FormatSeriesId(id));
+  // Newest forecast_history samples: read everything from a start estimated by the mean spacing.
+  auto all = storage_->ReadSamples(id, INT64_MIN, INT64_MAX);
+  if (all.size() > options_.forecast_history) {
+    all.erase(all.begin(), all.end() - static_cast<std::ptrdiff_t>(options_.forecast_history));
+  }
+  std::vector<double> values;
+  values.reserve(all.size());
+  for (const auto& s : all) values.push_back(s.v);
+  signal::BatchForecastOptions o;
+  o.horizon = horizon;
+  o.level = level;
+  if (all.size() >= 2) {
+    // Seasons implied by the median sampling interval: a day and a week of steps.
+    std::vector<DurationMs> gaps;
+    for (std::size_t i = 1; i < all.size(); ++i) gaps.push_back(all[i].t - all[i - 1].t);
+    std::nth_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() / 2),
+                     gaps.end());
+    const DurationMs step = gaps[gaps.size() / 2];
+    if (step > 0) {
+      for (DurationMs period : {kDayMs, 7 * kDayMs}) {
+        if (period % step == 0 && period / step >= 2) {
+          o.preferred_seasons.push_back(static_cast<std::size_t>(period / step));
+        }
+      }
+    }
+  }
+  return signal::ForecastBatch(values, o);
 }
 
 Engine::~Engine() = default;
@@ -54,9 +218,8 @@ Result<IngestReport> Engine::IngestParsed(std::vector<ingest::ParsedSample> samp
   report.messages = messages;
   messages_total_->Inc(messages);
 
-  const TimestampMs horizon = options_.future_tolerance_ms > 0
-                                  ? clock_.NowMs() + options_.future_tolerance_ms
-                                  : INT64_MAX;
+  const TimestampMs horizon =
+      options_.future_tolerance_ms > 0 ? clock_.NowMs() + options_.future_tolerance_ms : INT64_MAX;
   store::Appender app = storage_->NewAppender();
   std::vector<const ingest::ParsedSample*> appended;
   appended.reserve(samples.size());
@@ -81,6 +244,9 @@ Result<IngestReport> Engine::IngestParsed(std::vector<ingest::ParsedSample> samp
   }
   for (std::size_t i = 0; i < results.size(); ++i) {
     const auto& r = results[i];
+    if (r.outcome == store::SampleOutcome::kStored && options_.signals) {
+      UpdateSignals(appended[i]->labels, r.series_id, appended[i]->sample);
+    }
     if (r.outcome == store::SampleOutcome::kRejected) {
       const auto* s = appended[i];
       std::string indicator(s->labels.Get(kMetricNameLabel).value_or(""));
@@ -104,10 +270,9 @@ Result<IngestReport> Engine::IngestParsed(std::vector<ingest::ParsedSample> samp
     }
   }
   accepted_total_->Inc(static_cast<double>(report.accepted_samples));
-  std::stable_sort(rejected.begin(), rejected.end(),
-                   [](const ingest::Rejection& a, const ingest::Rejection& b) {
-                     return a.line < b.line;
-                   });
+  std::stable_sort(
+      rejected.begin(), rejected.end(),
+      [](const ingest::Rejection& a, const ingest::Rejection& b) { return a.line < b.line; });
   for (const auto& r : rejected) CountRejection(&report, r);
   return report;
 }

@@ -5,10 +5,15 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/clock.h"
@@ -16,6 +21,9 @@
 #include "core/reject.h"
 #include "core/result.h"
 #include "ingest/health_parser.h"
+#include "signal/entropy.h"
+#include "signal/forecast/selector.h"
+#include "signal/series_signals.h"
 #include "store/storage.h"
 
 namespace prognos::engine {
@@ -25,7 +33,54 @@ struct EngineOptions {
   ingest::IngestLimits limits;
   // > 0: reject samples more than this far ahead of the clock (serve only; replay sets 0).
   DurationMs future_tolerance_ms = 10 * kMinuteMs;
+  // Signals on every stored sample (entropy, one-step forecast, anomaly score).
+  bool signals = true;
+  signal::SeriesSignalsConfig signal_config;
+  // Composite host entropy weight per indicator name (missing: 1.0).
+  std::map<std::string, double, std::less<>> indicator_weights;
+  // A sample whose anomaly score reaches this is an anomaly alarm (counted, listed per host).
+  double anomaly_threshold = 0.5;
+  DurationMs entropy_slope_half_life_ms = kHourMs;
+  // Forecasts read at most this many of a series' newest samples (14 days of 5-minute data).
+  std::size_t forecast_history = 4032;
 };
+
+// Latest signal state of one series.
+struct SeriesSignalView {
+  std::uint64_t id = 0;
+  TimestampMs t = 0;  // time of the newest sample the signals saw
+  double value = 0;
+  signal::SignalSnapshot last;
+  std::uint64_t updates = 0;
+  std::uint64_t alarms = 0;
+  std::size_t state_bytes = 0;
+};
+
+// One anomaly alarm: a sample whose score reached the threshold.
+struct AnomalyEvent {
+  TimestampMs t = 0;
+  std::uint64_t series_id = 0;
+  std::string host;
+  std::string indicator;
+  double value = 0;
+  double score = 0;
+  double forecast = 0;
+  double lower = 0;
+  double upper = 0;
+};
+
+// Host-level view: composite entropy and its trend, the worst current anomaly, recent alarms.
+struct HostSignalView {
+  std::string host;
+  double entropy = 0;
+  double entropy_slope_per_hour = 0;
+  double max_anomaly = 0;  // max over the host's series of their latest score
+  std::uint64_t alarms = 0;
+  TimestampMs last = 0;
+  std::vector<AnomalyEvent> recent;  // newest last, at most kRecentAlarms
+};
+
+inline constexpr std::size_t kRecentAlarms = 20;
 
 // Outcome of one ingest call, in the shape of DESIGN.md §3's reply.
 struct IngestReport {
@@ -43,8 +98,8 @@ class Engine {
   // Opens the store in options.storage.dir (replaying its WAL). `clock` and `metrics` must outlive
   // the engine; `log` receives warnings (WAL repairs, degraded modes).
   static Result<std::unique_ptr<Engine>> Open(const EngineOptions& options, const Clock& clock,
-                                               MetricsRegistry& metrics,
-                                               std::function<void(const std::string&)> log = {});
+                                              MetricsRegistry& metrics,
+                                              std::function<void(const std::string&)> log = {});
   ~Engine();
 
   // POST /v1/health: parse, validate, store durably. An Error means an IO failure: nothing of the
@@ -52,7 +107,16 @@ class Engine {
   Result<IngestReport> IngestHealthBody(std::string_view body);
   // Already parsed samples (replay, remote-write); `rejected` are parse-time rejections to merge.
   Result<IngestReport> IngestParsed(std::vector<ingest::ParsedSample> samples,
-                                    std::vector<ingest::Rejection> rejected, std::uint32_t messages);
+                                    std::vector<ingest::Rejection> rejected,
+                                    std::uint32_t messages);
+
+  // Signal state (nullopt when unknown or signals are off).
+  std::optional<SeriesSignalView> SeriesSignals(std::uint64_t id) const;
+  std::optional<HostSignalView> HostSignals(std::string_view host) const;
+  std::vector<HostSignalView> AllHostSignals() const;
+  // Forecast of a stored series from its newest `forecast_history` samples (ForecastBatch: season
+  // detection, rolling-backtest model selection, intervals at `level`).
+  Result<signal::BatchForecast> Forecast(std::uint64_t id, std::size_t horizon, double level) const;
 
   store::Storage& storage() { return *storage_; }
   const store::Storage& storage() const { return *storage_; }
@@ -63,6 +127,40 @@ class Engine {
  private:
   Engine(const EngineOptions& options, const Clock& clock, MetricsRegistry& metrics);
   void CountRejection(IngestReport* report, const ingest::Rejection& r);
+  void UpdateSignals(const Labels& labels, std::uint64_t id, Sample sample);
+
+  struct SeriesState {
+    explicit SeriesState(const signal::SeriesSignalsConfig& c) : signals(c) {}
+    signal::SeriesSignals signals;
+    TimestampMs t = INT64_MIN;
+    double value = 0;
+    std::uint64_t updates = 0;
+    std::uint64_t alarms = 0;
+    std::string host;
+    std::string indicator;
+  };
+  struct HostState {
+    std::vector<std::string> indicators;  // index = slot in `composite`
+    std::vector<double> weights;
+    std::unique_ptr<signal::CompositeEntropy> composite;
+    std::unordered_map<std::uint64_t, double> latest_score;  // series -> latest anomaly score
+    std::uint64_t alarms = 0;
+    TimestampMs last = 0;
+    std::deque<AnomalyEvent> recent;
+  };
+  static constexpr std::size_t kShards = 16;
+  struct SeriesShard {
+    mutable std::mutex mu;
+    std::unordered_map<std::uint64_t, SeriesState> series;
+  };
+  struct HostShard {
+    mutable std::mutex mu;
+    std::map<std::string, HostState, std::less<>> hosts;
+  };
+  std::array<SeriesShard, kShards> series_shards_;
+  std::array<HostShard, kShards> host_shards_;
+  Counter* signal_updates_total_ = nullptr;
+  Counter* anomaly_alarms_total_ = nullptr;
 
   EngineOptions options_;
   const Clock& clock_;

@@ -184,6 +184,7 @@ TEST_F(ReadApiTest, OpenApiDocumentsExactlyTheServedRoutes) {
   for (const auto& [path, ops] : doc["paths"].items()) documented.insert(path);
   const std::set<std::string> served = {"/v1/health", "/v1/series",     "/v1/series/{id}/samples",
                                         "/v1/hosts",  "/v1/hosts/{id}", "/metrics",
+                                        "/v1/forecasts/{series}",
                                         "/healthz",   "/readyz",        "/v1/openapi.json"};
   EXPECT_EQ(documented, served);
   // Every documented GET path answers something other than 404 for a real id.
@@ -193,10 +194,53 @@ TEST_F(ReadApiTest, OpenApiDocumentsExactlyTheServedRoutes) {
     if (auto pos = p.find("{id}"); pos != std::string::npos) {
       p.replace(pos, 4, p.rfind("/v1/hosts", 0) == 0 ? "h1" : id);
     }
+    if (auto pos = p.find("{series}"); pos != std::string::npos) p.replace(pos, 8, id);
     auto res = client_->Get(p.c_str());
     ASSERT_TRUE(res) << p;
     EXPECT_EQ(res->status, 200) << p;
   }
+}
+
+TEST_F(ReadApiTest, ForecastsContinueTheSeriesWithIntervals) {
+  // h1's cpu_util is i/100 for i = 0..99 at 60 s steps: a straight line, so any sensible model
+  // continues it; the next value is 1.00 and the interval must contain the point forecast.
+  const std::string id = GetJson("/v1/series?host=h1&indicator=cpu_util")["series"][0]["id"];
+  auto fc = GetJson("/v1/forecasts/" + id + "?horizon=5&level=80");
+  ASSERT_EQ(fc["points"].size(), 5u);
+  EXPECT_EQ(fc["level"], 0.8);
+  EXPECT_EQ(fc["step_ms"], 60000);
+  EXPECT_EQ(fc["points"][0]["t"], 1700000000000LL + 100 * 60000);
+  for (const auto& p : fc["points"]) {
+    EXPECT_LE(p["lower"].get<double>(), p["mean"].get<double>());
+    EXPECT_GE(p["upper"].get<double>(), p["mean"].get<double>());
+  }
+  EXPECT_NEAR(fc["points"][0]["mean"].get<double>(), 1.00, 0.02) << fc.dump();
+  EXPECT_FALSE(fc["model"].get<std::string>().empty());
+  GetJson("/v1/forecasts/" + id + "?horizon=0", 400);
+  GetJson("/v1/forecasts/" + id + "?level=150", 400);
+  GetJson("/v1/forecasts/" + id + "?level=0", 400);
+  GetJson("/v1/forecasts/" + id + "?level=high", 400);
+  GetJson("/v1/forecasts/0123456789abcdef", 404);
+  auto metrics = client_->Get("/metrics")->body;
+  EXPECT_NE(metrics.find("prognos_forecasts_total{model=\"" + fc["model"].get<std::string>() + "\"} 1"),
+            std::string::npos);
+}
+
+TEST_F(ReadApiTest, HostDetailCarriesSignals) {
+  auto h1 = GetJson("/v1/hosts/h1");
+  ASSERT_EQ(h1["series_detail"].size(), 2u);
+  for (const auto& s : h1["series_detail"]) {
+    ASSERT_TRUE(s.contains("signals")) << s.dump();
+    const double e = s["signals"]["entropy"].get<double>();
+    const double a = s["signals"]["anomaly_score"].get<double>();
+    EXPECT_GE(e, 0.0);
+    EXPECT_LE(e, 1.0);
+    EXPECT_GE(a, 0.0);
+    EXPECT_LE(a, 1.0);
+  }
+  EXPECT_GE(h1["entropy"].get<double>(), 0.0);
+  EXPECT_LE(h1["entropy"].get<double>(), 1.0);
+  EXPECT_TRUE(h1["recent_anomalies"].is_array());
 }
 
 TEST(SelectorTest, ParsesPrometheusSelectors) {
