@@ -11,11 +11,13 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <map>
 #include <thread>
 
 #include "store/test_util.h"
+#include "store/wal.h"
 
 namespace prognos::store {
 namespace {
@@ -312,6 +314,45 @@ TEST(StorageTest, SyncUnderPolicyNeverCoversRolledSegments) {
   EXPECT_EQ(s->Stats().wal_fsyncs, 1u);
   ASSERT_TRUE(s->Sync().has_value());  // nothing new: no second fsync
   EXPECT_EQ(s->Stats().wal_fsyncs, 1u);
+}
+
+TEST(StorageTest, HugeLabelSetIsRejectedAndTheRestOfTheBatchKept) {
+  TempDir dir;
+  auto s = MustOpen(Options(dir.path()));
+  const Labels huge = L({{"__name__", "cpu"}, {"note", std::string((1u << 20) + 1, 'x')}});
+  auto r = MustCommit(*s, {{huge, {1, 1}}, {Metric("cpu", "h1"), {1, 1}}});
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(Describe(r[0]), "too_large");
+  EXPECT_EQ(Describe(r[1]), "stored");
+  EXPECT_EQ(s->Stats().series, 1u);
+}
+
+// A checksummed record that does not fit the head (samples of a series never declared) cannot
+// come from our writer; replay skips it, logs it and goes on - it is not a repair.
+TEST(StorageTest, ReplaySkipsSamplesOfUnknownSeriesAndLogsThem) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/wal");
+  std::string bytes("PGWL\x01\0\0\0", 8);
+  std::string body;
+  const Labels known = Metric("cpu", "h1");
+  EncodeSeriesBody(known.Hash(), known, &body);
+  AppendFramedRecord(WalRecordType::kSeries, body, &bytes);
+  SamplesRecordBuilder b(&bytes);
+  const Sample one[] = {{1000, 1.0}};
+  b.AddGroup(known.Hash(), one, 1);
+  b.AddGroup(12345, one, 1);  // no series record for 12345
+  b.Finish();
+  std::ofstream(dir.path() + "/wal/00000001", std::ios::binary) << bytes;
+
+  std::vector<std::string> logs;
+  auto s = Storage::Open(Options(dir.path()), nullptr,
+                         [&logs](const std::string& m) { logs.push_back(m); });
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ((*s)->Stats().samples, 1u);
+  EXPECT_EQ((*s)->Stats().wal_repairs, 0u);
+  EXPECT_EQ((*s)->Stats().replayed_records, 2u);
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_NE(logs[0].find("skipped 1 inconsistent sample"), std::string::npos) << logs[0];
 }
 
 TEST(StorageTest, SecondOpenOfTheSameDirIsRefusedUntilTheFirstCloses) {
