@@ -30,7 +30,7 @@ struct StorageOptions {
   FsyncPolicy fsync = FsyncPolicy::kAlways;
   std::int64_t fsync_interval_ms = 1000;
   std::int64_t max_age_ms = 3'600'000;  // ingest.max_age: older than newest - max_age = too_old
-  std::uint64_t wal_segment_bytes = 128ull << 20;
+  std::uint64_t wal_segment_bytes = 128ull << 20;  // roll size (at least 4096 is used)
   // Tests only: replaces Labels::Hash() as the source of new series ids, to force collisions.
   std::function<std::uint64_t(const Labels&)> series_hash_for_testing;
 };
@@ -91,6 +91,8 @@ class Storage {
  public:
   // Opens (creating) the store in options.dir and replays its WAL; a torn or corrupt tail is
   // truncated to the last good record, logged via `log` and counted (never a failure).
+  // Holds an exclusive lock on options.dir/LOCK until destroyed: a second open of the same dir
+  // fails with kUnavailable. Format and recovery rule: docs/formats/wal.md.
   // `metrics` may be null; when given, storage registers prognos_wal_* / prognos_storage_* metrics.
   static Result<std::unique_ptr<Storage>> Open(const StorageOptions& options,
                                                MetricsRegistry* metrics,
