@@ -99,7 +99,7 @@ int RunReplay(const ReplayArgs& args) {
   for (std::size_t f = 0; f < args.inputs.size(); ++f) {
     const std::string& path = args.inputs[f];
     table.start_ms = ContinueClock(**engine, ingest::HostFromPath(path), *step);
-    auto batch = ingest::ReadReplayFile(path, table, options.limits);
+    auto batch = ingest::ReadReplaySeries(path, table, options.limits);
     if (!batch) {
       bar.Finish();
       std::fprintf(stderr, "replay: %s: %s\n", path.c_str(), batch.error().message.c_str());
@@ -109,16 +109,20 @@ int RunReplay(const ReplayArgs& args) {
     rows += batch->rows;
     // Feed in chunks so the progress bar moves and memory for reports stays small.
     constexpr std::size_t kChunk = 50000;
-    auto& samples = batch->samples;
+    const auto& samples = batch->points;
     std::vector<ingest::Rejection> pending = std::move(batch->rejections);
     for (std::size_t start = 0; start < samples.size() || !pending.empty(); start += kChunk) {
       const std::size_t end = std::min(samples.size(), start + kChunk);
       std::vector<ingest::ParsedSample> chunk;
       if (start < samples.size()) {
-        chunk.assign(std::make_move_iterator(samples.begin() + static_cast<std::ptrdiff_t>(start)),
-                     std::make_move_iterator(samples.begin() + static_cast<std::ptrdiff_t>(end)));
+        // Label sets are stored once per series in the file; a chunk copies them per point.
+        chunk.reserve(end - start);
         TimestampMs newest = clock.NowMs();
-        for (const auto& s : chunk) newest = std::max(newest, s.sample.t);
+        for (std::size_t i = start; i < end; ++i) {
+          const auto& p = samples[i];
+          chunk.push_back({batch->series[p.series], p.sample, p.line});
+          newest = std::max(newest, p.sample.t);
+        }
         clock.Set(newest);
       }
       auto report = (*engine)->IngestParsed(std::move(chunk), std::move(pending), 0);
