@@ -1,14 +1,13 @@
 // Per-sample cost of the streaming signals and their memory per series.
 // Run: build/bench/signal_bench  (Release build). Inputs are a real-looking seeded series: a daily
 // sine plus noise and rare spikes, so histograms and codebooks see realistic range growth.
+#include <benchmark/benchmark.h>
 #include <malloc.h>
 
 #include <cmath>
 #include <memory>
 #include <random>
 #include <vector>
-
-#include <benchmark/benchmark.h>
 
 #include "signal/anomaly.h"
 #include "signal/entropy.h"
@@ -113,7 +112,8 @@ void BM_SeriesSignalsManySeries(benchmark::State& state) {
   std::size_t i = 0;
   for (auto _ : state) {
     auto& s = series[i % n_series];
-    benchmark::DoNotOptimize(s.Update(static_cast<TimestampMs>(i / n_series) * kStepMs, v[i & (kN - 1)]));
+    benchmark::DoNotOptimize(
+        s.Update(static_cast<TimestampMs>(i / n_series) * kStepMs, v[i & (kN - 1)]));
     ++i;
   }
   state.SetItemsProcessed(state.iterations());
@@ -131,7 +131,8 @@ void BM_SeriesSignalsMemory(benchmark::State& state) {
     const std::size_t before = mallinfo2().uordblks;
     auto series = std::make_unique<std::vector<sig::SeriesSignals>>(kSeries);
     for (std::size_t k = 0; k < kSeries; ++k) {
-      for (std::size_t i = 0; i < 300; ++i) (*series)[k].Update(static_cast<TimestampMs>(i) * kStepMs, v[i]);
+      for (std::size_t i = 0; i < 300; ++i)
+        (*series)[k].Update(static_cast<TimestampMs>(i) * kStepMs, v[i]);
     }
     const std::size_t after = mallinfo2().uordblks;
     heap_per_series = static_cast<double>(after - before) / kSeries;

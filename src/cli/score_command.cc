@@ -1,6 +1,6 @@
 // `prognos score --input CSV --output CSV [--config FILE]`: causal per-row signals of a recorded
-// table (DESIGN.md §3). Each value column runs through its own SeriesSignals in row order, so row t's
-// output depends on rows ≤ t only, exactly as a live stream would see it.
+// table (DESIGN.md §3). Each value column runs through its own SeriesSignals in row order, so row
+// t's output depends on rows ≤ t only, exactly as a live stream would see it.
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -83,7 +83,8 @@ int RunScore(const std::string& input, const std::string& output, const std::str
 
   std::FILE* out = std::fopen(output.c_str(), "w");
   if (out == nullptr) {
-    std::fprintf(stderr, "prognos score: cannot write %s: %s\n", output.c_str(), std::strerror(errno));
+    std::fprintf(stderr, "prognos score: cannot write %s: %s\n", output.c_str(),
+                 std::strerror(errno));
     return kExitEnvironment;
   }
   std::string text = "timestamp,anomaly_score,entropy,forecast,lower,upper\n";
@@ -121,7 +122,8 @@ int RunScore(const std::string& input, const std::string& output, const std::str
   }
   std::fwrite(text.data(), 1, text.size(), out);
   if (std::fclose(out) != 0) {
-    std::fprintf(stderr, "prognos score: error writing %s: %s\n", output.c_str(), std::strerror(errno));
+    std::fprintf(stderr, "prognos score: error writing %s: %s\n", output.c_str(),
+                 std::strerror(errno));
     return kExitEnvironment;
   }
   return kExitOk;
@@ -133,7 +135,8 @@ CLI::App* RegisterScoreCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
       "score",
       "Causal per-row signals of a CSV: timestamp,anomaly_score,entropy,forecast,lower,upper\n"
-      "(row t uses rows <= t only; anomaly_score in [0,1] describes the row as a whole; entropy is\n"
+      "(row t uses rows <= t only; anomaly_score in [0,1] describes the row as a whole; entropy "
+      "is\n"
       "the weighted composite of the columns' window entropies; forecast/lower/upper are the\n"
       "one-step 80% prediction for the first value column, made before seeing the row)");
   auto input = std::make_shared<std::string>();

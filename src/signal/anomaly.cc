@@ -14,7 +14,7 @@ double Tame(double x) { return std::clamp(x, -1e150, 1e150); }
 
 double RarityHistogram::Z(double x) const {
   if (empty) return 0.0;
-  const double bins = static_cast<double>(kBins);
+  const auto bins = static_cast<double>(kBins);
   const double width = (hi - lo) / bins;
   if (!(width > 0.0)) return x == lo ? 0.0 : kMaxZ;
   if (x < lo || x > hi) {
@@ -51,7 +51,7 @@ double RarityHistogram::Spread() const {
 
 // Re-maps the counts onto [new_lo, new_hi] by bin centre.
 void RarityHistogram::Remap(double new_lo, double new_hi) {
-  const double bins = static_cast<double>(kBins);
+  const auto bins = static_cast<double>(kBins);
   const double old_w = (hi - lo) / bins;
   const double new_w = (new_hi - new_lo) / bins;
   std::array<float, kBins> moved{};
@@ -66,7 +66,7 @@ void RarityHistogram::Remap(double new_lo, double new_hi) {
 }
 
 void RarityHistogram::Add(double x, double decay, double min_mass) {
-  const double bins = static_cast<double>(kBins);
+  const auto bins = static_cast<double>(kBins);
   if (empty) {
     lo = x;
     hi = x;
@@ -78,8 +78,8 @@ void RarityHistogram::Add(double x, double decay, double min_mass) {
   total *= keep;
   double width = (hi - lo) / bins;
   // Shrink: when an end bin has decayed below min_mass of the total, the range is trimmed to the
-  // occupied bins, so a long-gone excursion stops blurring the resolution (rare: afterwards both end
-  // bins hold mass again).
+  // occupied bins, so a long-gone excursion stops blurring the resolution (rare: afterwards both
+  // end bins hold mass again).
   if (min_mass > 0.0 && width > 0.0 &&
       (counts[0] < min_mass * total || counts[kBins - 1] < min_mass * total)) {
     std::size_t first = 0;

@@ -27,7 +27,8 @@ const std::array<double, kTable>& CLogCTable() {
 }
 
 double CLogC(double c) {
-  if (c < static_cast<double>(kTable)) return c > 0.0 ? CLogCTable()[static_cast<std::size_t>(c)] : 0.0;
+  if (c < static_cast<double>(kTable))
+    return c > 0.0 ? CLogCTable()[static_cast<std::size_t>(c)] : 0.0;
   return c * std::log2(c);
 }
 
@@ -42,8 +43,9 @@ WindowEntropy::WindowEntropy(const EntropyConfig& config) : config_(config) {
   if (!(config_.range_hi > config_.range_lo)) config_.range_hi = config_.range_lo + 1.0;
   counts_.assign(static_cast<std::size_t>(config_.bins), 0);
   // Count-based windows know their size up front; time-based ones grow up to window_count.
-  const std::size_t initial = config_.window_ms > 0 ? std::min<std::size_t>(config_.window_count, 16)
-                                                    : config_.window_count;
+  const std::size_t initial = config_.window_ms > 0
+                                  ? std::min<std::size_t>(config_.window_count, 16)
+                                  : config_.window_count;
   ring_bins_.resize(initial);
   if (config_.window_ms > 0) ring_times_.resize(initial);
   if (config_.binning == Binning::kAdaptiveQuantile) ring_values_.resize(initial);
@@ -65,7 +67,8 @@ int WindowEntropy::BinOf(double value) const {
     case Binning::kAdaptiveQuantile: {
       if (edges_.empty()) return 0;
       // Bin = number of edges ≤ value (edges are sorted).
-      return static_cast<int>(std::upper_bound(edges_.begin(), edges_.end(), value) - edges_.begin());
+      return static_cast<int>(std::upper_bound(edges_.begin(), edges_.end(), value) -
+                              edges_.begin());
     }
   }
   return 0;
@@ -104,15 +107,16 @@ void WindowEntropy::Evict(TimestampMs now) {
 
 // Stochastic-approximation quantile sketch: edge j tracks the quantile τ_j = (j+1)/bins by
 //   q_j ← q_j + η (τ_j − 1[x < q_j]),
-// which is stationary exactly where P(x < q_j) = τ_j. η = sketch_rate × current spread, so the sketch
-// follows the series' scale; the spread never reaches 0 so a constant series that starts moving can
-// still open its bins. Edges are re-sorted after each step (they may cross under noise).
+// which is stationary exactly where P(x < q_j) = τ_j. η = sketch_rate × current spread, so the
+// sketch follows the series' scale; the spread never reaches 0 so a constant series that starts
+// moving can still open its bins. Edges are re-sorted after each step (they may cross under noise).
 void WindowEntropy::UpdateSketch(double value) {
   const std::size_t k = sketch_.size();
   if (k == 0) return;
   const double spread = sketch_.back() - sketch_.front();
   const double floor = 1e-9 * std::max(1.0, std::fabs(value));
-  const double eta = config_.sketch_rate * std::max({spread, std::fabs(value - sketch_[k / 2]), floor});
+  const double eta =
+      config_.sketch_rate * std::max({spread, std::fabs(value - sketch_[k / 2]), floor});
   for (std::size_t j = 0; j < k; ++j) {
     const double tau = static_cast<double>(j + 1) / static_cast<double>(k + 1);
     sketch_[j] += eta * (tau - (value < sketch_[j] ? 1.0 : 0.0));
@@ -179,12 +183,14 @@ double WindowEntropy::Update(TimestampMs t, double value) {
     const bool warmup = seen_ <= ring_bins_.size() && (seen_ & (seen_ - 1)) == 0 && seen_ >= 8;
     if (warmup) {
       std::vector<float> sorted(size_);
-      for (std::size_t i = 0; i < size_; ++i) sorted[i] = ring_values_[(head_ + i) % ring_bins_.size()];
+      for (std::size_t i = 0; i < size_; ++i)
+        sorted[i] = ring_values_[(head_ + i) % ring_bins_.size()];
       std::sort(sorted.begin(), sorted.end());
       sketch_.resize(static_cast<std::size_t>(config_.bins) - 1);
       for (std::size_t j = 0; j < sketch_.size(); ++j) {
         const double q = static_cast<double>(j + 1) / static_cast<double>(config_.bins);
-        sketch_[j] = sorted[std::min(sorted.size() - 1, static_cast<std::size_t>(q * sorted.size()))];
+        sketch_[j] = sorted[std::min(
+            sorted.size() - 1, static_cast<std::size_t>(q * static_cast<double>(sorted.size())))];
       }
       Rebin();
     } else if (!sketch_.empty() && since_rebin_ >= config_.rebin_every) {
@@ -197,7 +203,7 @@ double WindowEntropy::Update(TimestampMs t, double value) {
 
 double WindowEntropy::Bits() const {
   if (size_ < 2) return 0.0;
-  const double n = static_cast<double>(size_);
+  const auto n = static_cast<double>(size_);
   const double h = std::log2(n) - sum_clogc_ / n;
   return std::clamp(h, 0.0, std::log2(static_cast<double>(config_.bins)));
 }
@@ -208,8 +214,9 @@ double WindowEntropy::Normalized() const {
 
 std::size_t WindowEntropy::StateBytes() const {
   return sizeof(*this) + counts_.capacity() * sizeof(std::uint32_t) +
-         ring_bins_.capacity() * sizeof(std::uint8_t) + ring_times_.capacity() * sizeof(TimestampMs) +
-         ring_values_.capacity() * sizeof(float) + (sketch_.capacity() + edges_.capacity()) * sizeof(double);
+         ring_bins_.capacity() * sizeof(std::uint8_t) +
+         ring_times_.capacity() * sizeof(TimestampMs) + ring_values_.capacity() * sizeof(float) +
+         (sketch_.capacity() + edges_.capacity()) * sizeof(double);
 }
 
 double WindowEntropy::EntropyBitsFromCounts(const std::vector<std::uint32_t>& counts) {
@@ -249,7 +256,7 @@ double CompositeEntropy::Update(TimestampMs now) {
   }
   const double e = den > 0.0 ? num / den : 0.0;
   if (has_update_ && now > last_update_) {
-    const double dt_ms = static_cast<double>(now - last_update_);
+    const auto dt_ms = static_cast<double>(now - last_update_);
     const double alpha = 1.0 - std::exp2(-dt_ms / static_cast<double>(half_life_ms_));
     const double rate = (e - value_) / (dt_ms / static_cast<double>(kHourMs));
     slope_per_hour_ += alpha * (rate - slope_per_hour_);

@@ -1,6 +1,7 @@
 // Window entropy of one indicator (how disordered its recent values are) and the composite entropy
 // score of a host (weighted mean of its indicators' normalised entropies, with its rate of change).
-// Pure streaming math: time is passed in, no IO. Not thread-safe; each object is owned by one shard.
+// Pure streaming math: time is passed in, no IO. Not thread-safe; each object is owned by one
+// shard.
 #pragma once
 
 #include <cstddef>
@@ -13,16 +14,18 @@ namespace prognos::signal {
 
 // How a value becomes a bin index.
 enum class Binning {
-  kFixedRange,        // `bins` equal bins over [range_lo, range_hi]; outside values go to the end bins
-  kAdaptiveQuantile,  // bin edges at quantiles of a slowly updated sketch, re-binned every `rebin_every`
-  kCategorical,       // the value rounded to an integer category 0..bins-1 (status: 0 ok, 1 warn, 2 fail)
+  kFixedRange,  // `bins` equal bins over [range_lo, range_hi]; outside values go to the end bins
+  kAdaptiveQuantile,  // bin edges at quantiles of a slowly updated sketch, re-binned every
+                      // `rebin_every`
+  kCategorical,       // the value rounded to an integer category 0..bins-1 (status: 0 ok, 1 warn, 2
+                      // fail)
 };
 
 struct EntropyConfig {
   Binning binning = Binning::kFixedRange;
-  int bins = 16;            // 2..64; categorical status uses 3
-  double range_lo = 0.0;    // kFixedRange only
-  double range_hi = 1.0;    // kFixedRange only
+  int bins = 16;          // 2..64; categorical status uses 3
+  double range_lo = 0.0;  // kFixedRange only
+  double range_hi = 1.0;  // kFixedRange only
   // Window: count-based when window_ms == 0 (the last `window_count` samples), else time-based (the
   // samples with time > newest - window_ms; `window_count` then caps how many are kept).
   std::size_t window_count = 64;
@@ -37,9 +40,9 @@ struct EntropyConfig {
 //
 // O(1) per sample: with S = Σ_i c_i log₂ c_i kept up to date as counts change,
 //   H = log₂ n − S / n
-// (expand p_i = c_i/n: −Σ (c_i/n)(log₂ c_i − log₂ n) = log₂ n − S/n). Adding a sample to bin i changes
-// S by (c+1)log₂(c+1) − c log₂ c; evicting one reverses it. S is recomputed from the counts every
-// kRecomputeEvery updates so that rounding never drifts (amortised O(bins / 4096)).
+// (expand p_i = c_i/n: −Σ (c_i/n)(log₂ c_i − log₂ n) = log₂ n − S/n). Adding a sample to bin i
+// changes S by (c+1)log₂(c+1) − c log₂ c; evicting one reverses it. S is recomputed from the counts
+// every kRecomputeEvery updates so that rounding never drifts (amortised O(bins / 4096)).
 //
 // Normalised entropy = H / log₂(bins) ∈ [0, 1]: 0 when every sample falls in one bin (constant
 // series), 1 when the window is spread uniformly over all bins.
@@ -50,7 +53,8 @@ class WindowEntropy {
  public:
   explicit WindowEntropy(const EntropyConfig& config);
 
-  // Adds one sample (skipped when not finite) and evicts what left the window. Returns Normalized().
+  // Adds one sample (skipped when not finite) and evicts what left the window. Returns
+  // Normalized().
   double Update(TimestampMs t, double value);
   // Time-based windows: drops samples older than now − window_ms without adding one.
   void Evict(TimestampMs now);

@@ -1,6 +1,7 @@
 // The small one-step-ahead predictor SeriesSignals uses for its forecast columns and for the
 // anomaly detector's residuals, behind a tiny interface so that the online forecaster of
-// src/signal/forecast/ can replace it. Pure: time is passed in. Not thread-safe; owned by one shard.
+// src/signal/forecast/ can replace it. Pure: time is passed in. Not thread-safe; owned by one
+// shard.
 #pragma once
 
 #include <array>
@@ -29,12 +30,12 @@ class OneStepPredictor {
 };
 
 struct EwSeasonalConfig {
-  double level_alpha = 0.3;     // EW level smoothing per sample
-  double trend_beta = 0.02;     // EW trend smoothing (damped)
-  double trend_damping = 0.9;   // φ: the trend decays by φ per step so it never runs away
-  double season_gamma = 0.1;    // EW smoothing of each seasonal bucket
-  DurationMs season_ms = kDayMs;  // period of the seasonal profile (0 = no season)
-  double interval_z = 1.2816;   // z of the central interval (1.2816 → 80 %)
+  double level_alpha = 0.3;            // EW level smoothing per sample
+  double trend_beta = 0.02;            // EW trend smoothing (damped)
+  double trend_damping = 0.9;          // φ: the trend decays by φ per step so it never runs away
+  double season_gamma = 0.1;           // EW smoothing of each seasonal bucket
+  DurationMs season_ms = kDayMs;       // period of the seasonal profile (0 = no season)
+  double interval_z = 1.2816;          // z of the central interval (1.2816 → 80 %)
   std::size_t season_min_samples = 0;  // samples before the season is used (0 = two periods' worth)
 };
 

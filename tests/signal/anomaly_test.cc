@@ -1,12 +1,12 @@
 #include "signal/anomaly.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace prognos::signal {
 namespace {
@@ -122,9 +122,9 @@ TEST(AnomalyDetectorTest, NonFiniteSampleRepeatsThePreviousScore) {
 TEST(RarityHistogramTest, NewExtremeOutranksInRangeRarity) {
   RarityHistogram h;
   for (int i = 0; i < 1000; ++i) h.Add(i % 10, 0.001, 0.0);
-  EXPECT_LT(h.Z(5.0), 1.0);                  // a common value (p·bins/2 = 0.8 → z ≈ 0.67)
-  EXPECT_GE(h.Z(30.0), 4.0);                 // far beyond the range
-  EXPECT_GT(h.Z(300.0), h.Z(30.0));          // further is rarer
+  EXPECT_LT(h.Z(5.0), 1.0);          // a common value (p·bins/2 = 0.8 → z ≈ 0.67)
+  EXPECT_GE(h.Z(30.0), 4.0);         // far beyond the range
+  EXPECT_GT(h.Z(300.0), h.Z(30.0));  // further is rarer
 }
 
 }  // namespace

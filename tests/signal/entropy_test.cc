@@ -1,13 +1,13 @@
 #include "signal/entropy.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace prognos::signal {
 namespace {

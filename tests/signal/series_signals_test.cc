@@ -1,11 +1,11 @@
 #include "signal/series_signals.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <random>
-
-#include <gtest/gtest.h>
 
 namespace prognos::signal {
 namespace {
@@ -53,8 +53,13 @@ TEST(SeriesSignalsTest, TracksADailySeason) {
 
 TEST(SeriesSignalsTest, BadInputNeverYieldsNaNScoresOrEntropy) {
   SeriesSignals s;
-  const double values[] = {1.0, std::numeric_limits<double>::quiet_NaN(),
-                           std::numeric_limits<double>::infinity(), 1e308, -1e308, 0.0, 5.0};
+  const double values[] = {1.0,
+                           std::numeric_limits<double>::quiet_NaN(),
+                           std::numeric_limits<double>::infinity(),
+                           1e308,
+                           -1e308,
+                           0.0,
+                           5.0};
   for (int i = 0; i < 3000; ++i) {
     const TimestampMs t = (i / 3) * kMinuteMs;  // duplicate timestamps
     const SignalSnapshot snap = s.Update(t, values[i % 7]);
