@@ -12,6 +12,7 @@
 
 #include "api/selector.h"
 #include "core/labels.h"
+#include "ingest/remote_write.h"
 
 namespace prognos::api {
 namespace {
@@ -49,6 +50,7 @@ void SendError(httplib::Response& res, int status, const std::string& code,
 std::string RouteOf(const std::string& path) {
   static const std::pair<const char*, const char*> kRoutes[] = {
       {"/v1/health", "/v1/health"},
+      {"/api/v1/write", "/api/v1/write"},
       {"/v1/series", "/v1/series"},
       {"/v1/hosts", "/v1/hosts"},
       {"/metrics", "/metrics"},
@@ -121,6 +123,7 @@ struct ApiServer::Impl {
 
   void Install();
   void HandleHealth(const httplib::Request& req, httplib::Response& res);
+  void HandleRemoteWrite(const httplib::Request& req, httplib::Response& res);
   void HandleSeries(const httplib::Request& req, httplib::Response& res);
   void HandleSamples(const httplib::Request& req, httplib::Response& res);
   void HandleHosts(const httplib::Request& req, httplib::Response& res);
@@ -141,9 +144,23 @@ void ApiServer::Impl::Install() {
   const int threads = std::max(1, options.threads);
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
 
-  server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+  server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     g_request_start = std::chrono::steady_clock::now();
-    return httplib::Server::HandlerResponse::Unhandled;
+    if (options.auth_tokens.empty() || req.path == "/healthz" || req.path == "/readyz" ||
+        req.path == "/metrics") {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    const std::string auth = req.get_header_value("Authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (auth.size() > kBearer.size() && auth.compare(0, kBearer.size(), kBearer) == 0) {
+      const std::string token = auth.substr(kBearer.size());
+      for (const auto& t : options.auth_tokens) {
+        if (t == token) return httplib::Server::HandlerResponse::Unhandled;
+      }
+    }
+    res.set_header("WWW-Authenticate", "Bearer");
+    SendError(res, 401, "unauthorized", "a valid 'Authorization: Bearer <token>' header is required");
+    return httplib::Server::HandlerResponse::Handled;
   });
   server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     const std::string route = RouteOf(req.path);
@@ -180,6 +197,7 @@ void ApiServer::Impl::Install() {
       });
 
   server.Post("/v1/health", [this](const auto& req, auto& res) { HandleHealth(req, res); });
+  server.Post("/api/v1/write", [this](const auto& req, auto& res) { HandleRemoteWrite(req, res); });
   server.Get("/v1/series", [this](const auto& req, auto& res) { HandleSeries(req, res); });
   server.Get(R"(/v1/series/([^/]+)/samples)",
              [this](const auto& req, auto& res) { HandleSamples(req, res); });
@@ -220,6 +238,59 @@ void ApiServer::Impl::HandleHealth(const httplib::Request& req, httplib::Respons
                      {"message", msg}};
     SendJson(res, 400, body);
     return;
+  }
+  SendJson(res, 200, body);
+}
+
+// Prometheus remote-write 1.0. Status codes as Prometheus's sender reads them: 2xx stored (204
+// when every sample was accepted; 200 with the ingest reply when some were rejected), 4xx bad data
+// that it drops rather than retries (400 with the reason; 413 over the size limits; 415 without
+// Content-Encoding: snappy or for another protocol version), 503 when the WAL write failed so it
+// retries. Rejections are counted in prognos_ingest_samples_rejected_total{reason}.
+void ApiServer::Impl::HandleRemoteWrite(const httplib::Request& req, httplib::Response& res) {
+  if (req.get_header_value("Content-Encoding") != "snappy") {
+    return SendError(res, 415, "unsupported_encoding",
+                     "remote-write bodies must be sent with Content-Encoding: snappy");
+  }
+  const std::string type = req.get_header_value("Content-Type");
+  if (!type.empty() && (type.rfind("application/x-protobuf", 0) != 0 ||
+                        (type.find("proto=") != std::string::npos &&
+                         type.find("proto=prometheus.WriteRequest") == std::string::npos))) {
+    return SendError(res, 415, "unsupported_media_type",
+                     "expected Content-Type: application/x-protobuf (remote-write 1.0), got '" +
+                         type + "'");
+  }
+  ingest::RemoteWriteBatch batch = ingest::DecodeRemoteWrite(req.body, engine.options().limits);
+  if (batch.request_error) {
+    const ingest::Rejection r = batch.rejections.front();
+    (void)engine.IngestParsed({}, std::move(batch.rejections), 0);  // counts the rejection only
+    return SendError(res, *batch.request_error == RejectReason::kTooLarge ? 413 : 400,
+                     std::string(RejectReasonName(r.reason)), r.message);
+  }
+  auto report =
+      engine.IngestParsed(std::move(batch.samples), std::move(batch.rejections), batch.series);
+  if (!report) {
+    return SendError(res, 503, "unavailable",
+                     "could not store the batch durably (" + report.error().message + "); retry");
+  }
+  if (report->rejected_samples == 0) {
+    res.status = 204;
+    return;
+  }
+  json rejected = json::array();
+  for (const auto& r : report->rejected) {
+    json item{{"line", r.line}, {"reason", RejectReasonName(r.reason)}, {"message", r.message}};
+    if (!r.indicator.empty()) item["indicator"] = r.indicator;
+    rejected.push_back(std::move(item));
+  }
+  json body{{"accepted_samples", report->accepted_samples},
+            {"rejected_samples", report->rejected_samples},
+            {"rejected", std::move(rejected)}};
+  if (report->accepted_samples == 0) {
+    body["error"] = {{"code", "no_valid_sample"},
+                     {"message", "all " + std::to_string(report->rejected_samples) +
+                                     " samples rejected"}};
+    return SendJson(res, 400, body);
   }
   SendJson(res, 200, body);
 }

@@ -182,7 +182,8 @@ TEST_F(ReadApiTest, OpenApiDocumentsExactlyTheServedRoutes) {
   auto doc = GetJson("/v1/openapi.json");
   std::set<std::string> documented;
   for (const auto& [path, ops] : doc["paths"].items()) documented.insert(path);
-  const std::set<std::string> served = {"/v1/health", "/v1/series",     "/v1/series/{id}/samples",
+  const std::set<std::string> served = {"/v1/health", "/api/v1/write", "/v1/series",
+                                        "/v1/series/{id}/samples",
                                         "/v1/hosts",  "/v1/hosts/{id}", "/metrics",
                                         "/v1/forecasts/{series}",
                                         "/healthz",   "/readyz",        "/v1/openapi.json"};
@@ -190,7 +191,7 @@ TEST_F(ReadApiTest, OpenApiDocumentsExactlyTheServedRoutes) {
   // Every documented GET path answers something other than 404 for a real id.
   const std::string id = GetJson("/v1/series?host=h1")["series"][0]["id"];
   for (std::string p : served) {
-    if (p == "/v1/health") continue;
+    if (p == "/v1/health" || p == "/api/v1/write") continue;  // POST only
     if (auto pos = p.find("{id}"); pos != std::string::npos) {
       p.replace(pos, 4, p.rfind("/v1/hosts", 0) == 0 ? "h1" : id);
     }
@@ -241,6 +242,36 @@ TEST_F(ReadApiTest, HostDetailCarriesSignals) {
   EXPECT_GE(h1["entropy"].get<double>(), 0.0);
   EXPECT_LE(h1["entropy"].get<double>(), 1.0);
   EXPECT_TRUE(h1["recent_anomalies"].is_array());
+}
+
+TEST(ApiAuthTest, BearerTokenGuardsEverythingButProbesAndMetrics) {
+  testing::TempDir dir;
+  FakeClock clock{1795341600000};
+  MetricsRegistry metrics;
+  engine::EngineOptions options;
+  options.storage.dir = dir.path() + "/data";
+  options.storage.fsync = store::FsyncPolicy::kNever;
+  auto e = engine::Engine::Open(options, clock, metrics);
+  ASSERT_TRUE(e.has_value());
+  api::ApiOptions o;
+  o.port = 0;
+  o.threads = 2;
+  o.auth_tokens = {"s3cret"};
+  api::ApiServer server(**e, metrics, o);
+  const int port = *server.Start();
+  httplib::Client c("127.0.0.1", port);
+  EXPECT_EQ(c.Get("/healthz")->status, 200);
+  EXPECT_EQ(c.Get("/metrics")->status, 200);
+  auto denied = c.Get("/v1/series");
+  EXPECT_EQ(denied->status, 401);
+  EXPECT_EQ(json::parse(denied->body)["error"]["code"], "unauthorized");
+  EXPECT_EQ(c.Get("/v1/series", {{"Authorization", "Bearer wrong"}})->status, 401);
+  EXPECT_EQ(c.Get("/v1/series", {{"Authorization", "Bearer s3cret"}})->status, 200);
+  auto post = c.Post("/v1/health", "{\"ts\": 1700000000, \"host\": \"h\", \"indicators\": {\"x\": 1}}",
+                     "application/json");
+  EXPECT_EQ(post->status, 401);
+  EXPECT_EQ(server.port(), port);
+  server.Stop();
 }
 
 TEST(SelectorTest, ParsesPrometheusSelectors) {
