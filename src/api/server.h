@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/metrics.h"
 #include "core/result.h"
@@ -20,6 +21,9 @@ struct ApiOptions {
   std::uint64_t max_body_bytes = 64ull << 20;
   int read_timeout_s = 30;
   int keep_alive_timeout_s = 5;
+  // When non-empty, every route but /healthz, /readyz and /metrics requires
+  // `Authorization: Bearer <one of these>` (401 otherwise).
+  std::vector<std::string> auth_tokens;
 };
 
 class ApiServer {
