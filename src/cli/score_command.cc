@@ -39,6 +39,21 @@ signal::SeriesSignalsConfig ColumnConfig(const daemon::Config& config, const std
   return c;
 }
 
+// The row as a whole from its most anomalous column, corrected for having looked at C columns.
+// A column score s is a rarity level z = z½ · s / (1 − s) with tail probability ≈ e^(−z²/2); the
+// smallest of C such probabilities is C times likelier by chance (Bonferroni), so
+//   z_row = √(max(0, z_max² − 2 ln C)),  score = z_row / (z_row + z½).
+// One column: unchanged. 38 columns (SMD): z_max must exceed ≈ 4.2 to reach 0.5 instead of 3.23.
+double RowScore(double max_column_score, std::size_t columns, double z_half) {
+  if (columns <= 1 || max_column_score <= 0.0) return max_column_score;
+  if (max_column_score >= 1.0) return 1.0;
+  const double z = z_half * max_column_score / (1.0 - max_column_score);
+  const double z2 = z * z - 2.0 * std::log(static_cast<double>(columns));
+  if (z2 <= 0.0) return 0.0;
+  const double z_row = std::sqrt(z2);
+  return z_row / (z_row + z_half);
+}
+
 double ColumnWeight(const daemon::Config& config, const std::string& column) {
   const std::string metric = ToMetricName(column);
   for (const auto& ind : config.indicators) {
@@ -80,6 +95,7 @@ int RunScore(const std::string& input, const std::string& output, const std::str
     weights.push_back(ColumnWeight(*config, name));
   }
   signal::CompositeEntropy composite(weights, kHourMs);
+  const double z_half = signal::AnomalyConfig{}.z_half;
 
   std::FILE* out = std::fopen(output.c_str(), "w");
   if (out == nullptr) {
@@ -97,11 +113,12 @@ int RunScore(const std::string& input, const std::string& output, const std::str
     for (std::size_t c = 0; c < n_cols; ++c) {
       const signal::SignalSnapshot snap = series[c]->Update(t, table->columns[c][row]);
       if (c == 0) first = snap;
-      // The row as a whole: the most anomalous column. Per-column scores share one calibration
-      // (a score is a rarity level), so the max is comparable across columns.
+      // Per-column scores share one calibration (a score is a rarity level), so the max is
+      // comparable across columns; RowScore corrects it for the number of columns.
       score = std::max(score, snap.anomaly_score);
       composite.SetIndicator(c, series[c]->entropy().Normalized());
     }
+    score = RowScore(score, n_cols, z_half);
     const double entropy = composite.Update(t);
     text += row < table->time_text.size() ? table->time_text[row] : std::to_string(row);
     text += ',';
@@ -135,10 +152,10 @@ CLI::App* RegisterScoreCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
       "score",
       "Causal per-row signals of a CSV: timestamp,anomaly_score,entropy,forecast,lower,upper\n"
-      "(row t uses rows <= t only; anomaly_score in [0,1] describes the row as a whole; entropy "
-      "is\n"
-      "the weighted composite of the columns' window entropies; forecast/lower/upper are the\n"
-      "one-step 80% prediction for the first value column, made before seeing the row)");
+      "(row t uses rows <= t only; anomaly_score in [0,1] describes the row as a whole: the\n"
+      "most anomalous column, corrected for the number of columns; 0.5 is the alarm level;\n"
+      "entropy is the weighted composite of the columns' window entropies; forecast/lower/upper\n"
+      "are the one-step 80% prediction for the first value column, made before seeing the row)");
   auto input = std::make_shared<std::string>();
   auto output = std::make_shared<std::string>();
   auto config_path = std::make_shared<std::string>();
