@@ -49,14 +49,10 @@ void SendError(httplib::Response& res, int status, const std::string& code,
 // Route label for metrics: the pattern, never the raw path (bounded cardinality).
 std::string RouteOf(const std::string& path) {
   static const std::pair<const char*, const char*> kRoutes[] = {
-      {"/v1/health", "/v1/health"},
-      {"/api/v1/write", "/api/v1/write"},
-      {"/v1/series", "/v1/series"},
-      {"/v1/hosts", "/v1/hosts"},
-      {"/metrics", "/metrics"},
-      {"/healthz", "/healthz"},
-      {"/readyz", "/readyz"},
-      {"/v1/openapi.json", "/v1/openapi.json"},
+      {"/v1/health", "/v1/health"}, {"/api/v1/write", "/api/v1/write"},
+      {"/v1/series", "/v1/series"}, {"/v1/hosts", "/v1/hosts"},
+      {"/metrics", "/metrics"},     {"/healthz", "/healthz"},
+      {"/readyz", "/readyz"},       {"/v1/openapi.json", "/v1/openapi.json"},
   };
   for (const auto& [p, r] : kRoutes) {
     if (path == p) return r;
@@ -159,7 +155,8 @@ void ApiServer::Impl::Install() {
       }
     }
     res.set_header("WWW-Authenticate", "Bearer");
-    SendError(res, 401, "unauthorized", "a valid 'Authorization: Bearer <token>' header is required");
+    SendError(res, 401, "unauthorized",
+              "a valid 'Authorization: Bearer <token>' header is required");
     return httplib::Server::HandlerResponse::Handled;
   });
   server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
@@ -256,9 +253,9 @@ void ApiServer::Impl::HandleRemoteWrite(const httplib::Request& req, httplib::Re
   if (!type.empty() && (type.rfind("application/x-protobuf", 0) != 0 ||
                         (type.find("proto=") != std::string::npos &&
                          type.find("proto=prometheus.WriteRequest") == std::string::npos))) {
-    return SendError(res, 415, "unsupported_media_type",
-                     "expected Content-Type: application/x-protobuf (remote-write 1.0), got '" +
-                         type + "'");
+    return SendError(
+        res, 415, "unsupported_media_type",
+        "expected Content-Type: application/x-protobuf (remote-write 1.0), got '" + type + "'");
   }
   ingest::RemoteWriteBatch batch = ingest::DecodeRemoteWrite(req.body, engine.options().limits);
   if (batch.request_error) {
@@ -287,9 +284,9 @@ void ApiServer::Impl::HandleRemoteWrite(const httplib::Request& req, httplib::Re
             {"rejected_samples", report->rejected_samples},
             {"rejected", std::move(rejected)}};
   if (report->accepted_samples == 0) {
-    body["error"] = {{"code", "no_valid_sample"},
-                     {"message", "all " + std::to_string(report->rejected_samples) +
-                                     " samples rejected"}};
+    body["error"] = {
+        {"code", "no_valid_sample"},
+        {"message", "all " + std::to_string(report->rejected_samples) + " samples rejected"}};
     return SendJson(res, 400, body);
   }
   SendJson(res, 200, body);

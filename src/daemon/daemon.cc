@@ -1,9 +1,10 @@
 #include "daemon/daemon.h"
 
-#include <csignal>
 #include <pthread.h>
-
 #include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdlib>
 
 namespace prognos::daemon {
 
@@ -11,9 +12,15 @@ engine::EngineOptions ToEngineOptions(const Config& config) {
   engine::EngineOptions o;
   o.storage.dir = config.store.data_dir;
   switch (config.store.fsync) {
-    case FsyncMode::kAlways: o.storage.fsync = store::FsyncPolicy::kAlways; break;
-    case FsyncMode::kInterval: o.storage.fsync = store::FsyncPolicy::kInterval; break;
-    case FsyncMode::kNever: o.storage.fsync = store::FsyncPolicy::kNever; break;
+    case FsyncMode::kAlways:
+      o.storage.fsync = store::FsyncPolicy::kAlways;
+      break;
+    case FsyncMode::kInterval:
+      o.storage.fsync = store::FsyncPolicy::kInterval;
+      break;
+    case FsyncMode::kNever:
+      o.storage.fsync = store::FsyncPolicy::kNever;
+      break;
   }
   o.storage.fsync_interval_ms = config.store.fsync_interval_ms;
   o.storage.max_age_ms = config.ingest.max_age_ms;
@@ -21,8 +28,25 @@ engine::EngineOptions ToEngineOptions(const Config& config) {
   o.limits.max_line_bytes = config.ingest.max_line_bytes;
   o.limits.max_labels = config.ingest.max_labels;
   o.limits.strict_indicators = config.ingest.strict_indicators;
-  for (const auto& ind : config.indicators) o.limits.known_indicators.insert(ind.name);
   o.future_tolerance_ms = config.ingest.future_tolerance_ms;
+  // Signals: window of the entropy (count- or time-based) for every series, and per indicator its
+  // composite weight and, with a configured range, fixed-range bins over [min, max].
+  o.signal_config.entropy.window_count = static_cast<std::size_t>(config.signals.entropy_window);
+  o.signal_config.entropy.window_ms = config.signals.entropy_window_ms;
+  for (const auto& ind : config.indicators) {
+    o.limits.known_indicators.insert(ind.name);
+    engine::EngineOptions::IndicatorSignals sig;
+    sig.weight = ind.weight;
+    if (ind.min && ind.max) {
+      signal::EntropyConfig e = o.signal_config.entropy;
+      e.binning = signal::Binning::kFixedRange;
+      e.bins = ind.entropy_bins;
+      e.range_lo = *ind.min;
+      e.range_hi = *ind.max;
+      sig.entropy = e;
+    }
+    o.indicators[ind.name] = sig;
+  }
   return o;
 }
 
@@ -33,7 +57,8 @@ Result<std::pair<std::string, int>> ParseListen(const std::string& listen) {
                      "listen address '" + listen + "' is not HOST:PORT (e.g. 127.0.0.1:8470)");
   }
   std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   if (host.empty()) host = "0.0.0.0";
   int port = 0;
   for (char c : listen.substr(colon + 1)) {
@@ -57,6 +82,15 @@ Result<api::ApiOptions> ToApiOptions(const Config& config) {
   o.threads = config.api.threads;
   o.max_body_bytes = config.ingest.max_body_bytes;
   o.read_timeout_s = static_cast<int>(config.api.read_timeout_ms / 1000);
+  // Secrets never sit in the config: it names the environment variables that hold the tokens.
+  for (const auto& var : config.api.auth_tokens_env) {
+    const char* value = std::getenv(var.c_str());
+    if (value == nullptr || *value == '\0') {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "api.auth_tokens_env names $" + var + ", which is unset or empty");
+    }
+    o.auth_tokens.emplace_back(value);
+  }
   return o;
 }
 
@@ -79,12 +113,14 @@ Daemon::~Daemon() { Stop(); }
 void Daemon::Stop() {
   if (server_) server_->Stop();
   if (engine_) {
-    if (auto r = engine_->storage().Sync(); !r) spdlog::error("final sync failed: {}", r.error().message);
+    if (auto r = engine_->storage().Sync(); !r)
+      spdlog::error("final sync failed: {}", r.error().message);
   }
 }
 
 int RunServe(const Config& config) {
-  // Block the stop signals in every thread (the server threads inherit the mask), then wait for one.
+  // Block the stop signals in every thread (the server threads inherit the mask), then wait for
+  // one.
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
@@ -100,8 +136,9 @@ int RunServe(const Config& config) {
   auto stats = (*daemon)->engine().storage().Stats();
   auto hp = ParseListen(config.api.listen);
   const std::string base = "http://" + hp->first + ":" + std::to_string((*daemon)->port());
-  spdlog::info("prognos serving on {} (data dir {}, {} series, {} samples recovered, {} WAL repairs)",
-               base, config.store.data_dir, stats.series, stats.samples, stats.wal_repairs);
+  spdlog::info(
+      "prognos serving on {} (data dir {}, {} series, {} samples recovered, {} WAL repairs)", base,
+      config.store.data_dir, stats.series, stats.samples, stats.wal_repairs);
   spdlog::info("ingest: POST {}/v1/health   read: {}/v1/series   metrics: {}/metrics", base, base,
                base);
   int sig = 0;

@@ -59,6 +59,9 @@ void Engine::UpdateSignals(const Labels& labels, std::uint64_t id, Sample sample
       if (indicator == "status") {  // ok / warning / fail: categorical entropy over 3 states
         config.entropy.binning = signal::Binning::kCategorical;
         config.entropy.bins = 3;
+      } else if (auto ind = options_.indicators.find(indicator);
+                 ind != options_.indicators.end() && ind->second.entropy) {
+        config.entropy = *ind->second.entropy;
       }
       it = shard.series.try_emplace(id, config).first;
       it->second.host = std::string(labels.Get(kHostLabel).value_or(""));
@@ -88,8 +91,8 @@ void Engine::UpdateSignals(const Labels& labels, std::uint64_t id, Sample sample
     // A new indicator on this host: grow the composite (its slope restarts; this happens only while
     // a host's indicators first appear).
     hs.indicators.push_back(indicator);
-    auto w = options_.indicator_weights.find(indicator);
-    hs.weights.push_back(w == options_.indicator_weights.end() ? 1.0 : w->second);
+    auto w = options_.indicators.find(indicator);
+    hs.weights.push_back(w == options_.indicators.end() ? 1.0 : w->second.weight);
     hs.composite =
         std::make_unique<signal::CompositeEntropy>(hs.weights, options_.entropy_slope_half_life_ms);
     slot = hs.indicators.end() - 1;

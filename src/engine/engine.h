@@ -36,8 +36,14 @@ struct EngineOptions {
   // Signals on every stored sample (entropy, one-step forecast, anomaly score).
   bool signals = true;
   signal::SeriesSignalsConfig signal_config;
-  // Composite host entropy weight per indicator name (missing: 1.0).
-  std::map<std::string, double, std::less<>> indicator_weights;
+  // Per configured indicator (by metric name): its weight in the host's composite entropy (missing
+  // indicators weigh 1.0) and, when it has a configured range, fixed-range entropy bins instead of
+  // the adaptive quantile bins of signal_config.
+  struct IndicatorSignals {
+    double weight = 1.0;
+    std::optional<signal::EntropyConfig> entropy;
+  };
+  std::map<std::string, IndicatorSignals, std::less<>> indicators;
   // A sample whose anomaly score reaches this is an anomaly alarm (counted, listed per host).
   double anomaly_threshold = 0.5;
   DurationMs entropy_slope_half_life_ms = kHourMs;

@@ -182,11 +182,10 @@ TEST_F(ReadApiTest, OpenApiDocumentsExactlyTheServedRoutes) {
   auto doc = GetJson("/v1/openapi.json");
   std::set<std::string> documented;
   for (const auto& [path, ops] : doc["paths"].items()) documented.insert(path);
-  const std::set<std::string> served = {"/v1/health", "/api/v1/write", "/v1/series",
-                                        "/v1/series/{id}/samples",
-                                        "/v1/hosts",  "/v1/hosts/{id}", "/metrics",
-                                        "/v1/forecasts/{series}",
-                                        "/healthz",   "/readyz",        "/v1/openapi.json"};
+  const std::set<std::string> served = {
+      "/v1/health", "/api/v1/write",  "/v1/series",      "/v1/series/{id}/samples",
+      "/v1/hosts",  "/v1/hosts/{id}", "/metrics",        "/v1/forecasts/{series}",
+      "/healthz",   "/readyz",        "/v1/openapi.json"};
   EXPECT_EQ(documented, served);
   // Every documented GET path answers something other than 404 for a real id.
   const std::string id = GetJson("/v1/series?host=h1")["series"][0]["id"];
@@ -223,8 +222,9 @@ TEST_F(ReadApiTest, ForecastsContinueTheSeriesWithIntervals) {
   GetJson("/v1/forecasts/" + id + "?level=high", 400);
   GetJson("/v1/forecasts/0123456789abcdef", 404);
   auto metrics = client_->Get("/metrics")->body;
-  EXPECT_NE(metrics.find("prognos_forecasts_total{model=\"" + fc["model"].get<std::string>() + "\"} 1"),
-            std::string::npos);
+  EXPECT_NE(
+      metrics.find("prognos_forecasts_total{model=\"" + fc["model"].get<std::string>() + "\"} 1"),
+      std::string::npos);
 }
 
 TEST_F(ReadApiTest, HostDetailCarriesSignals) {
@@ -267,8 +267,9 @@ TEST(ApiAuthTest, BearerTokenGuardsEverythingButProbesAndMetrics) {
   EXPECT_EQ(json::parse(denied->body)["error"]["code"], "unauthorized");
   EXPECT_EQ(c.Get("/v1/series", {{"Authorization", "Bearer wrong"}})->status, 401);
   EXPECT_EQ(c.Get("/v1/series", {{"Authorization", "Bearer s3cret"}})->status, 200);
-  auto post = c.Post("/v1/health", "{\"ts\": 1700000000, \"host\": \"h\", \"indicators\": {\"x\": 1}}",
-                     "application/json");
+  auto post =
+      c.Post("/v1/health", "{\"ts\": 1700000000, \"host\": \"h\", \"indicators\": {\"x\": 1}}",
+             "application/json");
   EXPECT_EQ(post->status, 401);
   EXPECT_EQ(server.port(), port);
   server.Stop();
