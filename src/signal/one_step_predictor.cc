@@ -50,7 +50,8 @@ void EwSeasonalPredictor::Observe(TimestampMs t, double value) {
   if (config_.season_ms > 0) {
     season_[k] += static_cast<float>(config_.season_gamma * (value - prev_level - season_[k]));
   }
-  if (!std::isfinite(level_) || !std::isfinite(trend_) || !std::isfinite(abs_err_)) {
+  if (!std::isfinite(level_) || !std::isfinite(trend_) || !std::isfinite(abs_err_) ||
+      !std::isfinite(season_[k])) {
     // Values near ±DBL_MAX can overflow the update; restart from this sample rather than go NaN.
     *this = EwSeasonalPredictor(config_);
     Observe(t, value);

@@ -30,13 +30,12 @@ class OneStepPredictor {
 };
 
 struct EwSeasonalConfig {
-  double level_alpha = 0.3;            // EW level smoothing per sample
-  double trend_beta = 0.02;            // EW trend smoothing (damped)
-  double trend_damping = 0.9;          // φ: the trend decays by φ per step so it never runs away
-  double season_gamma = 0.1;           // EW smoothing of each seasonal bucket
-  DurationMs season_ms = kDayMs;       // period of the seasonal profile (0 = no season)
-  double interval_z = 1.2816;          // z of the central interval (1.2816 → 80 %)
-  std::size_t season_min_samples = 0;  // samples before the season is used (0 = two periods' worth)
+  double level_alpha = 0.3;       // EW level smoothing per sample
+  double trend_beta = 0.02;       // EW trend smoothing (damped)
+  double trend_damping = 0.9;     // φ: the trend decays by φ per step so it never runs away
+  double season_gamma = 0.1;      // EW smoothing of each seasonal bucket
+  DurationMs season_ms = kDayMs;  // period of the seasonal profile (0 = no season)
+  double interval_z = 1.2816;     // z of the central interval (1.2816 → 80 %)
 };
 
 // Damped Holt level/trend on the de-seasonalised series plus a quantised seasonal profile
