@@ -19,9 +19,10 @@ namespace prognos::signal {
 // frequency, and
 //   z = √(−2 ln min(1, p · bins / 2))
 // (the Gaussian-tail shape: a bin with twice its uniform share or more scores 0, one at its share
-// 1.18, and z grows like a normal quantile as the bin empties). An x outside the range has never been seen; its distance d beyond
-// the range is measured in units of the distribution's spread s (interquartile width, at least one
-// bin), not of the range, because in heavy-tailed data the range is set by old extremes:
+// 1.18, and z grows like a normal quantile as the bin empties). An x outside the range has never
+// been seen; its distance d beyond the range is measured in units of the distribution's spread s
+// (interquartile width, at least one bin), not of the range, because in heavy-tailed data the range
+// is set by old extremes:
 //   z = 3 + 1.3 · ln(1 + d / s)
 // (just past the edge ≈ a very sparse bin; one spread beyond = 3.9; ten spreads = 6.1). The
 // constants were chosen on NAB (docs/evaluation.md).
