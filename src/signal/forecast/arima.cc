@@ -51,15 +51,21 @@ double Aicc(double css, std::size_t n_eff, int k) {
 }  // namespace
 
 bool IsStationary(std::span<const double> ar) {
-  const auto p = static_cast<Eigen::Index>(ar.size());
-  if (p == 0) return true;
-  if (p == 1) return std::abs(ar[0]) < 0.995;
-  Eigen::MatrixXd c = Eigen::MatrixXd::Zero(p, p);
-  for (Eigen::Index i = 0; i < p; ++i) c(0, i) = ar[static_cast<std::size_t>(i)];
-  for (Eigen::Index i = 1; i < p; ++i) c(i, i - 1) = 1.0;
-  const Eigen::VectorXcd ev = c.eigenvalues();
-  for (Eigen::Index i = 0; i < p; ++i) {
-    if (std::abs(ev(i)) >= 0.995) return false;
+  // Step-down (reverse Durbin-Levinson) recursion: the AR polynomial is stationary iff every
+  // partial autocorrelation r_k it implies has |r_k| < 1. O(p²), no eigen-decomposition:
+  //   φ^(k−1)_j = (φ^(k)_j + r_k φ^(k)_{k−j}) / (1 − r_k²),  r_k = φ^(k)_k.
+  constexpr double kMargin = 0.998;
+  double a[16];
+  const std::size_t p = ar.size();
+  if (p > 16) return false;
+  for (std::size_t i = 0; i < p; ++i) a[i] = ar[i];
+  for (std::size_t k = p; k >= 1; --k) {
+    const double r = a[k - 1];
+    if (!(std::abs(r) < kMargin)) return false;
+    double b[16];
+    const double denom = 1.0 - r * r;
+    for (std::size_t j = 1; j < k; ++j) b[j - 1] = (a[j - 1] + r * a[k - j - 1]) / denom;
+    for (std::size_t j = 1; j < k; ++j) a[j - 1] = b[j - 1];
   }
   return true;
 }
@@ -80,41 +86,74 @@ double ArmaCss(std::span<const double> w, const ArimaFit& fit, std::vector<doubl
   return std::isfinite(css) ? css : std::numeric_limits<double>::infinity();
 }
 
+namespace {
+
+// What every order fitted at the same d shares: the differenced, mean-removed series and the
+// Hannan-Rissanen innovations from one long autoregression (computed once for a whole order
+// search instead of once per order).
+struct Prepared {
+  std::vector<double> w;  // differenced series
+  std::vector<double> z;  // w − mean
+  double mean = 0.0;
+  bool with_mean = true;
+  std::vector<double> innov;  // long-AR residuals (0 before long_p)
+  std::size_t long_p = 0;
+};
+
+Prepared Prepare(std::span<const double> y, int d) {
+  Prepared pr;
+  pr.w = Difference(y, d);
+  pr.with_mean = d == 0;
+  const std::size_t n = pr.w.size();
+  if (pr.with_mean && n > 0) {
+    for (double v : pr.w) pr.mean += v;
+    pr.mean /= static_cast<double>(n);
+  }
+  pr.z.resize(n);
+  for (std::size_t t = 0; t < n; ++t) pr.z[t] = pr.w[t] - pr.mean;
+  pr.innov.assign(n, 0.0);
+  pr.long_p = std::min<std::size_t>(10, n / 5);
+  if (pr.long_p >= 1) {
+    const std::size_t lp = pr.long_p;
+    const Eigen::VectorXd a = LeastSquares(lp, n, lp, pr.z, [&](std::size_t t, Eigen::VectorXd& x) {
+      for (std::size_t i = 0; i < lp; ++i) x(static_cast<Eigen::Index>(i)) = pr.z[t - 1 - i];
+    });
+    for (std::size_t t = lp; t < n; ++t) {
+      double pred = 0.0;
+      for (std::size_t i = 0; i < lp; ++i) pred += a(static_cast<Eigen::Index>(i)) * pr.z[t - 1 - i];
+      pr.innov[t] = pr.z[t] - pred;
+    }
+  }
+  return pr;
+}
+
+Result<ArimaFit> FitPrepared(const Prepared& pr, ArimaOrder order, bool refine,
+                             std::size_t refine_window);
+
+}  // namespace
+
 Result<ArimaFit> FitArima(std::span<const double> y, ArimaOrder order, bool refine) {
-  const std::vector<double> w = Difference(y, order.d);
+  return FitPrepared(Prepare(y, order.d), order, refine, 0);
+}
+
+namespace {
+
+Result<ArimaFit> FitPrepared(const Prepared& pr, ArimaOrder order, bool refine,
+                             std::size_t refine_window) {
+  const std::vector<double>& w = pr.w;
+  const std::vector<double>& z = pr.z;
   const auto p = static_cast<std::size_t>(order.p), q = static_cast<std::size_t>(order.q);
   const std::size_t n = w.size();
-  if (n < 3 * (p + q + 1) + 10) {
+  if (n < 3 * (p + q + 1) + 10 || (q > 0 && pr.long_p < p + q)) {
     return MakeError(ErrorCode::kInvalidArgument, "arima: series too short for the order");
   }
   ArimaFit fit;
   fit.order = order;
-  fit.with_mean = order.d == 0;
-  double mean = 0.0;
-  if (fit.with_mean) {
-    for (double v : w) mean += v;
-    mean /= static_cast<double>(n);
-  }
-  fit.mean = mean;
-  std::vector<double> z(n);
-  for (std::size_t t = 0; t < n; ++t) z[t] = w[t] - mean;
-
-  // Hannan-Rissanen step 1: innovations from a long autoregression.
-  std::vector<double> innov(n, 0.0);
-  std::size_t start = p;
-  if (q > 0) {
-    const std::size_t long_p = std::min<std::size_t>(std::max<std::size_t>(p + q + 3, 10), n / 5);
-    const Eigen::VectorXd a = LeastSquares(long_p, n, long_p, z, [&](std::size_t t, Eigen::VectorXd& x) {
-      for (std::size_t i = 0; i < long_p; ++i) x(static_cast<Eigen::Index>(i)) = z[t - 1 - i];
-    });
-    for (std::size_t t = long_p; t < n; ++t) {
-      double pred = 0.0;
-      for (std::size_t i = 0; i < long_p; ++i) pred += a(static_cast<Eigen::Index>(i)) * z[t - 1 - i];
-      innov[t] = z[t] - pred;
-    }
-    start = long_p + std::max(p, q);
-  }
-  // Step 2: z_t on its own lags and the lagged innovations.
+  fit.with_mean = pr.with_mean;
+  fit.mean = pr.mean;
+  const std::vector<double>& innov = pr.innov;
+  const std::size_t start = q > 0 ? pr.long_p + std::max(p, q) : p;
+  // Hannan-Rissanen step 2: z_t on its own lags and the lagged long-AR innovations.
   if (p + q > 0) {
     const Eigen::VectorXd b = LeastSquares(start, n, p + q, z, [&](std::size_t t, Eigen::VectorXd& x) {
       for (std::size_t i = 0; i < p; ++i) x(static_cast<Eigen::Index>(i)) = z[t - 1 - i];
@@ -137,13 +176,19 @@ Result<ArimaFit> FitArima(std::span<const double> y, ArimaOrder order, bool refi
     for (double& m : fit.ma) m *= 0.9;
   }
   double css = ArmaCss(w, fit, nullptr);
-  if (refine && p + q > 0 && (q > 0 || fit.with_mean)) {
+  // Pure AR: Hannan-Rissanen's least squares already minimises the CSS (given the sample mean).
+  if (refine && q > 0) {
     // CSS refinement of (μ, φ, θ); inadmissible points score +∞.
     std::vector<double> x0;
     if (fit.with_mean) x0.push_back(fit.mean);
     x0.insert(x0.end(), fit.ar.begin(), fit.ar.end());
     x0.insert(x0.end(), fit.ma.begin(), fit.ma.end());
     ArimaFit trial = fit;
+    // With a refine_window the refinement runs on the last points only: the HR start is already
+    // close, and this bounds its cost (evaluations × points) whatever the history.
+    const std::span<const double> tail = std::span<const double>(w).subspan(
+        refine_window > 0 && w.size() > refine_window ? w.size() - refine_window : 0);
+    const double start_css = ArmaCss(tail, fit, nullptr);
     auto unpack = [&](const std::vector<double>& x) {
       std::size_t i = 0;
       if (trial.with_mean) trial.mean = x[i++];
@@ -155,17 +200,17 @@ Result<ArimaFit> FitArima(std::span<const double> y, ArimaOrder order, bool refi
       if (!IsStationary(trial.ar) || !IsStationary(neg(trial.ma))) {
         return std::numeric_limits<double>::infinity();
       }
-      return ArmaCss(w, trial, nullptr);
+      return ArmaCss(tail, trial, nullptr);
     };
     NelderMeadOptions opt;
-    opt.max_evaluations = 150 * static_cast<int>(x0.size());
+    opt.max_evaluations = 30 * static_cast<int>(x0.size());
     opt.initial_step = 0.05;
     opt.tolerance = 1e-10;
     const NelderMeadResult r = NelderMead(objective, x0, opt);
-    if (r.value < css) {
+    if (r.value < start_css) {
       unpack(r.x);
       fit = trial;
-      css = r.value;
+      css = ArmaCss(w, fit, nullptr);
     }
   }
   const std::size_t n_eff = n - p;
@@ -173,6 +218,8 @@ Result<ArimaFit> FitArima(std::span<const double> y, ArimaOrder order, bool refi
   fit.aicc = Aicc(css, n_eff, static_cast<int>(p + q + (fit.with_mean ? 1 : 0) + 1));
   return fit;
 }
+
+}  // namespace
 
 double KpssStatistic(std::span<const double> y) {
   const std::size_t n = y.size();
@@ -200,15 +247,16 @@ double KpssStatistic(std::span<const double> y) {
 
 Result<ArimaFit> AutoArima(std::span<const double> y) {
   const int d = KpssStatistic(y) > 0.463 ? 1 : 0;
+  const Prepared pr = Prepare(y, d);
   Result<ArimaFit> best = MakeError(ErrorCode::kInvalidArgument, "arima: series too short");
   for (int p = 0; p <= 3; ++p) {
     for (int q = 0; q <= 2; ++q) {
-      Result<ArimaFit> f = FitArima(y, ArimaOrder{p, d, q}, false);
+      Result<ArimaFit> f = FitPrepared(pr, ArimaOrder{p, d, q}, false, 0);
       if (f && (!best || f->aicc < best->aicc)) best = std::move(f);
     }
   }
   if (!best) return best;
-  return FitArima(y, best->order, true);
+  return FitPrepared(pr, best->order, true, 1000);
 }
 
 void ArimaForecast(const ArimaFit& fit, std::span<const double> y, std::span<double> out) {
@@ -317,7 +365,7 @@ void AdjustedArimaModel::Forecast(std::span<const double> history, std::span<dou
   const bool seasonal = period_ >= 2 && n > period_;
   // The AR part needs only its last p + d values; an MA part needs a residual history.
   const std::size_t need =
-      fit_.ma.empty() ? fit_.ar.size() + static_cast<std::size_t>(fit_.order.d) + 1 : 300;
+      fit_.ma.empty() ? fit_.ar.size() + static_cast<std::size_t>(fit_.order.d) + 1 : 120;
   const std::size_t first = seasonal ? period_ : 0;
   const std::size_t start = std::max(first, n > need ? n - need : 0);
   std::vector<double> x;

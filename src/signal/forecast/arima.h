@@ -34,7 +34,8 @@ struct ArimaFit {
 // starting at t = p with earlier residuals 0. Returns Σ e_t² (infinite when non-finite).
 double ArmaCss(std::span<const double> w, const ArimaFit& fit, std::vector<double>* residuals);
 
-// True when all roots of 1 − φ_1 z − … − φ_p z^p lie outside the unit circle (with margin).
+// True when all roots of 1 − φ_1 z − … − φ_p z^p lie outside the unit circle: every partial
+// autocorrelation implied by φ has magnitude below 0.998 (p ≤ 16).
 bool IsStationary(std::span<const double> ar);
 
 // Fits one order: Hannan-Rissanen start, then (if refine) CSS minimisation. Needs at least
@@ -45,7 +46,8 @@ Result<ArimaFit> FitArima(std::span<const double> y, ArimaOrder order, bool refi
 // stationarity at 5 %. Used to choose d ∈ {0, 1}.
 double KpssStatistic(std::span<const double> y);
 
-// Order by AICc over p ∈ [0, 3], q ∈ [0, 2] at the d chosen by KPSS; the winner is refined by CSS.
+// Order by AICc over p ∈ [0, 3], q ∈ [0, 2] at the d chosen by KPSS (Hannan-Rissanen fits
+// sharing one long autoregression); the winner is refined by CSS on its last 1000 points.
 Result<ArimaFit> AutoArima(std::span<const double> y);
 
 // h-step mean forecast of a fitted model after the series y (future shocks = 0, then

@@ -175,13 +175,14 @@ Result<void> EtsModel::FitFrom(std::span<const double> y, const EtsState& init) 
   EtsParams best_p;
   double best = std::numeric_limits<double>::infinity();
   for (double a0 : {0.2, 0.7}) {
+    if (single_start_ && a0 > 0.5) break;
     EtsParams start;
     start.alpha = a0;
     start.beta = 0.05 * a0;
     start.gamma = 0.1 * (1.0 - a0);
     start.phi = 0.95;
     NelderMeadOptions opt;
-    opt.max_evaluations = 200;
+    opt.max_evaluations = single_start_ ? 100 : 150;
     opt.initial_step = 1.0;
     const NelderMeadResult r = NelderMead(objective, Encode(start, spec_), opt);
     if (r.value < best) {
@@ -194,6 +195,10 @@ Result<void> EtsModel::FitFrom(std::span<const double> y, const EtsState& init) 
   }
   params_ = best_p;
   sse_ = best;
+  fit_state_ = EtsFilter(y, spec_, params_, init, nullptr);
+  fit_len_ = y.size();
+  fit_first_ = y.front();
+  fit_last_ = y.back();
   const double n = static_cast<double>(y.size());
   double k = 2.0;  // α and l0
   if (spec_.trend != EtsTrend::kNone) k += 2.0;
@@ -211,9 +216,16 @@ void EtsModel::Forecast(std::span<const double> history, std::span<double> out) 
     return;
   }
   EtsSpec spec = spec_;
-  if (HasSeason(spec) && history.size() < 2 * spec.period) spec.season = EtsSeason::kNone;
-  const EtsState st = EtsFilter(history, spec, params_, EtsHeuristicInit(history, spec), nullptr);
-  EtsForecastFromState(st, spec, params_, out);
+  if (fit_len_ > 0 && history.size() >= fit_len_ && history[0] == fit_first_ &&
+      history[fit_len_ - 1] == fit_last_) {
+    const EtsState st = EtsFilter(history.subspan(fit_len_), spec, params_, fit_state_, nullptr);
+    EtsForecastFromState(st, spec, params_, out);
+  } else {
+    if (HasSeason(spec) && history.size() < 2 * spec.period) spec.season = EtsSeason::kNone;
+    const EtsState st =
+        EtsFilter(history, spec, params_, EtsHeuristicInit(history, spec), nullptr);
+    EtsForecastFromState(st, spec, params_, out);
+  }
   for (double& v : out) {
     if (!std::isfinite(v)) v = history.back();
   }
@@ -221,27 +233,37 @@ void EtsModel::Forecast(std::span<const double> history, std::span<double> out) 
 
 Result<void> AutoEtsModel::Fit(std::span<const double> y) {
   std::vector<EtsSpec> specs;
-  const bool seasonal = period_ >= 2 && y.size() >= 2 * period_ + 2;
+  const std::size_t cap = std::max<std::size_t>(7 * period_, 2016);
+  const std::span<const double> fit_y =
+      (!multiplicative_ && y.size() > cap) ? y.subspan(y.size() - cap) : y;
+  const bool seasonal = period_ >= 2 && fit_y.size() >= 2 * period_ + 2;
   const bool positive = !y.empty() && *std::min_element(y.begin(), y.end()) > 0.0;
   if (seasonal) {
     specs.push_back({EtsTrend::kDamped, EtsSeason::kAdditive, period_});
-    specs.push_back({EtsTrend::kNone, EtsSeason::kAdditive, period_});
-    if (positive) specs.push_back({EtsTrend::kDamped, EtsSeason::kMultiplicative, period_});
+    if (multiplicative_) specs.push_back({EtsTrend::kNone, EtsSeason::kAdditive, period_});
+    if (positive && multiplicative_) {
+      specs.push_back({EtsTrend::kDamped, EtsSeason::kMultiplicative, period_});
+    }
   }
   specs.push_back({EtsTrend::kDamped, EtsSeason::kNone, 0});
   specs.push_back({EtsTrend::kNone, EtsSeason::kNone, 0});
   double best_aicc = std::numeric_limits<double>::infinity();
   bool any = false;
   Error last{ErrorCode::kInvalidArgument, "ets: no variant fits"};
+  // The cheap set fits every variant on the same last max(7 seasons, 2016) points (same data, so
+  // AICc values compare): the smoothing parameters are well determined by then, and the cost is
+  // linear in the length.
   for (const EtsSpec& spec : specs) {
     EtsModel model(spec);
-    if (auto r = model.Fit(y); !r) {
+    model.set_single_start(!multiplicative_);
+    if (auto r = model.Fit(fit_y); !r) {
       last = r.error();
       continue;
     }
     if (!any || model.aicc() < best_aicc) {
       best_aicc = model.aicc();
       best_ = model;
+      offset_ = y.size() - fit_y.size();
       any = true;
     }
   }

@@ -76,29 +76,46 @@ class EtsModel final : public PointModel {
   double aicc() const { return aicc_; }
   // Fits with the given parameters held fixed (used by tests and by the selector's refit).
   void SetParams(const EtsParams& p) { params_ = p; }
+  // One Nelder-Mead start (α = 0.2) instead of two (α = 0.2 and 0.7): half the cost.
+  void set_single_start(bool single) { single_start_ = single; }
 
  private:
   EtsSpec spec_;
   EtsParams params_;
+  bool single_start_ = false;
+  // End of the fitted series: Forecast on a history that extends it (same length-th value and
+  // first value, as in a rolling backtest) resumes the recursions from fit_state_ instead of
+  // re-running them from the start — O(new points) per origin instead of O(n).
+  EtsState fit_state_;
+  std::size_t fit_len_ = 0;
+  double fit_first_ = 0.0, fit_last_ = 0.0;
   double sse_ = 0.0;
   double aicc_ = 0.0;
 };
 
 // Fits the candidate specs (damped/none trend × additive/multiplicative/no season when the
-// series allows) and keeps the lowest AICc. Multiplicative seasons need y > 0.
+// series allows) and keeps the lowest AICc. Multiplicative seasons need y > 0 and are skipped
+// when !multiplicative (the backtest selector's cheaper set).
 class AutoEtsModel final : public PointModel {
  public:
-  explicit AutoEtsModel(std::size_t period) : period_(period), best_(EtsSpec{}) {}
+  // multiplicative = false is the backtest selector's cheaper set: no multiplicative season, one
+  // optimiser start per variant.
+  explicit AutoEtsModel(std::size_t period, bool multiplicative = true)
+      : period_(period), multiplicative_(multiplicative), best_(EtsSpec{}) {}
   std::string Name() const override { return "ets(" + best_.Name() + ")"; }
   Result<void> Fit(std::span<const double> y) override;
+  // The winner was fitted on the last points of the series (see Fit): histories are aligned to
+  // that window so that its recursions resume where the fit ended.
   void Forecast(std::span<const double> history, std::span<double> out) const override {
-    best_.Forecast(history, out);
+    best_.Forecast(history.size() > offset_ ? history.subspan(offset_) : history, out);
   }
   std::size_t MinLength() const override { return 4; }
   const EtsModel& best() const { return best_; }
 
  private:
   std::size_t period_;
+  bool multiplicative_;
+  std::size_t offset_ = 0;  // index in the fitted series where the fit window starts
   EtsModel best_;
 };
 

@@ -80,8 +80,8 @@ Result<void> OnlineForecaster::Refit(std::span<const double> history, TimestampM
   for (double& v : y) v /= scale;
 
   std::size_t m = 0;
+  const auto day = static_cast<std::size_t>(kDayMs / step_ms);
   if (options_.auto_season) {
-    const auto day = static_cast<std::size_t>(kDayMs / step_ms);
     std::vector<std::size_t> preferred;
     if (day >= 2) preferred = {day, 7 * day};
     m = DetectSeason(y, preferred);
@@ -106,7 +106,8 @@ Result<void> OnlineForecaster::Refit(std::span<const double> history, TimestampM
   } else {
     const ForecastMethod method =
         options_.method == ForecastMethod::kLstm ? ForecastMethod::kAuto : options_.method;
-    auto sel = SelectModel(y, method, m, options_.horizon, options_.level);
+    auto sel = SelectModel(y, method, m, options_.horizon, options_.level,
+                           day >= 2 && day <= kMaxPath ? day : 0);
     if (!sel) return tl::unexpected<Error>(sel.error());
     sel->model->Forecast(y, path);
     lo = sel->bands.lower;
@@ -129,11 +130,12 @@ Result<void> OnlineForecaster::Refit(std::span<const double> history, TimestampM
     pmin = std::min(pmin, v);
     pmax = std::max(pmax, v);
   }
-  path_lo_ = static_cast<float>(pmin);
-  path_step_ = static_cast<float>((pmax - pmin) / 65535.0);
+  path_lo_ = pmin;
+  path_step_ = (pmax - pmin) / 65535.0;
+  scale_ = scale;
   path_.resize(path_len);
   for (std::size_t i = 0; i < path_len; ++i) {
-    const double q = path_step_ > 0 ? (path[i] - pmin) / static_cast<double>(path_step_) : 0.0;
+    const double q = path_step_ > 0 ? (path[i] - pmin) / path_step_ : 0.0;
     path_[i] = static_cast<std::uint16_t>(std::clamp(std::lround(q), 0L, 65535L));
   }
   // Bands at anchor steps, in series units; beyond the backtested horizon they grow like √h.
@@ -145,8 +147,8 @@ Result<void> OnlineForecaster::Refit(std::span<const double> history, TimestampM
     const std::size_t s = anchors[i];
     const double g = s > hb ? std::sqrt(static_cast<double>(s) / static_cast<double>(hb)) : 1.0;
     const std::size_t at = std::min(s, hb) - 1;
-    band_lo_[i] = static_cast<float>(lo[at] * g * scale);
-    band_hi_[i] = static_cast<float>(hi[at] * g * scale);
+    band_lo_[i] = static_cast<float>(lo[at] * g);
+    band_hi_[i] = static_cast<float>(hi[at] * g);
   }
   season_ = static_cast<std::uint16_t>(m <= path_len ? m : 0);
   step_ms_ = step_ms;
@@ -181,8 +183,7 @@ double OnlineForecaster::PathAt(std::int64_t step) const {
       step = p;
     }
   }
-  return static_cast<double>(path_lo_) +
-         static_cast<double>(path_step_) * path_[static_cast<std::size_t>(step - 1)];
+  return path_lo_ + path_step_ * path_[static_cast<std::size_t>(step - 1)];
 }
 
 bool OnlineForecaster::Stale() const {
@@ -220,6 +221,8 @@ ForecastPoint OnlineForecaster::Step(std::int64_t ahead, double level) const {
     lo *= g;
     hi *= g;
   }
+  lo *= scale_;
+  hi *= scale_;
   // Another level: rescale by the ratio of normal quantiles (the bands' shape is kept).
   if (std::abs(level - options_.level) > 1e-9) {
     const double k = InverseNormalCdf(0.5 + level / 2.0) / InverseNormalCdf(0.5 + options_.level / 2.0);

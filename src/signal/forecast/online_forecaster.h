@@ -76,8 +76,9 @@ class OnlineForecaster {
   bool fitted_ = false;
   std::uint16_t season_ = 0;
   std::vector<std::uint16_t> path_;  // quantised mean path, steps 1..path_.size() after origin
-  float path_lo_ = 0.0F, path_step_ = 0.0F;
-  std::vector<float> band_lo_, band_hi_;  // error quantiles at anchor steps 1, 2, 4, … (level)
+  double path_lo_ = 0.0, path_step_ = 0.0;
+  double scale_ = 1.0;                    // series scale at refit (max |y|): bands are in its units
+  std::vector<float> band_lo_, band_hi_;  // error quantiles / scale_ at anchor steps 1, 2, 4, …
   float rho_ = 0.0F;                      // persistence of the deviation from the path
   double correction_ = 0.0;               // last (sample − path) deviation
   TimestampMs origin_ms_ = 0;             // time of the refit origin

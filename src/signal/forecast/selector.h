@@ -31,9 +31,13 @@ class CombinationModel final : public PointModel {
   std::vector<std::shared_ptr<PointModel>> members_;
 };
 
-// The candidates a method stands for, for season m (0 = none) and a series of n points.
+// The candidates a method stands for, for season m (0 = none), a second calendar season `day`
+// (the steps in a day when the sampling interval is known; 0 = none; ignored when equal to m)
+// and a series of n points. kAuto: for each season, ARIMA on the series minus a robust profile
+// (median of 7 and 3 days ±1 slot, and of 1 day), seasonal naive and Holt-Winters; then
+// non-seasonal ARIMA, ETS and naive.
 std::vector<std::shared_ptr<PointModel>> CandidateModels(ForecastMethod method, std::size_t m,
-                                                         std::size_t n);
+                                                         std::size_t n, std::size_t day = 0);
 
 // Per-step empirical error quantiles: for step h (1-based), the interval is
 // [mean + lower[h−1], mean + upper[h−1]].
@@ -56,8 +60,10 @@ struct Selection {
 // (n < 2H + 8) → the first candidate fitted on everything, with bands from its one-step
 // in-sample errors widened by √h. Intervals are at least as wide as 0 (a constant series
 // gives zero-width bands).
+// The serving model is the backtest winner with the parameters fitted on the training part, run
+// over the whole series (no second fit: the backtest already showed how those parameters do).
 Result<Selection> SelectModel(std::span<const double> y, ForecastMethod method, std::size_t m,
-                              std::size_t horizon, double level);
+                              std::size_t horizon, double level, std::size_t day = 0);
 
 struct BatchForecastOptions {
   std::size_t horizon = 12;
