@@ -27,5 +27,6 @@ if ((${#missing[@]})); then
 fi
 
 [ "${1:-}" = "--no-build" ] && exit 0
+export CCACHE_BASEDIR="$PWD"  # cache hits across clones in other folders (CI)
 cmake --preset release >/dev/null
 cmake --build --preset release -j"$(nproc)"
