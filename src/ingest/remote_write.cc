@@ -248,13 +248,35 @@ struct LabelError {
   std::string message;
 };
 
+// Label-name order. Names nearly always differ in their first byte: decide there without a
+// memcmp call.
+bool NameLess(std::string_view a, std::string_view b) {
+  if (!a.empty() && !b.empty() && a[0] != b[0]) {
+    return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]);
+  }
+  return a < b;
+}
+
+bool IsAscii(std::string_view s) {
+  unsigned char any = 0;
+  for (char c : s) any |= static_cast<unsigned char>(c);  // vectorised by the compiler
+  return any < 0x80;
+}
+
 // Validates and completes a series' labels in place: drops empty values, sorts, checks names,
-// sizes and __name__, adds host/component. Returns the problem, if any.
+// sizes and __name__, adds host/component. Returns the problem, if any. One pass over the labels
+// in the common case (sorted, ASCII, no empty values): this runs once per series.
 std::optional<LabelError> PrepareLabels(std::vector<LabelView>* labels,
                                         const IngestLimits& limits) {
   auto& ls = *labels;
-  std::erase_if(ls, [](const LabelView& l) { return l.value.empty(); });
+  bool sorted = true;
+  bool empty_values = false;
+  const LabelView* prev = nullptr;
   for (const auto& l : ls) {
+    if (l.value.empty()) {
+      empty_values = true;
+      continue;
+    }
     if (l.name.empty()) return LabelError{RejectReason::kInvalidLabels, "empty label name"};
     if (l.name.size() > limits.max_label_value_bytes ||
         l.value.size() > limits.max_label_value_bytes) {
@@ -262,35 +284,49 @@ std::optional<LabelError> PrepareLabels(std::vector<LabelView>* labels,
                         "label " + Quoted(l.name) + " is over " +
                             std::to_string(limits.max_label_value_bytes) + " bytes"};
     }
-    if (!IsUtf8(l.name) || !IsUtf8(l.value)) {
+    if ((!IsAscii(l.name) && !IsUtf8(l.name)) || (!IsAscii(l.value) && !IsUtf8(l.value))) {
       return LabelError{RejectReason::kInvalidLabels,
                         "label " + Quoted(l.name) + " is not valid UTF-8"};
     }
+    if (prev != nullptr && !NameLess(prev->name, l.name)) sorted = false;  // also catches a repeat
+    prev = &l;
   }
-  auto by_name = [](const LabelView& a, const LabelView& b) { return a.name < b.name; };
-  if (!std::is_sorted(ls.begin(), ls.end(), by_name)) std::sort(ls.begin(), ls.end(), by_name);
-  auto dup = std::adjacent_find(ls.begin(), ls.end(), [](const LabelView& a, const LabelView& b) {
-    return a.name == b.name;
-  });
-  if (dup != ls.end()) {
-    return LabelError{RejectReason::kInvalidLabels, "label name " + Quoted(dup->name) + " repeated"};
-  }
-  auto find = [&ls](std::string_view name) -> const LabelView* {
-    for (const auto& l : ls) {
-      if (l.name == name) return &l;
+  if (empty_values) std::erase_if(ls, [](const LabelView& l) { return l.value.empty(); });
+  auto by_name = [](const LabelView& a, const LabelView& b) { return NameLess(a.name, b.name); };
+  if (!sorted) {
+    std::sort(ls.begin(), ls.end(), by_name);
+    auto dup = std::adjacent_find(ls.begin(), ls.end(), [](const LabelView& a,
+                                                           const LabelView& b) {
+      return a.name == b.name;
+    });
+    if (dup != ls.end()) {
+      return LabelError{RejectReason::kInvalidLabels,
+                        "label name " + Quoted(dup->name) + " repeated"};
     }
-    return nullptr;
-  };
-  if (find(kMetricNameLabel) == nullptr) {
-    return LabelError{RejectReason::kInvalidLabels, "no __name__ label"};
   }
+  bool has_name = false;
+  bool has_host = false;
+  bool has_component = false;
+  std::string_view instance;
+  std::string_view job;
+  for (const auto& l : ls) {
+    switch (l.name[0]) {  // names are not empty here
+      case '_': has_name = has_name || l.name == kMetricNameLabel; break;
+      case 'h': has_host = has_host || l.name == kHostLabel; break;
+      case 'c': has_component = has_component || l.name == kComponentLabel; break;
+      case 'i': if (l.name == kInstanceLabel) instance = l.value; break;
+      case 'j': if (l.name == kJobLabel) job = l.value; break;
+      default: break;
+    }
+  }
+  if (!has_name) return LabelError{RejectReason::kInvalidLabels, "no __name__ label"};
   // Roles (DESIGN.md §3): host from instance, component from job, added only when absent.
-  for (auto [role, source] : {std::pair{kHostLabel, kInstanceLabel},
-                              std::pair{kComponentLabel, kJobLabel}}) {
-    if (find(role) != nullptr) continue;
-    const LabelView* from = find(source);
-    if (from == nullptr) continue;
-    const LabelView add{role, from->value};
+  if (!has_host && !instance.empty()) {
+    const LabelView add{kHostLabel, instance};
+    ls.insert(std::upper_bound(ls.begin(), ls.end(), add, by_name), add);
+  }
+  if (!has_component && !job.empty()) {
+    const LabelView add{kComponentLabel, job};
     ls.insert(std::upper_bound(ls.begin(), ls.end(), add, by_name), add);
   }
   if (ls.size() > limits.max_labels) {
@@ -358,9 +394,11 @@ RemoteWriteBatch DecodeWriteRequest(std::string_view proto, const IngestLimits& 
                                 sc.histograms});
     }
     if (sc.samples.empty()) continue;
-    std::vector<Label> items;
-    items.reserve(sc.labels.size());
-    for (const auto& l : sc.labels) items.push_back({std::string(l.name), std::string(l.value)});
+    std::vector<Label> items(sc.labels.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {  // strings built in place, copied once
+      items[i].name.assign(sc.labels[i].name);
+      items[i].value.assign(sc.labels[i].value);
+    }
     Labels labels = Labels::FromSortedUnchecked(std::move(items));
     const std::size_t last = sc.samples.size() - 1;
     for (std::size_t i = 0; i < last; ++i) out.samples.push_back({labels, sc.samples[i], line});
