@@ -346,7 +346,7 @@ Result<void> AdjustedArimaModel::Fit(std::span<const double> y) {
     return MakeError(ErrorCode::kInvalidArgument, "arima: series shorter than " +
                                                       std::to_string(MinLength()) + " points");
   }
-  constexpr std::size_t kFitWindow = 2016;  // a week of 5-minute points bounds the fit cost
+  constexpr std::size_t kFitWindow = 1152;  // 4 days of 5-minute points bound the fit cost
   const std::size_t first = period_ >= 2 ? period_ : 0;
   const std::size_t start = std::max(first, y.size() > kFitWindow ? y.size() - kFitWindow : 0);
   const std::vector<double> x = Adjusted(y, start);

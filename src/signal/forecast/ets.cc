@@ -162,7 +162,9 @@ Result<void> EtsModel::Fit(std::span<const double> y) {
       *std::min_element(y.begin(), y.end()) <= 0.0) {
     return MakeError(ErrorCode::kInvalidArgument, "ets: multiplicative season needs y > 0");
   }
-  return FitFrom(y, EtsHeuristicInit(y, spec_));
+  window_offset_ = (window_ > 0 && y.size() > window_ && window_ >= MinLength()) ? y.size() - window_ : 0;
+  const std::span<const double> fit_y = y.subspan(window_offset_);
+  return FitFrom(fit_y, EtsHeuristicInit(fit_y, spec_));
 }
 
 Result<void> EtsModel::FitFrom(std::span<const double> y, const EtsState& init) {
@@ -210,7 +212,9 @@ Result<void> EtsModel::FitFrom(std::span<const double> y, const EtsState& init) 
   return Ok();
 }
 
-void EtsModel::Forecast(std::span<const double> history, std::span<double> out) const {
+void EtsModel::Forecast(std::span<const double> full, std::span<double> out) const {
+  const std::span<const double> history =
+      full.size() > window_offset_ ? full.subspan(window_offset_) : full;
   if (history.empty()) {
     std::fill(out.begin(), out.end(), 0.0);
     return;

@@ -78,11 +78,15 @@ class EtsModel final : public PointModel {
   void SetParams(const EtsParams& p) { params_ = p; }
   // One Nelder-Mead start (α = 0.2) instead of two (α = 0.2 and 0.7): half the cost.
   void set_single_start(bool single) { single_start_ = single; }
+  // Fit on the last `points` of the series only (0 = all); Forecast aligns histories to it.
+  void set_fit_window(std::size_t points) { window_ = points; }
 
  private:
   EtsSpec spec_;
   EtsParams params_;
   bool single_start_ = false;
+  std::size_t window_ = 0;
+  std::size_t window_offset_ = 0;
   // End of the fitted series: Forecast on a history that extends it (same length-th value and
   // first value, as in a rolling backtest) resumes the recursions from fit_state_ instead of
   // re-running them from the start — O(new points) per origin instead of O(n).

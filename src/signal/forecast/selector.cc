@@ -168,7 +168,10 @@ std::vector<std::shared_ptr<PointModel>> CandidateModels(ForecastMethod method, 
       if (second) {
         profiles(day);
         out.push_back(std::make_shared<SeasonalNaiveModel>(day));
-        out.push_back(std::make_shared<EtsModel>(EtsSpec{EtsTrend::kDamped, EtsSeason::kAdditive, day}));
+        auto hw = std::make_shared<EtsModel>(EtsSpec{EtsTrend::kDamped, EtsSeason::kAdditive, day});
+        hw->set_single_start(true);
+        hw->set_fit_window(7 * day);
+        out.push_back(hw);
       }
       out.push_back(std::make_shared<AutoEtsModel>(m, false));
       out.push_back(std::make_shared<AdjustedArimaModel>(0, 0, 0));
