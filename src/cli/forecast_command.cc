@@ -118,7 +118,8 @@ int RunForecast(const ForecastArgs& args) {
   auto table = ingest::ReadNumericTable(args.input, table_options);
   if (!table) {
     std::fprintf(stderr, "forecast: %s: %s\n", args.input.c_str(), table.error().message.c_str());
-    return table.error().code == ErrorCode::kIo ? kExitEnvironment : kExitFailure;
+    const ErrorCode code = table.error().code;
+    return code == ErrorCode::kIo || code == ErrorCode::kNotFound ? kExitEnvironment : kExitFailure;
   }
   if (table->names.empty()) {
     std::fprintf(stderr, "forecast: %s has no value column\n", args.input.c_str());

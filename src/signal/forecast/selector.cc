@@ -85,11 +85,13 @@ ErrorBands FallbackBands(std::span<const double> y, std::size_t horizon, double 
   std::vector<std::vector<double>> errs;
   for (std::size_t t = 1; t < y.size(); ++t) errs.push_back({y[t] - y[t - 1]});
   ErrorBands b = BandsFromErrors(errs, 1, horizon, level);
-  // Few points: widen like the decaying histogram does (1 + 2/√n).
+  // Few points: symmetric (a handful of differences cannot tell the skew) and widened like the
+  // decaying histogram (1 + 2/√n).
   const double widen = 1.0 + 2.0 / std::sqrt(static_cast<double>(std::max<std::size_t>(y.size(), 1)));
   for (std::size_t h = 0; h < horizon; ++h) {
-    b.lower[h] *= widen;
-    b.upper[h] *= widen;
+    const double half = std::max(-b.lower[h], b.upper[h]) * widen;
+    b.lower[h] = -half;
+    b.upper[h] = half;
   }
   return b;
 }
