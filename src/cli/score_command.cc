@@ -14,6 +14,7 @@
 #include "cli/common.h"
 #include "core/labels.h"
 #include "ingest/table_reader.h"
+#include "predict/dependency_model.h"
 #include "signal/entropy.h"
 #include "signal/series_signals.h"
 
@@ -62,6 +63,15 @@ double ColumnWeight(const daemon::Config& config, const std::string& column) {
   return 1.0;
 }
 
+// A column name as it appears in root_cause: ',', ';', '"' and line breaks become '_' so the
+// cell needs no quoting and splits on ';'.
+std::string CauseName(std::string name) {
+  for (char& ch : name) {
+    if (ch == ',' || ch == ';' || ch == '"' || ch == '\n' || ch == '\r') ch = '_';
+  }
+  return name;
+}
+
 // Shortest round-trip-ish text for a number; empty for NaN/Inf (an empty cell is "no value").
 void AppendNumber(std::string& out, double v, const char* format) {
   if (!std::isfinite(v)) return;
@@ -96,6 +106,10 @@ int RunScore(const std::string& input, const std::string& output, const std::str
   }
   signal::CompositeEntropy composite(weights, kHourMs);
   const double z_half = signal::AnomalyConfig{}.z_half;
+  // risk: the dependency model over the columns (predict/dependency_model.h); one column has no
+  // dependencies, so its risk is its anomaly score and its root cause the column itself.
+  predict::DependencyModel dependency(n_cols > 1 ? n_cols : 0);
+  std::vector<double> row_values(n_cols, 0.0);
 
   std::FILE* out = std::fopen(output.c_str(), "w");
   if (out == nullptr) {
@@ -103,7 +117,7 @@ int RunScore(const std::string& input, const std::string& output, const std::str
                  std::strerror(errno));
     return kExitEnvironment;
   }
-  std::string text = "timestamp,anomaly_score,entropy,forecast,lower,upper\n";
+  std::string text = "timestamp,anomaly_score,entropy,forecast,lower,upper,risk,root_cause\n";
   TimestampMs t = 0;
   for (std::size_t row = 0; row < n_rows; ++row) {
     // A row whose time does not parse keeps the previous row's time (order is what matters here).
@@ -111,7 +125,8 @@ int RunScore(const std::string& input, const std::string& output, const std::str
     double score = 0.0;
     signal::SignalSnapshot first;
     for (std::size_t c = 0; c < n_cols; ++c) {
-      const signal::SignalSnapshot snap = series[c]->Update(t, table->columns[c][row]);
+      row_values[c] = table->columns[c][row];
+      const signal::SignalSnapshot snap = series[c]->Update(t, row_values[c]);
       if (c == 0) first = snap;
       // Per-column scores share one calibration (a score is a rarity level), so the max is
       // comparable across columns; RowScore corrects it for the number of columns.
@@ -120,6 +135,18 @@ int RunScore(const std::string& input, const std::string& output, const std::str
     }
     score = RowScore(score, n_cols, z_half);
     const double entropy = composite.Update(t);
+    double risk = score;
+    std::string root_cause;
+    if (n_cols > 1) {
+      const predict::RiskResult r = dependency.Update(row_values);
+      risk = r.risk;
+      for (const predict::Contribution& c : r.ranking) {
+        if (!root_cause.empty()) root_cause += ';';
+        root_cause += CauseName(table->names[c.indicator]);
+      }
+    } else if (score > 0.0) {
+      root_cause = CauseName(table->names[0]);
+    }
     text += row < table->time_text.size() ? table->time_text[row] : std::to_string(row);
     text += ',';
     AppendNumber(text, score, "%.6g");
@@ -131,6 +158,10 @@ int RunScore(const std::string& input, const std::string& output, const std::str
     AppendNumber(text, first.lower, "%.10g");
     text += ',';
     AppendNumber(text, first.upper, "%.10g");
+    text += ',';
+    AppendNumber(text, risk, "%.6g");
+    text += ',';
+    text += root_cause;
     text += '\n';
     if (text.size() > (1U << 16)) {
       std::fwrite(text.data(), 1, text.size(), out);
@@ -151,11 +182,15 @@ int RunScore(const std::string& input, const std::string& output, const std::str
 CLI::App* RegisterScoreCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
       "score",
-      "Causal per-row signals of a CSV: timestamp,anomaly_score,entropy,forecast,lower,upper\n"
+      "Causal per-row signals of a CSV:\n"
+      "timestamp,anomaly_score,entropy,forecast,lower,upper,risk,root_cause\n"
       "(row t uses rows <= t only; anomaly_score in [0,1] describes the row as a whole: the\n"
       "most anomalous column, corrected for the number of columns; 0.5 is the alarm level;\n"
       "entropy is the weighted composite of the columns' window entropies; forecast/lower/upper\n"
-      "are the one-step 80% prediction for the first value column, made before seeing the row)");
+      "are the one-step 80% prediction for the first value column, made before seeing the row;\n"
+      "risk in [0,1] is how improbable the row's joint state is under a Chow-Liu dependency\n"
+      "model of the columns, root_cause its top-3 columns ';'-separated; one column: risk =\n"
+      "anomaly_score, root_cause = the column when its score > 0)");
   auto input = std::make_shared<std::string>();
   auto output = std::make_shared<std::string>();
   auto config_path = std::make_shared<std::string>();
