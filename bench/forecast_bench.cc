@@ -1,12 +1,12 @@
 // Forecasting costs: ns per OnlineForecaster::Update, refit time for a 14-day 5-minute series,
 // batch `forecast` work for horizons 12 and 288, and the state bytes kept per series.
 // Run: build/<dir>/bench/forecast_bench (Google Benchmark; counters show bytes and ms).
+#include <benchmark/benchmark.h>
+
 #include <cmath>
 #include <numbers>
 #include <random>
 #include <vector>
-
-#include <benchmark/benchmark.h>
 
 #include "signal/forecast/online_forecaster.h"
 #include "signal/forecast/selector.h"
@@ -36,7 +36,8 @@ void BM_OnlineUpdate(benchmark::State& state) {
   const auto y = Series(14 * kDay + 100'000, 1);
   OnlineForecaster f;
   const std::size_t n = 14 * kDay;
-  if (!f.Refit(std::span<const double>(y).first(n), static_cast<TimestampMs>(n - 1) * kStep, kStep)) {
+  if (!f.Refit(std::span<const double>(y).first(n), static_cast<TimestampMs>(n - 1) * kStep,
+               kStep)) {
     state.SkipWithError("refit failed");
     return;
   }

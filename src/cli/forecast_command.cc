@@ -168,10 +168,11 @@ int RunForecast(const ForecastArgs& args) {
     std::fprintf(stderr, "forecast: cannot write %s\n", args.output.c_str());
     return kExitEnvironment;
   }
-  std::fprintf(stderr, "forecast: %zu points, season %zu, model %s, backtest MAE %.6g (%.3f x "
+  std::fprintf(stderr,
+               "forecast: %zu points, season %zu, model %s, backtest MAE %.6g (%.3f x "
                "in-sample seasonal naive) over %zu origins\n",
-               series.values.size(), result->season, result->model.c_str(),
-               result->backtest_mae, result->backtest_relative, result->origins);
+               series.values.size(), result->season, result->model.c_str(), result->backtest_mae,
+               result->backtest_relative, result->origins);
   return kExitOk;
 }
 

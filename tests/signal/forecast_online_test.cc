@@ -1,6 +1,6 @@
 // OnlineForecaster: cold start, refit, O(1) updates that track the series, degenerate samples,
 // state size.
-#include "signal/forecast/online_forecaster.h"
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-#include <gtest/gtest.h>
+#include "signal/forecast/online_forecaster.h"
 
 namespace prognos::signal {
 namespace {
@@ -87,8 +87,8 @@ TEST(OnlineForecasterTest, IgnoresDuplicatesOutOfOrderAndNonFiniteSamples) {
   const TimestampMs last = static_cast<TimestampMs>(y.size() - 1) * kStep;
   ASSERT_TRUE(f.Refit(y, last, kStep));
   const ForecastPoint before = f.Next();
-  f.Update(last, 1e9);            // same time as the newest sample: ignored
-  f.Update(last - kStep, -1e9);   // older: ignored
+  f.Update(last, 1e9);           // same time as the newest sample: ignored
+  f.Update(last - kStep, -1e9);  // older: ignored
   const ForecastPoint after = f.Next();
   EXPECT_EQ(before.mean, after.mean);
   f.Update(last + kStep, std::numeric_limits<double>::quiet_NaN());

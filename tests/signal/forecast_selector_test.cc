@@ -1,6 +1,6 @@
 // Backtest selector and batch entry point: model choice, interval coverage on simulated series
 // with known noise, and defined behaviour on degenerate input.
-#include "signal/forecast/selector.h"
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-#include <gtest/gtest.h>
+#include "signal/forecast/selector.h"
 
 namespace prognos::signal {
 namespace {
@@ -18,7 +18,8 @@ std::vector<double> DailySeries(std::size_t n, std::size_t m, double noise_sd, s
   std::normal_distribution<double> noise(0.0, noise_sd);
   std::vector<double> y(n);
   for (std::size_t t = 0; t < n; ++t) {
-    const double phase = 2.0 * std::numbers::pi * static_cast<double>(t % m) / static_cast<double>(m);
+    const double phase =
+        2.0 * std::numbers::pi * static_cast<double>(t % m) / static_cast<double>(m);
     y[t] = 50.0 + 10.0 * std::sin(phase) + 4.0 * std::cos(2.0 * phase) + noise(rng);
   }
   return y;
@@ -121,7 +122,8 @@ std::vector<DegenerateCase> DegenerateCases() {
   auto tiny = seasonal;
   for (double& v : tiny) v *= 1e-300;
   cases.push_back({"tiny values", tiny, true});
-  cases.push_back({"shorter than a season", std::vector<double>(seasonal.begin(), seasonal.begin() + 100), true});
+  cases.push_back({"shorter than a season",
+                   std::vector<double>(seasonal.begin(), seasonal.begin() + 100), true});
   std::vector<double> step(600, 1.0);
   for (std::size_t i = 300; i < 600; ++i) step[i] = 50.0;
   cases.push_back({"level shift", step, true});
@@ -137,9 +139,9 @@ std::vector<DegenerateCase> DegenerateCases() {
 TEST(ForecastBatchTest, DegenerateInputNeverYieldsNanOrCrashes) {
   for (const auto& c : DegenerateCases()) {
     SCOPED_TRACE(c.name);
-    for (ForecastMethod method : {ForecastMethod::kAuto, ForecastMethod::kEts,
-                                  ForecastMethod::kArima, ForecastMethod::kNaive,
-                                  ForecastMethod::kSeasonalNaive}) {
+    for (ForecastMethod method :
+         {ForecastMethod::kAuto, ForecastMethod::kEts, ForecastMethod::kArima,
+          ForecastMethod::kNaive, ForecastMethod::kSeasonalNaive}) {
       SCOPED_TRACE(std::string(ForecastMethodName(method)));
       BatchForecastOptions opt;
       opt.horizon = 300;

@@ -2,13 +2,13 @@
 // CPU, week 1, 5-minute steps). Expected numbers come from
 // `/usr/bin/python3 tests/data/reference/forecast_reference.py` (its printed output is pasted
 // next to each constant; the Holt-Winters fit is read from the file the script writes).
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <fstream>
 #include <limits>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "signal/forecast/arima.h"
 #include "signal/forecast/ets.h"
@@ -110,9 +110,10 @@ TEST(EtsStatsmodelsTest, HeuristicStartForecastsCloseToStatsmodels) {
   EXPECT_LE(mad, 0.02 * 0.48);
 }
 
-// ARIMA(1, 0, 1) params: 0.005311 0.914255 -0.023178 0.000466 forecast h=1,6,12: 0.00169997 0.00300448 0.00396409
-// ARIMA(1, 0, 2) params: 0.005749 0.942075 -0.071070 -0.134522 0.000459 forecast h=1,6,12: 0.00146658 0.00142650 0.00272724
-// ARIMA(1, 1, 1) params: 0.882332 -0.983198 0.000240 forecast h=1,6,12: 0.48667509 0.48178843 0.47882180
+// ARIMA(1, 0, 1) params: 0.005311 0.914255 -0.023178 0.000466 forecast h=1,6,12: 0.00169997
+// 0.00300448 0.00396409 ARIMA(1, 0, 2) params: 0.005749 0.942075 -0.071070 -0.134522 0.000459
+// forecast h=1,6,12: 0.00146658 0.00142650 0.00272724 ARIMA(1, 1, 1) params: 0.882332 -0.983198
+// 0.000240 forecast h=1,6,12: 0.48667509 0.48178843 0.47882180
 struct ArimaCase {
   const char* name;
   ArimaOrder order;
@@ -128,12 +129,36 @@ TEST(ArimaStatsmodelsTest, CssFitIsCloseToExactMle) {
   std::vector<double> x;
   for (std::size_t t = 288; t < y.size(); ++t) x.push_back(y[t] - y[t - 288]);
   const ArimaCase cases[] = {
-      {"x (1,0,1)", {1, 0, 1}, true, 0.005311, {0.914255}, {-0.023178}, 0.000466, 0.00169997,
-       0.00300448, 0.00396409},
-      {"x (1,0,2)", {1, 0, 2}, true, 0.005749, {0.942075}, {-0.071070, -0.134522}, 0.000459,
-       0.00146658, 0.00142650, 0.00272724},
-      {"y (1,1,1)", {1, 1, 1}, false, std::nan(""), {0.882332}, {-0.983198}, 0.000240, 0.48667509,
-       0.48178843, 0.47882180},
+      {"x (1,0,1)",
+       {1, 0, 1},
+       true,
+       0.005311,
+       {0.914255},
+       {-0.023178},
+       0.000466,
+       0.00169997,
+       0.00300448,
+       0.00396409},
+      {"x (1,0,2)",
+       {1, 0, 2},
+       true,
+       0.005749,
+       {0.942075},
+       {-0.071070, -0.134522},
+       0.000459,
+       0.00146658,
+       0.00142650,
+       0.00272724},
+      {"y (1,1,1)",
+       {1, 1, 1},
+       false,
+       std::nan(""),
+       {0.882332},
+       {-0.983198},
+       0.000240,
+       0.48667509,
+       0.48178843,
+       0.47882180},
   };
   for (const ArimaCase& c : cases) {
     SCOPED_TRACE(c.name);

@@ -1,10 +1,9 @@
 #include "signal/forecast/arima.h"
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <limits>
-
-#include <Eigen/Dense>
 
 #include "signal/forecast/optimize.h"
 #include "signal/forecast/series_tools.h"
@@ -26,8 +25,8 @@ std::vector<double> Difference(std::span<const double> y, int d) {
 template <typename RowFn>
 Eigen::VectorXd LeastSquares(std::size_t t0, std::size_t n, std::size_t k,
                              std::span<const double> target, RowFn row) {
-  Eigen::MatrixXd xtx = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(k),
-                                              static_cast<Eigen::Index>(k));
+  Eigen::MatrixXd xtx =
+      Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(k));
   Eigen::VectorXd xty = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(k));
   Eigen::VectorXd x(static_cast<Eigen::Index>(k));
   for (std::size_t t = t0; t < n; ++t) {
@@ -36,7 +35,8 @@ Eigen::VectorXd LeastSquares(std::size_t t0, std::size_t n, std::size_t k,
     xty += x * target[t];
   }
   xtx.triangularView<Eigen::StrictlyUpper>() = xtx.transpose();
-  const double ridge = 1e-9 * (xtx.trace() / static_cast<double>(std::max<std::size_t>(k, 1)) + 1e-12);
+  const double ridge =
+      1e-9 * (xtx.trace() / static_cast<double>(std::max<std::size_t>(k, 1)) + 1e-12);
   xtx.diagonal().array() += ridge;
   return xtx.ldlt().solve(xty);
 }
@@ -45,7 +45,8 @@ double Aicc(double css, std::size_t n_eff, int k) {
   const double n = static_cast<double>(n_eff);
   const double kk = static_cast<double>(k);
   if (n - kk - 1.0 <= 0 || !std::isfinite(css)) return std::numeric_limits<double>::infinity();
-  return n * std::log(std::max(css / n, 1e-300)) + 2.0 * kk + 2.0 * kk * (kk + 1.0) / (n - kk - 1.0);
+  return n * std::log(std::max(css / n, 1e-300)) + 2.0 * kk +
+         2.0 * kk * (kk + 1.0) / (n - kk - 1.0);
 }
 
 }  // namespace
@@ -120,7 +121,8 @@ Prepared Prepare(std::span<const double> y, int d) {
     });
     for (std::size_t t = lp; t < n; ++t) {
       double pred = 0.0;
-      for (std::size_t i = 0; i < lp; ++i) pred += a(static_cast<Eigen::Index>(i)) * pr.z[t - 1 - i];
+      for (std::size_t i = 0; i < lp; ++i)
+        pred += a(static_cast<Eigen::Index>(i)) * pr.z[t - 1 - i];
       pr.innov[t] = pr.z[t] - pred;
     }
   }
@@ -155,10 +157,12 @@ Result<ArimaFit> FitPrepared(const Prepared& pr, ArimaOrder order, bool refine,
   const std::size_t start = q > 0 ? pr.long_p + std::max(p, q) : p;
   // Hannan-Rissanen step 2: z_t on its own lags and the lagged long-AR innovations.
   if (p + q > 0) {
-    const Eigen::VectorXd b = LeastSquares(start, n, p + q, z, [&](std::size_t t, Eigen::VectorXd& x) {
-      for (std::size_t i = 0; i < p; ++i) x(static_cast<Eigen::Index>(i)) = z[t - 1 - i];
-      for (std::size_t j = 0; j < q; ++j) x(static_cast<Eigen::Index>(p + j)) = innov[t - 1 - j];
-    });
+    const Eigen::VectorXd b =
+        LeastSquares(start, n, p + q, z, [&](std::size_t t, Eigen::VectorXd& x) {
+          for (std::size_t i = 0; i < p; ++i) x(static_cast<Eigen::Index>(i)) = z[t - 1 - i];
+          for (std::size_t j = 0; j < q; ++j)
+            x(static_cast<Eigen::Index>(p + j)) = innov[t - 1 - j];
+        });
     fit.ar.resize(p);
     fit.ma.resize(q);
     for (std::size_t i = 0; i < p; ++i) fit.ar[i] = b(static_cast<Eigen::Index>(i));
@@ -273,7 +277,8 @@ void ArimaForecast(const ArimaFit& fit, std::span<const double> y, std::span<dou
   for (std::size_t h = 0; h < out.size(); ++h) {
     const std::size_t t = ww.size();
     double pred = fit.mean;
-    for (std::size_t i = 0; i < p; ++i) pred += fit.ar[i] * ((t >= i + 1 ? ww[t - 1 - i] : fit.mean) - fit.mean);
+    for (std::size_t i = 0; i < p; ++i)
+      pred += fit.ar[i] * ((t >= i + 1 ? ww[t - 1 - i] : fit.mean) - fit.mean);
     for (std::size_t j = 0; j < q; ++j) pred += t >= j + 1 ? fit.ma[j] * ee[t - 1 - j] : 0.0;
     ww.push_back(pred);
     ee.push_back(0.0);
@@ -291,8 +296,8 @@ void ArimaForecast(const ArimaFit& fit, std::span<const double> y, std::span<dou
   }
 }
 
-double SeasonalProfileAt(std::span<const double> y, std::size_t i, std::size_t m,
-                         std::size_t days, std::size_t width) {
+double SeasonalProfileAt(std::span<const double> y, std::size_t i, std::size_t m, std::size_t days,
+                         std::size_t width) {
   const std::size_t n = y.size();
   if (n == 0) return 0.0;
   if (m < 2) return y.back();
@@ -343,8 +348,8 @@ std::vector<double> AdjustedArimaModel::Adjusted(std::span<const double> y,
 
 Result<void> AdjustedArimaModel::Fit(std::span<const double> y) {
   if (y.size() < MinLength()) {
-    return MakeError(ErrorCode::kInvalidArgument, "arima: series shorter than " +
-                                                      std::to_string(MinLength()) + " points");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "arima: series shorter than " + std::to_string(MinLength()) + " points");
   }
   constexpr std::size_t kFitWindow = 1152;  // 4 days of 5-minute points bound the fit cost
   const std::size_t first = period_ >= 2 ? period_ : 0;

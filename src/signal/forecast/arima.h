@@ -57,8 +57,8 @@ void ArimaForecast(const ArimaFit& fit, std::span<const double> y, std::span<dou
 // Robust seasonal profile: the median of y at the same phase in up to `days` earlier seasons,
 // pooled over ±`width` neighbouring slots (so 3 × days values when width = 1). For a target index
 // i (possibly beyond y's end) the seasons used are j = ceil((i − (n − 1)) / m) … with i − j m ≥ 0.
-double SeasonalProfileAt(std::span<const double> y, std::size_t i, std::size_t m,
-                         std::size_t days, std::size_t width);
+double SeasonalProfileAt(std::span<const double> y, std::size_t i, std::size_t m, std::size_t days,
+                         std::size_t width);
 
 // ARIMA on the seasonally adjusted series: x_t = y_t − P_t with P the robust profile (m = 0:
 // plain ARIMA). Fit uses the last `fit_window` points of x at most.

@@ -64,8 +64,7 @@ void DecayingHistogram::Add(double v) {
   total_ *= decay_;
   const double width = (hi_ - lo_) / static_cast<double>(kBins);
   const double pos = width > 0 ? (v - lo_) / width : 0.0;
-  const auto bin = static_cast<std::size_t>(
-      std::clamp(pos, 0.0, static_cast<double>(kBins) - 1.0));
+  const auto bin = static_cast<std::size_t>(std::clamp(pos, 0.0, static_cast<double>(kBins) - 1.0));
   weights_[bin] += 1.0F;
   seen_min_ = total_ > 0.0 ? std::min(seen_min_, v) : v;
   seen_max_ = total_ > 0.0 ? std::max(seen_max_, v) : v;

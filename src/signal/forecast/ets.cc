@@ -78,8 +78,8 @@ EtsState EtsHeuristicInit(std::span<const double> y, const EtsSpec& spec) {
   return st;
 }
 
-EtsState EtsFilter(std::span<const double> y, const EtsSpec& spec, const EtsParams& p,
-                   EtsState st, double* sse) {
+EtsState EtsFilter(std::span<const double> y, const EtsSpec& spec, const EtsParams& p, EtsState st,
+                   double* sse) {
   const bool seasonal = HasSeason(spec) && st.season.size() == spec.period;
   const bool mul = spec.season == EtsSeason::kMultiplicative;
   const std::size_t m = seasonal ? spec.period : 1;
@@ -149,20 +149,18 @@ std::string EtsModel::Name() const {
   return name;
 }
 
-std::size_t EtsModel::MinLength() const {
-  return HasSeason(spec_) ? 2 * spec_.period + 2 : 4;
-}
+std::size_t EtsModel::MinLength() const { return HasSeason(spec_) ? 2 * spec_.period + 2 : 4; }
 
 Result<void> EtsModel::Fit(std::span<const double> y) {
   if (y.size() < MinLength()) {
-    return MakeError(ErrorCode::kInvalidArgument, "ets: series shorter than " +
-                                                      std::to_string(MinLength()) + " points");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "ets: series shorter than " + std::to_string(MinLength()) + " points");
   }
-  if (spec_.season == EtsSeason::kMultiplicative &&
-      *std::min_element(y.begin(), y.end()) <= 0.0) {
+  if (spec_.season == EtsSeason::kMultiplicative && *std::min_element(y.begin(), y.end()) <= 0.0) {
     return MakeError(ErrorCode::kInvalidArgument, "ets: multiplicative season needs y > 0");
   }
-  window_offset_ = (window_ > 0 && y.size() > window_ && window_ >= MinLength()) ? y.size() - window_ : 0;
+  window_offset_ =
+      (window_ > 0 && y.size() > window_ && window_ >= MinLength()) ? y.size() - window_ : 0;
   const std::span<const double> fit_y = y.subspan(window_offset_);
   return FitFrom(fit_y, EtsHeuristicInit(fit_y, spec_));
 }
@@ -207,8 +205,9 @@ Result<void> EtsModel::FitFrom(std::span<const double> y, const EtsState& init) 
   if (spec_.trend == EtsTrend::kDamped) k += 1.0;
   if (HasSeason(spec_)) k += 1.0 + static_cast<double>(spec_.period);
   const double mse = std::max(sse_ / n, 1e-300);
-  aicc_ = n * std::log(mse) + 2.0 * k + (n - k - 1.0 > 0 ? 2.0 * k * (k + 1.0) / (n - k - 1.0)
-                                                          : std::numeric_limits<double>::infinity());
+  aicc_ = n * std::log(mse) + 2.0 * k +
+          (n - k - 1.0 > 0 ? 2.0 * k * (k + 1.0) / (n - k - 1.0)
+                           : std::numeric_limits<double>::infinity());
   return Ok();
 }
 
@@ -226,8 +225,7 @@ void EtsModel::Forecast(std::span<const double> full, std::span<double> out) con
     EtsForecastFromState(st, spec, params_, out);
   } else {
     if (HasSeason(spec) && history.size() < 2 * spec.period) spec.season = EtsSeason::kNone;
-    const EtsState st =
-        EtsFilter(history, spec, params_, EtsHeuristicInit(history, spec), nullptr);
+    const EtsState st = EtsFilter(history, spec, params_, EtsHeuristicInit(history, spec), nullptr);
     EtsForecastFromState(st, spec, params_, out);
   }
   for (double& v : out) {

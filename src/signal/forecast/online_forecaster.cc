@@ -188,8 +188,8 @@ double OnlineForecaster::PathAt(std::int64_t step) const {
 
 bool OnlineForecaster::Stale() const {
   if (!fitted_) return true;
-  const auto limit =
-      season_ >= 2 ? 7 * static_cast<std::int64_t>(season_) : 4 * static_cast<std::int64_t>(path_.size());
+  const auto limit = season_ >= 2 ? 7 * static_cast<std::int64_t>(season_)
+                                  : 4 * static_cast<std::int64_t>(path_.size());
   return last_step_ > limit;
 }
 
@@ -211,8 +211,9 @@ ForecastPoint OnlineForecaster::Step(std::int64_t ahead, double level) const {
       lo = band_lo_[i];
       hi = band_hi_[i];
     } else {
-      const double w = std::log(static_cast<double>(a) / static_cast<double>(anchors[i])) /
-                       std::log(static_cast<double>(anchors[i + 1]) / static_cast<double>(anchors[i]));
+      const double w =
+          std::log(static_cast<double>(a) / static_cast<double>(anchors[i])) /
+          std::log(static_cast<double>(anchors[i + 1]) / static_cast<double>(anchors[i]));
       lo = band_lo_[i] + w * (band_lo_[i + 1] - band_lo_[i]);
       hi = band_hi_[i] + w * (band_hi_[i + 1] - band_hi_[i]);
     }
@@ -225,7 +226,8 @@ ForecastPoint OnlineForecaster::Step(std::int64_t ahead, double level) const {
   hi *= scale_;
   // Another level: rescale by the ratio of normal quantiles (the bands' shape is kept).
   if (std::abs(level - options_.level) > 1e-9) {
-    const double k = InverseNormalCdf(0.5 + level / 2.0) / InverseNormalCdf(0.5 + options_.level / 2.0);
+    const double k =
+        InverseNormalCdf(0.5 + level / 2.0) / InverseNormalCdf(0.5 + options_.level / 2.0);
     lo *= k;
     hi *= k;
   }

@@ -48,8 +48,7 @@ class OnlineForecaster {
   void Update(TimestampMs t, double v);
   // Re-selects and refits on `history` (equally spaced by step_ms, NaN = missing, the last element
   // at last_time_ms). Cost grows linearly with history (≈ 20–40 ms for 14 days of 5-min data).
-  Result<void> Refit(std::span<const double> history, TimestampMs last_time_ms,
-                     DurationMs step_ms);
+  Result<void> Refit(std::span<const double> history, TimestampMs last_time_ms, DurationMs step_ms);
 
   // One step after the newest sample, at the configured level.
   ForecastPoint Next() const;

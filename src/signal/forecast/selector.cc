@@ -37,7 +37,8 @@ ErrorBands BandsFromErrors(const std::vector<std::vector<double>>& errs, std::si
   // Quantiles at anchor steps (1, 2, 3, 4, 6, 8, 12, 16, …: about 1.4x apart), linear in
   // between: the bands are smooth in h, and this keeps the cost O(origins · steps).
   std::vector<std::size_t> anchors;
-  for (double s = 1.0; s < static_cast<double>(steps); s = std::max(s + 1.0, std::floor(s * 1.41))) {
+  for (double s = 1.0; s < static_cast<double>(steps);
+       s = std::max(s + 1.0, std::floor(s * 1.41))) {
     anchors.push_back(static_cast<std::size_t>(s));
   }
   anchors.push_back(steps);
@@ -45,8 +46,10 @@ ErrorBands BandsFromErrors(const std::vector<std::vector<double>>& errs, std::si
   std::vector<double> pool;
   for (std::size_t i = 0; i < anchors.size(); ++i) {
     const std::size_t h = anchors[i];
-    const auto lo = std::max<std::size_t>(1, static_cast<std::size_t>(std::floor(0.8 * static_cast<double>(h))));
-    const auto hi = std::min<std::size_t>(steps, static_cast<std::size_t>(std::ceil(1.25 * static_cast<double>(h))));
+    const auto lo = std::max<std::size_t>(
+        1, static_cast<std::size_t>(std::floor(0.8 * static_cast<double>(h))));
+    const auto hi = std::min<std::size_t>(
+        steps, static_cast<std::size_t>(std::ceil(1.25 * static_cast<double>(h))));
     pool.clear();
     for (const auto& row : errs) {
       for (std::size_t k = lo; k <= hi; ++k) pool.push_back(row[k - 1]);
@@ -87,7 +90,8 @@ ErrorBands FallbackBands(std::span<const double> y, std::size_t horizon, double 
   ErrorBands b = BandsFromErrors(errs, 1, horizon, level);
   // Few points: symmetric (a handful of differences cannot tell the skew) and widened like the
   // decaying histogram (1 + 2/√n).
-  const double widen = 1.0 + 2.0 / std::sqrt(static_cast<double>(std::max<std::size_t>(y.size(), 1)));
+  const double widen =
+      1.0 + 2.0 / std::sqrt(static_cast<double>(std::max<std::size_t>(y.size(), 1)));
   for (std::size_t h = 0; h < horizon; ++h) {
     const double half = std::max(-b.lower[h], b.upper[h]) * widen;
     b.lower[h] = -half;
@@ -231,8 +235,7 @@ Result<Selection> SelectModel(std::span<const double> y, ForecastMethod method, 
   std::vector<std::vector<double>> fc(fitted.size(), std::vector<double>(no * hb));
   for (std::size_t c = 0; c < fitted.size(); ++c) {
     for (std::size_t k = 0; k < no; ++k) {
-      fitted[c]->Forecast(y.subspan(0, origins[k]),
-                          std::span<double>(fc[c]).subspan(k * hb, hb));
+      fitted[c]->Forecast(y.subspan(0, origins[k]), std::span<double>(fc[c]).subspan(k * hb, hb));
     }
   }
   auto score = [&](const std::vector<std::size_t>& members) {
@@ -250,7 +253,7 @@ Result<Selection> SelectModel(std::span<const double> y, ForecastMethod method, 
   std::vector<std::pair<double, std::vector<std::size_t>>> scored;
   for (std::size_t c = 0; c < fitted.size(); ++c) scored.push_back({score({c}), {c}});
   std::stable_sort(scored.begin(), scored.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
   // Forecast combination of the leaders: pairs among the best four, and the best three.
   const std::size_t top = std::min<std::size_t>(4, scored.size());
   std::vector<std::pair<double, std::vector<std::size_t>>> combos;
@@ -324,8 +327,8 @@ Result<BatchForecast> ForecastBatch(std::span<const double> values,
       p = {y[0], y[0] - half, y[0] + half};
     }
     out.model = y.size() == 1 ? "histogram" : "constant";
-    out.points.assign(options.horizon, ForecastPoint{p.mean * scale, p.lower * scale,
-                                                     p.upper * scale});
+    out.points.assign(options.horizon,
+                      ForecastPoint{p.mean * scale, p.lower * scale, p.upper * scale});
     return out;
   }
 

@@ -49,10 +49,10 @@ struct ErrorBands {
 struct Selection {
   std::shared_ptr<PointModel> model;  // fitted on the whole series
   std::string name;
-  double backtest_mae = 0.0;     // mean |error| over origins and steps 1..H (series units)
+  double backtest_mae = 0.0;       // mean |error| over origins and steps 1..H (series units)
   double backtest_relative = 0.0;  // that MAE / the in-sample seasonal-naive (or naive) MAE
   std::size_t origins = 0;
-  ErrorBands bands;               // at the requested level, steps 1..H
+  ErrorBands bands;  // at the requested level, steps 1..H
 };
 
 // Selects and fits the serving model for horizon H on a clean (finite) series y.

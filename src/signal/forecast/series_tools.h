@@ -36,8 +36,8 @@ std::vector<double> Autocorrelation(std::span<const double> y, std::size_t max_l
 // divisor of it (winner / j, j = 2..7) that also qualifies with >= 0.85 x its ACF is preferred,
 // since a daily season repeats at 2, 3, … days. A `preferred` period (e.g. the number of steps in
 // a day and a week, known from the sampling interval; the first listed wins) is returned when a
-// qualifying peak within ±10 % of it reaches half the best peak's ACF. Returns 0 when nothing qualifies (no season), for a constant series, or
-// when the series holds fewer than 8 points.
+// qualifying peak within ±10 % of it reaches half the best peak's ACF. Returns 0 when nothing
+// qualifies (no season), for a constant series, or when the series holds fewer than 8 points.
 std::size_t DetectSeason(std::span<const double> y, std::span<const std::size_t> preferred = {});
 
 }  // namespace prognos::signal
