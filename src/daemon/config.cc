@@ -2,6 +2,7 @@
 // validation that collects every problem with its file:line, YAML path and a fix hint.
 #include "daemon/config.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -1051,6 +1052,54 @@ std::string SyntaxHint(const std::string& msg) {
   return "fix the YAML syntax; only the first syntax error is reported";
 }
 
+// The documents of a YAML stream, found with yaml-cpp's event parser before building any node.
+// yaml-cpp 0.7 never consumes a stray ',' at the start of a document: its LoadAll then "parses" an
+// empty document at the same position forever, allocating until the process dies, and Load returns
+// an empty document for ",\na: 1" (jbeder/yaml-cpp#1040, fixed upstream by #1319, after 0.7). A
+// document that starts where the previous one did is that case: report it instead of looping.
+struct DocumentScan {
+  std::vector<YAML::Mark> starts;
+  std::optional<YAML::Mark> stuck_at;
+};
+
+class DocumentStartRecorder : public YAML::EventHandler {
+ public:
+  explicit DocumentStartRecorder(std::vector<YAML::Mark>* starts) : starts_(starts) {}
+  void OnDocumentStart(const YAML::Mark& mark) override { starts_->push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& /*mark*/, YAML::anchor_t /*anchor*/) override {}
+  void OnAlias(const YAML::Mark& /*mark*/, YAML::anchor_t /*anchor*/) override {}
+  void OnScalar(const YAML::Mark& /*mark*/, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
+                const std::string& /*value*/) override {}
+  void OnSequenceStart(const YAML::Mark& /*mark*/, const std::string& /*tag*/,
+                       YAML::anchor_t /*anchor*/, YAML::EmitterStyle::value /*style*/) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& /*mark*/, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
+                  YAML::EmitterStyle::value /*style*/) override {}
+  void OnMapEnd() override {}
+
+ private:
+  std::vector<YAML::Mark>* starts_;
+};
+
+// Throws what yaml-cpp throws (syntax errors); the caller catches.
+DocumentScan ScanDocuments(const std::string& text) {
+  DocumentScan scan;
+  std::istringstream stream(text);
+  YAML::Parser parser(stream);
+  DocumentStartRecorder recorder(&scan.starts);
+  constexpr std::size_t kMaxDocuments = 1000;  // a safety net; the stuck check ends the loop first
+  while (scan.starts.size() < kMaxDocuments && parser.HandleNextDocument(recorder)) {
+    const std::size_t n = scan.starts.size();
+    if (n >= 2 && scan.starts[n - 1].pos == scan.starts[n - 2].pos) {
+      scan.stuck_at = scan.starts[n - 1];
+      scan.starts.pop_back();
+      break;
+    }
+  }
+  return scan;
+}
+
 }  // namespace
 
 Result<Config> LoadConfigText(const std::string& text, const std::string& name,
@@ -1062,14 +1111,23 @@ Result<Config> LoadConfigText(const std::string& text, const std::string& name,
   config.source = name;
   ConfigWalker walker(name, issues);
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(text);
-    if (docs.size() > 1) {
-      walker.Issue(LineOf(docs[1]), "",
-                   "the file holds " + std::to_string(docs.size()) +
-                       " YAML documents; prognos reads exactly one",
-                   "remove the '---' separator and merge the documents");
+    const DocumentScan scan = ScanDocuments(text);
+    if (scan.stuck_at) {
+      const YAML::Mark& m = *scan.stuck_at;
+      const std::size_t pos = m.pos < 0 ? 0 : static_cast<std::size_t>(m.pos);
+      const std::string token = pos < text.size() ? std::string(1, text[pos]) : "end of file";
+      walker.Issue(
+          m.line < 0 ? 0 : m.line + 1, "", "YAML syntax error: unexpected '" + token + "'",
+          "a ',' or closing bracket belongs inside [ ] or { }; quote a value that holds one");
+    } else {
+      if (scan.starts.size() > 1) {
+        walker.Issue(scan.starts[1].line + 1, "",
+                     "the file holds " + std::to_string(scan.starts.size()) +
+                         " YAML documents; prognos reads exactly one",
+                     "remove the '---' separator and merge the documents");
+      }
+      if (!scan.starts.empty()) walker.WalkRoot(YAML::Load(text), &config);
     }
-    if (!docs.empty()) walker.WalkRoot(docs.front(), &config);
   } catch (const YAML::ParserException& e) {
     const int line = e.mark.line < 0 ? 0 : e.mark.line + 1;
     walker.Issue(line, "", "YAML syntax error: " + e.msg, SyntaxHint(e.msg));
@@ -1102,8 +1160,16 @@ Result<Config> LoadConfigFile(const std::string& path, std::vector<ConfigIssue>*
   if (std::filesystem::is_directory(path, ec)) return fail("it is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(std::strerror(errno));
-  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  // Bounded: `check-config /dev/zero` must not read forever.
+  constexpr std::size_t kMaxConfigBytes = 16u << 20;
+  std::string text;
+  std::array<char, 64 * 1024> chunk{};
+  while (in && text.size() <= kMaxConfigBytes) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+  }
   if (in.bad()) return fail(std::strerror(errno));
+  if (text.size() > kMaxConfigBytes) return fail("larger than 16MiB; is it really a config file?");
   return LoadConfigText(text, path, issues);
 }
 

@@ -340,7 +340,7 @@ TEST(ConfigTest, EachKindOfProblemIsReportedWithLinePathAndHint) {
       {"strict without indicators", "ingest:\n  strict_indicators: true\n", 2,
        "ingest.strict_indicators", "every sample would be rejected", ""},
       // Whole-file problems.
-      {"two documents", "ingest: {}\n---\nstore: {}\n", 3, "", "2 YAML documents", "---"},
+      {"two documents", "ingest: {}\n---\nstore: {}\n", 2, "", "2 YAML documents", "---"},
       {"merge key", "base: &b {max_age: 1h}\ningest:\n  <<: *b\n", 1, "base", "unknown key", ""},
   };
   for (const auto& c : cases) {
@@ -420,6 +420,10 @@ TEST(ConfigTest, SyntaxErrorIsOneIssueWithItsLine) {
       {"unclosed flow list", "api:\n  auth_tokens_env: [A, B\nstore: {}\n", 3},
       {"undefined alias", "api:\n  threads: 2\nstore:\n  data_dir: *nowhere\n", 4},
       {"tab indentation", "ingest:\n\tmax_age: 1h\n", 2},
+      // yaml-cpp 0.7 loops forever on a stray ',' (jbeder/yaml-cpp#1040): reported, not hung.
+      {"lone comma", ",", 1},
+      {"comma before content", "\n,\ningest: {}\n", 2},
+      {"comma in a later document", "ingest: {}\n...\n,\n", 3},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -578,6 +582,13 @@ TEST(ConfigTest, MissingFileIsAnIoErrorWithOneIssue) {
   EXPECT_EQ(dir.error().code, ErrorCode::kIo);
   ASSERT_EQ(issues.size(), 1u);
   EXPECT_THAT(issues[0].message, HasSubstr("directory"));
+
+  issues.clear();
+  auto endless = LoadConfigFile("/dev/zero", &issues);  // must end, not read forever
+  ASSERT_FALSE(endless.has_value());
+  EXPECT_EQ(endless.error().code, ErrorCode::kIo);
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_THAT(issues[0].message, HasSubstr("larger than 16MiB"));
 }
 
 TEST(ConfigTest, NullIssueListIsAllowed) {
