@@ -1163,7 +1163,7 @@ Result<Config> LoadConfigFile(const std::string& path, std::vector<ConfigIssue>*
   // Bounded: `check-config /dev/zero` must not read forever.
   constexpr std::size_t kMaxConfigBytes = 16u << 20;
   std::string text;
-  std::array<char, 64 * 1024> chunk{};
+  std::array<char, std::size_t{64} << 10> chunk{};
   while (in && text.size() <= kMaxConfigBytes) {
     in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
