@@ -534,7 +534,7 @@ TEST(ConfigTest, MutatedExamplesNeverCrashAndAlwaysExplainFailures) {
     variants.push_back(std::move(deleted));
     variants.push_back(std::move(doubled));
   }
-  for (std::size_t cut = 0; cut < text.size(); cut += 29) {
+  for (std::size_t cut = 0; cut < text.size(); cut += 41) {
     variants.push_back(text.substr(0, cut));
     for (const char* splice : {":", "[", "\t", "- ", "*a", "\""}) {
       std::string v = text;
