@@ -92,7 +92,8 @@ double RiskFromTail(double p, double z_half) {
 // ---- DependencyModel ----
 
 DependencyModel::DependencyModel(std::size_t indicators, const DependencyModelConfig& config)
-    : d_(indicators),
+    : n_ind_(indicators),
+      d_(config.step_nodes ? 2 * indicators : indicators),
       config_(config),
       calibrator_(config.calibration_decay, config.tail_mass),
       count_(d_, 0),
@@ -106,7 +107,8 @@ DependencyModel::DependencyModel(std::size_t indicators, const DependencyModelCo
       residual_(d_, 0.0),
       x_(d_, 0.0),
       present_(d_, 0),
-      u_(d_, 0.0) {
+      u_(d_, 0.0),
+      last_(n_ind_, std::numeric_limits<double>::quiet_NaN()) {
   config_.relearn_every = std::max<std::uint32_t>(config_.relearn_every, 1);
   config_.max_z = config_.max_z > 0.0 ? config_.max_z : 10.0;
   config_.smooth_alpha = std::clamp(Finite(config_.smooth_alpha, 1.0), 1e-6, 1.0);
@@ -247,10 +249,17 @@ void DependencyModel::Learn(double weight) {
 RiskResult DependencyModel::Update(std::span<const double> values) {
   RiskResult result;
   if (d_ == 0) return result;
-  for (std::size_t i = 0; i < d_; ++i) {
+  for (std::size_t i = 0; i < n_ind_; ++i) {
     const double v = i < values.size() ? values[i] : std::numeric_limits<double>::quiet_NaN();
     present_[i] = std::isfinite(v) ? 1 : 0;
     x_[i] = present_[i] ? std::clamp(v, -kClamp, kClamp) : 0.0;
+    if (d_ > n_ind_) {
+      // The step node: missing when this or the previous value is.
+      const std::size_t k = n_ind_ + i;
+      present_[k] = present_[i] && !std::isnan(last_[i]) ? 1 : 0;
+      x_[k] = present_[k] ? x_[i] - last_[i] : 0.0;
+      last_[i] = present_[i] ? x_[i] : std::numeric_limits<double>::quiet_NaN();
+    }
   }
   const std::uint32_t first_structure = std::max<std::uint32_t>(config_.cold_start_rows / 2, 2);
   const bool have_structure = rows_ >= first_structure;
@@ -322,9 +331,11 @@ RiskResult DependencyModel::Update(std::span<const double> values) {
       result.warm = true;
       result.tail_probability = p;
       result.risk = RiskFromTail(p, config_.z_half);
+      // An indicator's evidence is that of its level node plus its step node.
+      for (std::size_t k = n_ind_; k < d_; ++k) delta[k - n_ind_] += delta[k];
       double total = 0.0;
       std::vector<std::size_t> order;
-      for (std::size_t i = 0; i < d_; ++i) {
+      for (std::size_t i = 0; i < n_ind_; ++i) {
         if (delta[i] > 0.0 && std::isfinite(delta[i])) {
           order.push_back(i);
           total += delta[i];

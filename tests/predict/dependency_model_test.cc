@@ -26,11 +26,14 @@ std::set<std::pair<int, int>> Edges(const DependencyModel& m) {
 }
 
 // x0 → x1 → x2 is a chain (each the previous one plus noise), x3 an unrelated indicator and x4 a
-// copy of x0 with noise: the Chow-Liu tree is exactly {0-1, 1-2, 0-4}, x3 isolated.
+// copy of x0 with noise: the Chow-Liu tree is exactly {0-1, 1-2, 0-4}, x3 isolated. (Levels only:
+// with step nodes, the steps of i.i.d. rows correlate with their levels at 1/√2 and join the tree.)
 TEST(DependencyModelTest, LearnsTheKnownTreeOnSyntheticData) {
   std::mt19937_64 rng(7);
   std::normal_distribution<double> n01(0.0, 1.0);
-  DependencyModel model(5);
+  DependencyModelConfig config;
+  config.step_nodes = false;
+  DependencyModel model(5, config);
   for (int t = 0; t < 3000; ++t) {
     const double x0 = n01(rng);
     const double x1 = x0 + 0.3 * n01(rng);
@@ -136,6 +139,32 @@ TEST(DependencyModelTest, RootCauseNamesADeviatingParentNotItsChildren) {
   double share = 0.0;
   for (const Contribution& c : r.ranking) share += c.share;
   EXPECT_LE(share, 1.0 + 1e-12);
+}
+
+// A random walk wanders over a wide range in small steps; a jump of 8 step-σ that stays inside the
+// range its level has already covered is invisible to the level node but not to the step node.
+TEST(DependencyModelTest, StepNodeCatchesAJumpInsideTheUsualRange) {
+  std::mt19937_64 rng(9);
+  std::normal_distribution<double> n01(0.0, 1.0);
+  DependencyModel model(2);
+  double walk = 0.0;
+  double lo = 0.0;
+  double hi = 0.0;
+  for (int t = 0; t < 3000; ++t) {
+    walk += 0.1 * n01(rng);
+    lo = std::min(lo, walk);
+    hi = std::max(hi, walk);
+    const std::vector<double> row = {walk, n01(rng)};
+    model.Update(row);
+  }
+  ASSERT_GT(hi - lo, 2.0);  // the walk covered far more than the jump below
+  EXPECT_EQ(model.nodes(), 4U);
+  const double jump = walk > (lo + hi) / 2 ? -0.8 : 0.8;
+  const std::vector<double> row = {walk + jump, 0.0};
+  const RiskResult r = model.Update(row);
+  EXPECT_GT(r.risk, 0.5);
+  ASSERT_FALSE(r.ranking.empty());
+  EXPECT_EQ(r.ranking[0].indicator, 0U);
 }
 
 TEST(DependencyModelTest, ColdStartGivesNoRiskAndNoRanking) {
