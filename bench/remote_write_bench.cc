@@ -1,12 +1,11 @@
 // Remote-write decoder alone (snappy + protobuf + label validation), on requests shaped like
 // ../shared/tools/remote_write_load.py's: `series` series of {__name__, instance, job}, `per`
 // samples each. Run: ./build/rw/bench/remote_write_bench --benchmark_counters_tabular=true
+#include <benchmark/benchmark.h>
 #include <snappy.h>
 
 #include <cstring>
 #include <string>
-
-#include <benchmark/benchmark.h>
 
 #include "ingest/remote_write.h"
 

@@ -89,11 +89,16 @@ class Reader {
     std::uint64_t v = 0;
     std::string_view s;
     switch (wire) {
-      case kWireVarint: return ReadVarint(&v);
-      case kWireFixed64: return Advance(8);
-      case kWireLen: return ReadLen(&s);
-      case kWireFixed32: return Advance(4);
-      default: return false;
+      case kWireVarint:
+        return ReadVarint(&v);
+      case kWireFixed64:
+        return Advance(8);
+      case kWireLen:
+        return ReadLen(&s);
+      case kWireFixed32:
+        return Advance(4);
+      default:
+        return false;
     }
   }
 
@@ -280,9 +285,9 @@ std::optional<LabelError> PrepareLabels(std::vector<LabelView>* labels,
     if (l.name.empty()) return LabelError{RejectReason::kInvalidLabels, "empty label name"};
     if (l.name.size() > limits.max_label_value_bytes ||
         l.value.size() > limits.max_label_value_bytes) {
-      return LabelError{RejectReason::kTooLarge,
-                        "label " + Quoted(l.name) + " is over " +
-                            std::to_string(limits.max_label_value_bytes) + " bytes"};
+      return LabelError{RejectReason::kTooLarge, "label " + Quoted(l.name) + " is over " +
+                                                     std::to_string(limits.max_label_value_bytes) +
+                                                     " bytes"};
     }
     if ((!IsAscii(l.name) && !IsUtf8(l.name)) || (!IsAscii(l.value) && !IsUtf8(l.value))) {
       return LabelError{RejectReason::kInvalidLabels,
@@ -295,8 +300,7 @@ std::optional<LabelError> PrepareLabels(std::vector<LabelView>* labels,
   auto by_name = [](const LabelView& a, const LabelView& b) { return NameLess(a.name, b.name); };
   if (!sorted) {
     std::sort(ls.begin(), ls.end(), by_name);
-    auto dup = std::adjacent_find(ls.begin(), ls.end(), [](const LabelView& a,
-                                                           const LabelView& b) {
+    auto dup = std::adjacent_find(ls.begin(), ls.end(), [](const LabelView& a, const LabelView& b) {
       return a.name == b.name;
     });
     if (dup != ls.end()) {
@@ -311,12 +315,23 @@ std::optional<LabelError> PrepareLabels(std::vector<LabelView>* labels,
   std::string_view job;
   for (const auto& l : ls) {
     switch (l.name[0]) {  // names are not empty here
-      case '_': has_name = has_name || l.name == kMetricNameLabel; break;
-      case 'h': has_host = has_host || l.name == kHostLabel; break;
-      case 'c': has_component = has_component || l.name == kComponentLabel; break;
-      case 'i': if (l.name == kInstanceLabel) instance = l.value; break;
-      case 'j': if (l.name == kJobLabel) job = l.value; break;
-      default: break;
+      case '_':
+        has_name = has_name || l.name == kMetricNameLabel;
+        break;
+      case 'h':
+        has_host = has_host || l.name == kHostLabel;
+        break;
+      case 'c':
+        has_component = has_component || l.name == kComponentLabel;
+        break;
+      case 'i':
+        if (l.name == kInstanceLabel) instance = l.value;
+        break;
+      case 'j':
+        if (l.name == kJobLabel) job = l.value;
+        break;
+      default:
+        break;
     }
   }
   if (!has_name) return LabelError{RejectReason::kInvalidLabels, "no __name__ label"};
@@ -388,10 +403,10 @@ RemoteWriteBatch DecodeWriteRequest(std::string_view proto, const IngestLimits& 
       for (const auto& l : sc.labels) {
         if (l.name == kMetricNameLabel) indicator = std::string(l.value);
       }
-      out.rejections.push_back({line, std::move(indicator), RejectReason::kInvalidField,
-                                "native histograms are not supported (" +
-                                    std::to_string(sc.histograms) + " dropped)",
-                                sc.histograms});
+      out.rejections.push_back(
+          {line, std::move(indicator), RejectReason::kInvalidField,
+           "native histograms are not supported (" + std::to_string(sc.histograms) + " dropped)",
+           sc.histograms});
     }
     if (sc.samples.empty()) continue;
     std::vector<Label> items(sc.labels.size());

@@ -49,10 +49,12 @@ struct RemoteWriteBatch {
 // {instance="a",host="a"} become one series: the one exception to "labels are kept as sent".)
 // Values are stored bit for bit, the staleness marker NaN (0x7ff0000000000002) included;
 // timestamps are epoch ms as sent.
-RemoteWriteBatch DecodeRemoteWrite(std::string_view body, const IngestLimits& limits,
-                                   std::size_t max_decompressed_bytes = kDefaultMaxRemoteWriteBytes);
+RemoteWriteBatch DecodeRemoteWrite(
+    std::string_view body, const IngestLimits& limits,
+    std::size_t max_decompressed_bytes = kDefaultMaxRemoteWriteBytes);
 
-// The protobuf half of DecodeRemoteWrite, for an already decompressed WriteRequest (tests, fuzzing).
+// The protobuf half of DecodeRemoteWrite, for an already decompressed WriteRequest (tests,
+// fuzzing).
 RemoteWriteBatch DecodeWriteRequest(std::string_view proto, const IngestLimits& limits);
 
 }  // namespace prognos::ingest

@@ -41,9 +41,10 @@ class RemoteWriteHttpTest : public ::testing::Test {
   }
   void TearDown() override { server_->Stop(); }
 
-  httplib::Result Post(const std::string& body, httplib::Headers headers = {
-                                                    {"Content-Encoding", "snappy"},
-                                                    {"X-Prometheus-Remote-Write-Version", "0.1.0"}}) {
+  httplib::Result Post(const std::string& body,
+                       httplib::Headers headers = {
+                           {"Content-Encoding", "snappy"},
+                           {"X-Prometheus-Remote-Write-Version", "0.1.0"}}) {
     return client_->Post("/api/v1/write", headers, body, "application/x-protobuf");
   }
   std::size_t Stored(const std::string& name) {
@@ -103,8 +104,7 @@ TEST_F(RemoteWriteHttpTest, MalformedRequestsGetTheirStatusAndReason) {
       {"empty body", "", 400, "bad_snappy"},
       {"truncated body", good_body.substr(0, good_body.size() / 2), 400, "bad_snappy"},
       {"bad protobuf", Snappy("\xff\xff\xff\xff\xff"), 400, "bad_protobuf"},
-      {"truncated protobuf", Snappy(good_raw.substr(0, good_raw.size() - 1)), 400,
-       "bad_protobuf"},
+      {"truncated protobuf", Snappy(good_raw.substr(0, good_raw.size() - 1)), 400, "bad_protobuf"},
       {"decompressed size over the limit", std::string("\x80\x80\x80\x80\x04xyz", 8), 413,
        "too_large"},
       {"empty request", Snappy(""), 204, ""},
@@ -135,10 +135,10 @@ TEST_F(RemoteWriteHttpTest, MalformedRequestsGetTheirStatusAndReason) {
   // One request, good and bad series mixed: 200, the bad ones listed by series index.
   prometheus::WriteRequest mixed;
   AddSeries(&mixed, {{"__name__", "ok_metric"}, {"instance", "n1"}, {"job", "j"}}, t0, 1);
-  AddSeries(&mixed, {{"instance", "n1"}, {"job", "j"}}, t0, 2);                       // 2
-  AddSeries(&mixed, {{"__name__", "dup"}, {"a", "1"}, {"a", "2"}}, t0, 3);            // 3
+  AddSeries(&mixed, {{"instance", "n1"}, {"job", "j"}}, t0, 2);             // 2
+  AddSeries(&mixed, {{"__name__", "dup"}, {"a", "1"}, {"a", "2"}}, t0, 3);  // 3
   AddSeries(&mixed, {{"job", "j"}, {"__name__", "unsorted"}, {"instance", "n2"}}, t0, 4);
-  AddSeries(&mixed, {{"__name__", "huge"}, {"a", std::string(300, 'x')}}, t0, 5);     // 5
+  AddSeries(&mixed, {{"__name__", "huge"}, {"a", std::string(300, 'x')}}, t0, 5);  // 5
   AddSeries(&mixed, {{"__name__", "stale"}, {"instance", "n1"}}, t0,
             std::bit_cast<double>(0x7ff0000000000002ULL));
   res = Post(Snappy(mixed.SerializeAsString()));

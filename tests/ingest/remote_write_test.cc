@@ -4,6 +4,7 @@
 // requests, each with its reason, the good series of the same request kept.
 #include "ingest/remote_write.h"
 
+#include <google/protobuf/stubs/logging.h>
 #include <gtest/gtest.h>
 #include <snappy.h>
 
@@ -16,8 +17,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#include <google/protobuf/stubs/logging.h>
 
 #include "src/ingest/prompb.pb.h"
 
@@ -51,7 +50,9 @@ std::string Compress(const std::string& raw) {
   return out;
 }
 
-std::string Encode(const prometheus::WriteRequest& req) { return Compress(req.SerializeAsString()); }
+std::string Encode(const prometheus::WriteRequest& req) {
+  return Compress(req.SerializeAsString());
+}
 
 std::map<std::string, std::string> LabelMap(const Labels& labels) {
   std::map<std::string, std::string> m;
@@ -105,8 +106,11 @@ TEST(RemoteWriteTest, DecodesLibprotobufRequestsBitForBit) {
   AddSeries(&req, {{"__name__", "up"}, {"instance", "127.0.0.1:9090"}, {"job", "prometheus"}},
             {{1700000000000, 1.0}, {1700000015000, FromBits(kStaleNaN)}});
   AddSeries(&req,
-            {{"__name__", "http_requests_total"}, {"code", "200"}, {"handler", "/api"},
-             {"instance", "node-1"}, {"job", "api"}},
+            {{"__name__", "http_requests_total"},
+             {"code", "200"},
+             {"handler", "/api"},
+             {"instance", "node-1"},
+             {"job", "api"}},
             {{1700000000000, std::numeric_limits<double>::quiet_NaN()},
              {1700000001000, FromBits(0x7ff8dead00000001ULL)},  // a NaN with a payload
              {1700000002000, std::numeric_limits<double>::infinity()},
@@ -257,16 +261,22 @@ TEST(RemoteWriteTest, BadSeriesAreRefusedAndTheRestKept) {
   const std::vector<Case> cases = {
       {"missing __name__", {{"instance", "a"}, {"job", "j"}}, RejectReason::kInvalidLabels},
       {"empty __name__", {{"__name__", ""}, {"job", "j"}}, RejectReason::kInvalidLabels},
-      {"duplicate label", {{"__name__", "m"}, {"a", "1"}, {"a", "2"}}, RejectReason::kInvalidLabels},
-      {"duplicate label, unsorted", {{"a", "1"}, {"__name__", "m"}, {"a", "1"}},
+      {"duplicate label",
+       {{"__name__", "m"}, {"a", "1"}, {"a", "2"}},
+       RejectReason::kInvalidLabels},
+      {"duplicate label, unsorted",
+       {{"a", "1"}, {"__name__", "m"}, {"a", "1"}},
        RejectReason::kInvalidLabels},
       {"empty label name", {{"__name__", "m"}, {"", "x"}}, RejectReason::kInvalidLabels},
       {"invalid UTF-8 value", {{"__name__", "m"}, {"a", "\xc3\x28"}}, RejectReason::kInvalidLabels},
-      {"surrogate in UTF-8", {{"__name__", "m"}, {"a", "\xed\xa0\x80"}},
+      {"surrogate in UTF-8",
+       {{"__name__", "m"}, {"a", "\xed\xa0\x80"}},
        RejectReason::kInvalidLabels},
-      {"huge label value", {{"__name__", "m"}, {"a", std::string(65, 'v')}},
+      {"huge label value",
+       {{"__name__", "m"}, {"a", std::string(65, 'v')}},
        RejectReason::kTooLarge},
-      {"huge label name", {{"__name__", "m"}, {std::string(65, 'n'), "v"}},
+      {"huge label name",
+       {{"__name__", "m"}, {std::string(65, 'n'), "v"}},
        RejectReason::kTooLarge},
       {"too many labels once roles are added",
        {{"__name__", "m"}, {"a", "1"}, {"b", "2"}, {"instance", "i"}, {"job", "j"}},
@@ -335,8 +345,10 @@ TEST(RemoteWriteTest, NativeHistogramsAreCountedNotStored) {
 TEST(RemoteWriteTest, MutatedRequestsNeverDisagreeWithLibprotobuf) {
   prometheus::WriteRequest req;
   for (int i = 0; i < 4; ++i) {
-    AddSeries(&req, {{"__name__", "m"}, {"instance", std::string("i").append(std::to_string(i))}, {"job", "j"}},
-              {{1000 + i, 1.0 * i}, {2000, 2.5}});
+    AddSeries(
+        &req,
+        {{"__name__", "m"}, {"instance", std::string("i").append(std::to_string(i))}, {"job", "j"}},
+        {{1000 + i, 1.0 * i}, {2000, 2.5}});
   }
   const std::string base = req.SerializeAsString();
   google::protobuf::LogSilencer quiet;  // libprotobuf logs every invalid UTF-8 string it refuses
@@ -348,9 +360,15 @@ TEST(RemoteWriteTest, MutatedRequestsNeverDisagreeWithLibprotobuf) {
     for (int e = 0; e < edits; ++e) {
       const std::size_t pos = rng() % raw.size();
       switch (rng() % 3) {
-        case 0: raw[pos] = static_cast<char>(rng()); break;
-        case 1: raw.erase(pos, 1 + rng() % 4); break;
-        default: raw = raw.substr(0, pos) + static_cast<char>(rng()) + raw.substr(pos); break;
+        case 0:
+          raw[pos] = static_cast<char>(rng());
+          break;
+        case 1:
+          raw.erase(pos, 1 + rng() % 4);
+          break;
+        default:
+          raw = raw.substr(0, pos) + static_cast<char>(rng()) + raw.substr(pos);
+          break;
       }
       if (raw.empty()) raw.push_back('x');
     }
@@ -358,11 +376,11 @@ TEST(RemoteWriteTest, MutatedRequestsNeverDisagreeWithLibprotobuf) {
     if (got.request_error) continue;
     prometheus::WriteRequest check;
     if (!check.ParseFromString(raw)) {
-      const bool utf8 = std::any_of(got.rejections.begin(), got.rejections.end(),
-                                    [](const Rejection& r) {
-                                      return r.reason == RejectReason::kInvalidLabels &&
-                                             r.message.find("UTF-8") != std::string::npos;
-                                    });
+      const bool utf8 =
+          std::any_of(got.rejections.begin(), got.rejections.end(), [](const Rejection& r) {
+            return r.reason == RejectReason::kInvalidLabels &&
+                   r.message.find("UTF-8") != std::string::npos;
+          });
       EXPECT_TRUE(utf8) << "decoder accepted bytes libprotobuf refuses, iteration " << iter;
       continue;
     }

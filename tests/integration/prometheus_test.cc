@@ -1,8 +1,8 @@
 // Done-when 1 of issue 15: Debian's real Prometheus, started here on loopback, scrapes itself and
 // prognos's /metrics every second and remote-writes everything to prognos. Once it has sent more
-// than 1,000 samples with none failed, every series in Prometheus's own TSDB must be held by prognos
-// with the same labels (plus host/component taken from instance/job) and the same samples over a
-// window that remote-write has fully delivered.
+// than 1,000 samples with none failed, every series in Prometheus's own TSDB must be held by
+// prognos with the same labels (plus host/component taken from instance/job) and the same samples
+// over a window that remote-write has fully delivered.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -95,7 +95,8 @@ bool SameValue(double a, double b) { return (std::isnan(a) && std::isnan(b)) || 
 
 TEST(PrometheusTest, RemoteWriteDeliversEverySeriesAndSample) {
   if (access(kPrometheus, X_OK) != 0) {
-    if (std::getenv("CI") != nullptr) FAIL() << kPrometheus << " is missing (apt-get install prometheus)";
+    if (std::getenv("CI") != nullptr)
+      FAIL() << kPrometheus << " is missing (apt-get install prometheus)";
     GTEST_SKIP() << kPrometheus << " is not installed";
   }
   TempDir dir;
@@ -114,10 +115,10 @@ TEST(PrometheusTest, RemoteWriteDeliversEverySeriesAndSample) {
         << "    queue_config: {batch_send_deadline: 1s}\n";
   }
   const std::string prom_log = dir.path() + "/prometheus.log";
-  Child prometheus({kPrometheus, "--config.file=" + dir.path() + "/prometheus.yml",
-                    "--storage.tsdb.path=" + dir.path() + "/tsdb",
-                    "--web.listen-address=" + prom_addr},
-                   prom_log);
+  Child prometheus(
+      {kPrometheus, "--config.file=" + dir.path() + "/prometheus.yml",
+       "--storage.tsdb.path=" + dir.path() + "/tsdb", "--web.listen-address=" + prom_addr},
+      prom_log);
   httplib::Client prom("127.0.0.1", prom_port);
   httplib::Client api("127.0.0.1", prognos.port());
   prom.set_read_timeout(10, 0);
@@ -137,10 +138,13 @@ TEST(PrometheusTest, RemoteWriteDeliversEverySeriesAndSample) {
     return r && r->status == 200;
   })) << testing::ReadWholeFile(prom_log);
   double sent = 0;
-  ASSERT_TRUE(poll(90, [&] {
-    sent = QueryScalar(prom, "prometheus_remote_storage_samples_total");
-    return sent > 1000;
-  })) << "sent " << sent << "\n" << testing::ReadWholeFile(prom_log);
+  ASSERT_TRUE(poll(90,
+                   [&] {
+                     sent = QueryScalar(prom, "prometheus_remote_storage_samples_total");
+                     return sent > 1000;
+                   }))
+      << "sent " << sent << "\n"
+      << testing::ReadWholeFile(prom_log);
   EXPECT_EQ(QueryScalar(prom, "prometheus_remote_storage_samples_failed_total"), 0);
   EXPECT_EQ(QueryScalar(prom, R"(up{job="prognos"})"), 1) << "Prometheus cannot scrape /metrics";
 
@@ -161,9 +165,9 @@ TEST(PrometheusTest, RemoteWriteDeliversEverySeriesAndSample) {
                          {"end", std::to_string(end_ms / 1000.0)}});
   ASSERT_FALSE(series.is_null());
   const std::string range = std::to_string((end_ms - start_ms) / 1000) + "s";
-  json matrix = GetJson(prom, "/api/v1/query",
-                        {{"query", R"({__name__=~".+"}[)" + range + "]"},
-                         {"time", std::to_string(end_ms / 1000.0)}});
+  json matrix = GetJson(
+      prom, "/api/v1/query",
+      {{"query", R"({__name__=~".+"}[)" + range + "]"}, {"time", std::to_string(end_ms / 1000.0)}});
   ASSERT_FALSE(matrix.is_null());
   std::map<LabelMap, std::vector<std::pair<std::int64_t, double>>> want;
   for (const auto& s : series["data"]) want[s.get<LabelMap>()];
@@ -200,7 +204,8 @@ TEST(PrometheusTest, RemoteWriteDeliversEverySeriesAndSample) {
     }
     if (samples.empty()) continue;
     json got = GetJson(api, "/v1/series/" + it->second + "/samples",
-                       {{"from", std::to_string(start_ms + 1)}, {"to", std::to_string(end_ms)},
+                       {{"from", std::to_string(start_ms + 1)},
+                        {"to", std::to_string(end_ms)},
                         {"limit", "100000"}});
     ASSERT_FALSE(got.is_null());
     // prognos also holds staleness markers, which a PromQL range selector leaves out.
