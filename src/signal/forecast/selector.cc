@@ -195,10 +195,13 @@ Result<Selection> SelectModel(std::span<const double> y, ForecastMethod method, 
   level = std::clamp(level, 0.0, 0.999);
   Selection sel;
 
-  // Backtest geometry: steps 1..hb are scored at up to kMaxOrigins origins over the last r points.
+  // Backtest geometry: steps 1..hb are scored at up to kMaxOrigins origins over the last r points:
+  // r = max(6 hb, 2 m, 48), at most half the series (2 days for H = 12 and 6 days for H = 288 on
+  // 14 days of 5-minute data; on ../shared/data a 4-day window chose worse at H = 288).
   std::size_t hb = std::min(horizon, n / 4);
   if (m >= 2) hb = std::min(hb, m);
-  const std::size_t r = std::min(n / 3, std::max({4 * hb, m >= 2 ? 2 * m : 0, std::size_t{48}}));
+  const std::size_t r =
+      std::min(n / 2, std::max({6 * hb, m >= 2 ? 2 * m : 0, std::size_t{48}}));
   const std::size_t train = n - r;
 
   std::vector<std::shared_ptr<PointModel>> fitted;
