@@ -40,5 +40,8 @@ function(prognos_tests dir)
   if(ARG_LABELS)
     set(labels ${ARG_LABELS})
   endif()
+  if(dir STREQUAL "integration" OR dir STREQUAL "cli")
+    add_dependencies(${target} prognos)  # these tests run the real binary
+  endif()
   gtest_discover_tests(${target} PROPERTIES LABELS "${labels}" DISCOVERY_TIMEOUT 60)
 endfunction()
