@@ -11,7 +11,8 @@
 namespace prognos::predict {
 
 struct DependencyModelConfig {
-  // EW memory of the means and covariances (≈ 1/decay rows). SMD and ASD rows are 1 and 5 min.
+  // EW memory of the means and covariances (≈ 1/decay rows; SMD and ASD rows are 1 and 5 min).
+  // 5,000 rows was best of 100…5,000 on SMD+ASD (docs/evaluation.md).
   double decay = 1.0 / 5000.0;
   // The tree is re-learnt every `relearn_every` rows (O(d²) each time; the rows in between cost
   // O(d²) for the covariance update and O(d) for the score).
@@ -37,7 +38,8 @@ struct DependencyModelConfig {
   // score (risk 0.5 ↔ p = e^(−z_half²/2) ≈ 5.5e-3; see RiskFromTail).
   double z_half = 3.228;
   // EW smoothing of the joint score before calibration (1 = none). Sustained incidents build up,
-  // lone noisy rows are damped.
+  // lone noisy rows are damped; off by default: on SMD+ASD it blurred short incidents and delayed
+  // the first alarm of each (docs/evaluation.md).
   double smooth_alpha = 1.0;
   // Rows whose tail probability is below this update the statistics and the calibration with
   // weight robust_weight, so an incident does not teach the model that it is normal while it is
@@ -47,7 +49,7 @@ struct DependencyModelConfig {
   // Step nodes: besides each indicator's level x_i the network holds its step x_i(t) − x_i(t−1)
   // as a node of its own, so sudden jumps, and steps that stop moving together, are scored too
   // (a first-order dynamic Bayesian network folded into the tree). On SMD+ASD (docs/evaluation.md)
-  // this raised the composite F1 at the shared threshold from 0.59 to 0.71.
+  // this raised the composite F1 at the shared threshold from 0.55 to 0.70 (same settings).
   bool step_nodes = true;
   // How many indicators the explanation lists.
   std::size_t explain_top = 3;
