@@ -368,7 +368,7 @@ RemoteWriteBatch DecodeWriteRequest(std::string_view proto, const IngestLimits& 
   SeriesScratch sc;
   Reader r(proto);
   while (!r.done()) {
-    const std::size_t at = static_cast<std::size_t>(r.position() - proto.data());
+    const auto at = static_cast<std::size_t>(r.position() - proto.data());
     auto malformed = [&](const char* what) {
       RefuseRequest(&out, RejectReason::kBadProtobuf,
                     std::string("malformed protobuf WriteRequest: ") + what + " at byte " +

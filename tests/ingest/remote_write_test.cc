@@ -149,7 +149,7 @@ TEST(RemoteWriteTest, ManySeriesMatchLibprotobuf) {
     for (int j = 0; j < n; ++j) {
       const std::uint64_t r = rng();
       const double v = r % 17 == 0 ? FromBits(kStaleNaN) : r % 19 == 0 ? std::nan("") : value(rng);
-      samples.push_back({1700000000000 + j * 15000, v});
+      samples.emplace_back(1700000000000 + std::int64_t{15000} * j, v);
     }
     AddSeries(&req,
               {{"__name__", "metric_" + std::to_string(i % 37)},
@@ -181,10 +181,10 @@ TEST(RemoteWriteTest, SkipsUnknownFieldsAndMetadataLikeLibprotobuf) {
   // Unknown fields of every skippable wire type at the top level: 9 varint, 10 fixed64, 11 bytes,
   // 12 fixed32.
   raw.append("\x48\x96\x01", 3);
-  raw.append("\x51");
+  raw.push_back('\x51');
   raw.append(8, '\x01');
   raw.append("\x5a\x02hi");
-  raw.append("\x65");
+  raw.push_back('\x65');
   raw.append(4, '\x02');
   auto got = DecodeRemoteWrite(Compress(raw), IngestLimits{});
   ASSERT_FALSE(got.request_error) << got.rejections[0].message;

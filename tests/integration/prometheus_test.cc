@@ -6,14 +6,15 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -42,6 +43,7 @@ class Child {
       dup2(fd, STDOUT_FILENO);
       dup2(fd, STDERR_FILENO);
       std::vector<char*> argv;
+      argv.reserve(args.size() + 1);
       for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
       argv.push_back(nullptr);
       execv(argv[0], argv.data());
@@ -86,8 +88,8 @@ double ParseValue(const json& v) {
   if (v.is_number()) return v.get<double>();
   const std::string s = v.get<std::string>();
   if (s == "NaN") return std::nan("");
-  if (s == "+Inf") return INFINITY;
-  if (s == "-Inf") return -INFINITY;
+  if (s == "+Inf") return std::numeric_limits<double>::infinity();
+  if (s == "-Inf") return -std::numeric_limits<double>::infinity();
   return std::stod(s);
 }
 
@@ -161,13 +163,13 @@ TEST(PrometheusTest, RemoteWriteDeliversEverySeriesAndSample) {
   // Every series Prometheus holds, with its raw samples in (start, end].
   json series = GetJson(prom, "/api/v1/series",
                         {{"match[]", R"({__name__=~".+"})"},
-                         {"start", std::to_string(start_ms / 1000.0)},
-                         {"end", std::to_string(end_ms / 1000.0)}});
+                         {"start", std::to_string(static_cast<double>(start_ms) / 1000)},
+                         {"end", std::to_string(static_cast<double>(end_ms) / 1000)}});
   ASSERT_FALSE(series.is_null());
   const std::string range = std::to_string((end_ms - start_ms) / 1000) + "s";
-  json matrix = GetJson(
-      prom, "/api/v1/query",
-      {{"query", R"({__name__=~".+"}[)" + range + "]"}, {"time", std::to_string(end_ms / 1000.0)}});
+  json matrix = GetJson(prom, "/api/v1/query",
+                        {{"query", R"({__name__=~".+"}[)" + range + "]"},
+                         {"time", std::to_string(static_cast<double>(end_ms) / 1000)}});
   ASSERT_FALSE(matrix.is_null());
   std::map<LabelMap, std::vector<std::pair<std::int64_t, double>>> want;
   for (const auto& s : series["data"]) want[s.get<LabelMap>()];
@@ -212,7 +214,7 @@ TEST(PrometheusTest, RemoteWriteDeliversEverySeriesAndSample) {
     std::vector<std::pair<std::int64_t, double>> stored;
     for (const auto& p : got["samples"]) {
       const double v = ParseValue(p[1]);
-      stored.push_back({p[0].get<std::int64_t>(), v});
+      stored.emplace_back(p[0].get<std::int64_t>(), v);
     }
     std::size_t k = 0;
     for (const auto& [t, v] : samples) {
