@@ -182,7 +182,7 @@ void ApiServer::Impl::Install() {
         return httplib::Server::HandlerResponse::Handled;
       }));
   server.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+      [](const httplib::Request&, httplib::Response& res, const std::exception_ptr& ep) {
         std::string what = "unexpected error";
         try {
           if (ep) std::rethrow_exception(ep);
@@ -264,8 +264,7 @@ void ApiServer::Impl::HandleRemoteWrite(const httplib::Request& req, httplib::Re
     return SendError(res, *batch.request_error == RejectReason::kTooLarge ? 413 : 400,
                      std::string(RejectReasonName(r.reason)), r.message);
   }
-  auto report =
-      engine.IngestParsed(std::move(batch.samples), std::move(batch.rejections), batch.series);
+  auto report = engine.IngestParsed(batch.samples, std::move(batch.rejections), batch.series);
   if (!report) {
     return SendError(res, 503, "unavailable",
                      "could not store the batch durably (" + report.error().message + "); retry");

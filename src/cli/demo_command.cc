@@ -151,8 +151,10 @@ int RunDemo(const DemoArgs& args) {
       f.accepted += reply.value("accepted_samples", 0ull);
       f.rejected += reply.value("rejected_samples", 0ull);
       for (const auto& r : reply["rejected"]) rejected_by_reason[r.value("reason", "?")]++;
-      bar.Update((static_cast<double>(i) + static_cast<double>(start + kBatch) / n) / feeds.size(),
-                 f.host);
+      bar.Update(
+          (static_cast<double>(i) + static_cast<double>(start + kBatch) / static_cast<double>(n)) /
+              static_cast<double>(feeds.size()),
+          f.host);
     }
   }
   bar.Finish();

@@ -125,7 +125,7 @@ int RunReplay(const ReplayArgs& args) {
         }
         clock.Set(newest);
       }
-      auto report = (*engine)->IngestParsed(std::move(chunk), std::move(pending), 0);
+      auto report = (*engine)->IngestParsed(chunk, std::move(pending), 0);
       pending.clear();
       if (!report) {
         bar.Finish();
@@ -135,11 +135,14 @@ int RunReplay(const ReplayArgs& args) {
       accepted += report->accepted_samples;
       rejected += report->rejected_samples;
       for (int r = 0; r < kRejectReasonCount; ++r) {
-        by_reason[static_cast<std::size_t>(r)] += report->rejected_by_reason[static_cast<std::size_t>(r)];
+        by_reason[static_cast<std::size_t>(r)] +=
+            report->rejected_by_reason[static_cast<std::size_t>(r)];
       }
-      const double frac = (static_cast<double>(f) +
-                           (samples.empty() ? 1.0 : static_cast<double>(end) / static_cast<double>(samples.size()))) /
-                          static_cast<double>(args.inputs.size());
+      const double frac =
+          (static_cast<double>(f) +
+           (samples.empty() ? 1.0
+                            : static_cast<double>(end) / static_cast<double>(samples.size()))) /
+          static_cast<double>(args.inputs.size());
       bar.Update(frac, std::to_string(f + 1) + "/" + std::to_string(args.inputs.size()) + " " +
                            WithThousands(accepted) + " samples");
       if (end >= samples.size()) break;
@@ -162,7 +165,8 @@ int RunReplay(const ReplayArgs& args) {
               WithThousands(rejected).c_str());
   for (int r = 0; r < kRejectReasonCount; ++r) {
     if (by_reason[static_cast<std::size_t>(r)] > 0) {
-      std::printf("  rejected %-20s %s\n", std::string(RejectReasonName(static_cast<RejectReason>(r))).c_str(),
+      std::printf("  rejected %-20s %s\n",
+                  std::string(RejectReasonName(static_cast<RejectReason>(r))).c_str(),
                   WithThousands(by_reason[static_cast<std::size_t>(r)]).c_str());
     }
   }
@@ -183,7 +187,8 @@ int RunReplay(const ReplayArgs& args) {
 CLI::App* RegisterReplayCommand(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<ReplayArgs>();
   auto* cmd = app.add_subcommand(
-      "replay", "Run recorded files (CSV or JSON lines, .gz ok) through the pipeline on virtual time");
+      "replay",
+      "Run recorded files (CSV or JSON lines, .gz ok) through the pipeline on virtual time");
   cmd->add_option("--config", args->config_path, "YAML configuration file");
   cmd->add_option("--data-dir", args->data_dir,
                   "Keep the store here (default: a temporary store, removed at exit)");

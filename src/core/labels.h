@@ -16,7 +16,7 @@ struct Label {
   std::string name;
   std::string value;
   friend bool operator==(const Label&, const Label&) = default;
-  friend auto operator<=>(const Label&, const Label&) = default;
+  friend auto operator<=>(const Label&, const Label&) = default;  // NOLINT(modernize-use-nullptr): clang-tidy 14 misreads <=>
 };
 
 // A label set kept sorted by name, names unique. Build with LabelsBuilder or FromUnsorted.
@@ -39,7 +39,7 @@ class Labels {
   std::string ToString() const;
 
   friend bool operator==(const Labels&, const Labels&) = default;
-  friend auto operator<=>(const Labels&, const Labels&) = default;
+  friend auto operator<=>(const Labels&, const Labels&) = default;  // NOLINT(modernize-use-nullptr)
 
  private:
   std::vector<Label> items_;

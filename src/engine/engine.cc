@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <functional>
+#include <utility>
 
 namespace prognos::engine {
 
-Engine::Engine(const EngineOptions& options, const Clock& clock, MetricsRegistry& metrics)
-    : options_(options), clock_(clock), metrics_(metrics) {
+Engine::Engine(EngineOptions options, const Clock& clock, MetricsRegistry& metrics)
+    : options_(std::move(options)), clock_(clock), metrics_(metrics) {
   accepted_total_ = &metrics_
                          .AddCounter("prognos_ingest_samples_accepted_total",
                                      "Samples accepted (stored, or identical retries re-accepted).")
@@ -211,10 +212,10 @@ void Engine::CountRejection(IngestReport* report, const ingest::Rejection& r) {
 
 Result<IngestReport> Engine::IngestHealthBody(std::string_view body) {
   ingest::ParsedBatch batch = ingest::ParseHealthBody(body, options_.limits);
-  return IngestParsed(std::move(batch.samples), std::move(batch.rejections), batch.messages);
+  return IngestParsed(batch.samples, std::move(batch.rejections), batch.messages);
 }
 
-Result<IngestReport> Engine::IngestParsed(std::vector<ingest::ParsedSample> samples,
+Result<IngestReport> Engine::IngestParsed(const std::vector<ingest::ParsedSample>& samples,
                                           std::vector<ingest::Rejection> rejected,
                                           std::uint32_t messages) {
   IngestReport report;
@@ -226,7 +227,7 @@ Result<IngestReport> Engine::IngestParsed(std::vector<ingest::ParsedSample> samp
   store::Appender app = storage_->NewAppender();
   std::vector<const ingest::ParsedSample*> appended;
   appended.reserve(samples.size());
-  for (auto& s : samples) {
+  for (const auto& s : samples) {
     if (s.sample.t > horizon) {
       std::string indicator(s.labels.Get(kMetricNameLabel).value_or(""));
       rejected.push_back({s.line, std::move(indicator), RejectReason::kTooFarInFuture,

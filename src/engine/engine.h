@@ -112,7 +112,7 @@ class Engine {
   // batch was acknowledged (the caller answers 503 so the sender retries).
   Result<IngestReport> IngestHealthBody(std::string_view body);
   // Already parsed samples (replay, remote-write); `rejected` are parse-time rejections to merge.
-  Result<IngestReport> IngestParsed(std::vector<ingest::ParsedSample> samples,
+  Result<IngestReport> IngestParsed(const std::vector<ingest::ParsedSample>& samples,
                                     std::vector<ingest::Rejection> rejected,
                                     std::uint32_t messages);
 
@@ -131,7 +131,7 @@ class Engine {
   MetricsRegistry& metrics() { return metrics_; }
 
  private:
-  Engine(const EngineOptions& options, const Clock& clock, MetricsRegistry& metrics);
+  Engine(EngineOptions options, const Clock& clock, MetricsRegistry& metrics);
   void CountRejection(IngestReport* report, const ingest::Rejection& r);
   void UpdateSignals(const Labels& labels, std::uint64_t id, Sample sample);
 
