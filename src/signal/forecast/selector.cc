@@ -200,17 +200,14 @@ Result<Selection> SelectModel(std::span<const double> y, ForecastMethod method, 
   // 14 days of 5-minute data; on ../shared/data a 4-day window chose worse at H = 288).
   std::size_t hb = std::min(horizon, n / 4);
   if (m >= 2) hb = std::min(hb, m);
-  const std::size_t r =
-      std::min(n / 2, std::max({6 * hb, m >= 2 ? 2 * m : 0, std::size_t{48}}));
+  const std::size_t r = std::min(n / 2, std::max({6 * hb, m >= 2 ? 2 * m : 0, std::size_t{48}}));
   const std::size_t train = n - r;
 
   std::vector<std::shared_ptr<PointModel>> fitted;
   if (hb >= 1 && r > hb && train >= 2) {
     auto cands = CandidateModels(method, m, train, day);
-    for (std::size_t i = 0; i < cands.size(); ++i) {
-      if (train >= cands[i]->MinLength() && cands[i]->Fit(y.subspan(0, train))) {
-        fitted.push_back(cands[i]);
-      }
+    for (auto& cand : cands) {
+      if (train >= cand->MinLength() && cand->Fit(y.subspan(0, train))) fitted.push_back(cand);
     }
   }
   if (fitted.empty()) {
@@ -263,12 +260,12 @@ Result<Selection> SelectModel(std::span<const double> y, ForecastMethod method, 
   for (std::size_t i = 0; i < top; ++i) {
     for (std::size_t j = i + 1; j < top; ++j) {
       std::vector<std::size_t> mem{scored[i].second[0], scored[j].second[0]};
-      combos.push_back({score(mem), mem});
+      combos.emplace_back(score(mem), mem);
     }
   }
   if (top >= 3) {
     std::vector<std::size_t> mem{scored[0].second[0], scored[1].second[0], scored[2].second[0]};
-    combos.push_back({score(mem), mem});
+    combos.emplace_back(score(mem), mem);
   }
   auto best = scored.front();
   for (const auto& c : combos) {
