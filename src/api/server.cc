@@ -46,6 +46,19 @@ void SendError(httplib::Response& res, int status, const std::string& code,
   SendJson(res, status, json{{"error", {{"code", code}, {"message", message}}}});
 }
 
+// The ingest reply of DESIGN.md §3: counts and the listed rejections (error added by the caller).
+json ReportJson(const engine::IngestReport& report) {
+  json rejected = json::array();
+  for (const auto& r : report.rejected) {
+    json item{{"line", r.line}, {"reason", RejectReasonName(r.reason)}, {"message", r.message}};
+    if (!r.indicator.empty()) item["indicator"] = r.indicator;
+    rejected.push_back(std::move(item));
+  }
+  return {{"accepted_samples", report.accepted_samples},
+          {"rejected_samples", report.rejected_samples},
+          {"rejected", std::move(rejected)}};
+}
+
 // Route label for metrics: the pattern, never the raw path (bounded cardinality).
 std::string RouteOf(const std::string& path) {
   static const std::pair<const char*, const char*> kRoutes[] = {
@@ -217,15 +230,7 @@ void ApiServer::Impl::HandleHealth(const httplib::Request& req, httplib::Respons
               "could not store the batch durably (" + report.error().message + "); retry");
     return;
   }
-  json rejected = json::array();
-  for (const auto& r : report->rejected) {
-    json item{{"line", r.line}, {"reason", RejectReasonName(r.reason)}, {"message", r.message}};
-    if (!r.indicator.empty()) item["indicator"] = r.indicator;
-    rejected.push_back(std::move(item));
-  }
-  json body{{"accepted_samples", report->accepted_samples},
-            {"rejected_samples", report->rejected_samples},
-            {"rejected", std::move(rejected)}};
+  json body = ReportJson(*report);
   if (report->accepted_samples == 0) {
     const std::string msg = report->messages == 0
                                 ? std::string("empty body: send JSON lines or a JSON array")
@@ -273,15 +278,7 @@ void ApiServer::Impl::HandleRemoteWrite(const httplib::Request& req, httplib::Re
     res.status = 204;
     return;
   }
-  json rejected = json::array();
-  for (const auto& r : report->rejected) {
-    json item{{"line", r.line}, {"reason", RejectReasonName(r.reason)}, {"message", r.message}};
-    if (!r.indicator.empty()) item["indicator"] = r.indicator;
-    rejected.push_back(std::move(item));
-  }
-  json body{{"accepted_samples", report->accepted_samples},
-            {"rejected_samples", report->rejected_samples},
-            {"rejected", std::move(rejected)}};
+  json body = ReportJson(*report);
   if (report->accepted_samples == 0) {
     body["error"] = {
         {"code", "no_valid_sample"},
