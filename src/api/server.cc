@@ -516,34 +516,25 @@ void ApiServer::Impl::HandleForecast(const httplib::Request& req, httplib::Respo
     }
   }
   const auto start = std::chrono::steady_clock::now();
-  auto fc = engine.Forecast(*id, horizon, level);
-  if (!fc) {
-    const int status = fc.error().code == ErrorCode::kNotFound ? 404 : 422;
+  auto sf = engine.Forecast(*id, horizon, level);
+  if (!sf) {
+    const int status = sf.error().code == ErrorCode::kNotFound ? 404 : 422;
     return SendError(res, status, status == 404 ? "not_found" : "cannot_forecast",
-                     fc.error().message);
+                     sf.error().message);
   }
   forecast_fit->Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  const signal::BatchForecast* fc = &sf->forecast;
   forecasts->With({fc->model}).Inc();
   auto info = engine.storage().GetSeries(*id);
-  // Forecast step times: continue the series at its median spacing.
-  auto tail = engine.storage().ReadSamples(*id, INT64_MIN, INT64_MAX);
-  DurationMs step = 0;
-  if (tail.size() >= 2) {
-    std::vector<DurationMs> gaps;
-    const std::size_t from = tail.size() > 289 ? tail.size() - 289 : 0;
-    for (std::size_t i = from + 1; i < tail.size(); ++i) gaps.push_back(tail[i].t - tail[i - 1].t);
-    std::nth_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() / 2),
-                     gaps.end());
-    step = gaps[gaps.size() / 2];
-  }
+  const DurationMs step = sf->step_ms;
   json points = json::array();
   for (std::size_t h = 0; h < fc->points.size(); ++h) {
     json p{{"step", h + 1},
            {"mean", ValueJson(fc->points[h].mean)},
            {"lower", ValueJson(fc->points[h].lower)},
            {"upper", ValueJson(fc->points[h].upper)}};
-    if (step > 0) p["t"] = info->last_ms + step * static_cast<DurationMs>(h + 1);
+    if (step > 0) p["t"] = sf->last_ms + step * static_cast<DurationMs>(h + 1);
     points.push_back(std::move(p));
   }
   SendJson(res, 200,

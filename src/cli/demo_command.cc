@@ -234,10 +234,7 @@ int RunDemo(const DemoArgs& args) {
     auto res = client.Get(("/v1/hosts/" + f.host).c_str());
     if (!res || res->status != 200) continue;
     const json h = json::parse(res->body);
-    auto series = client.Get(("/v1/series?host=" + f.host).c_str());
-    const json listing = json::parse(series->body);
-    // Walk the stored samples' alarm history: the host view lists recent alarms only, so ask the
-    // per-series view for counts and use the recent list for the window report.
+    // The host view lists its most recent alarms: match them against the labelled windows.
     std::string hits;
     const auto& wins = windows[f.host];
     for (const auto& [a, b] : wins) {

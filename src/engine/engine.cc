@@ -157,11 +157,10 @@ std::vector<HostSignalView> Engine::AllHostSignals() const {
   return out;
 }
 
-Result<signal::BatchForecast> Engine::Forecast(std::uint64_t id, std::size_t horizon,
-                                               double level) const {
+Result<SeriesForecast> Engine::Forecast(std::uint64_t id, std::size_t horizon, double level) const {
   auto info = storage_->GetSeries(id);
   if (!info) return MakeError(ErrorCode::kNotFound, "no series " + FormatSeriesId(id));
-  // Newest forecast_history samples: read everything from a start estimated by the mean spacing.
+  // Newest forecast_history samples.
   auto all = storage_->ReadSamples(id, INT64_MIN, INT64_MAX);
   if (all.size() > options_.forecast_history) {
     all.erase(all.begin(), all.end() - static_cast<std::ptrdiff_t>(options_.forecast_history));
@@ -172,6 +171,8 @@ Result<signal::BatchForecast> Engine::Forecast(std::uint64_t id, std::size_t hor
   signal::BatchForecastOptions o;
   o.horizon = horizon;
   o.level = level;
+  SeriesForecast out;
+  out.last_ms = info->last_ms;
   if (all.size() >= 2) {
     // Seasons implied by the median sampling interval: a day and a week of steps.
     std::vector<DurationMs> gaps;
@@ -179,6 +180,7 @@ Result<signal::BatchForecast> Engine::Forecast(std::uint64_t id, std::size_t hor
     std::nth_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() / 2),
                      gaps.end());
     const DurationMs step = gaps[gaps.size() / 2];
+    out.step_ms = std::max<DurationMs>(step, 0);
     if (step > 0) {
       for (DurationMs period : {kDayMs, 7 * kDayMs}) {
         if (period % step == 0 && period / step >= 2) {
@@ -187,7 +189,10 @@ Result<signal::BatchForecast> Engine::Forecast(std::uint64_t id, std::size_t hor
       }
     }
   }
-  return signal::ForecastBatch(values, o);
+  auto fc = signal::ForecastBatch(values, o);
+  if (!fc) return tl::unexpected(fc.error());
+  out.forecast = std::move(*fc);
+  return out;
 }
 
 Engine::~Engine() = default;

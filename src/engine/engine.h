@@ -88,6 +88,13 @@ struct HostSignalView {
 
 inline constexpr std::size_t kRecentAlarms = 20;
 
+// A forecast of a stored series, with where its steps fall in time.
+struct SeriesForecast {
+  signal::BatchForecast forecast;
+  DurationMs step_ms = 0;   // median spacing of the history used (0 with fewer than 2 samples)
+  TimestampMs last_ms = 0;  // time of the newest sample: step h falls at last_ms + h * step_ms
+};
+
 // Outcome of one ingest call, in the shape of DESIGN.md §3's reply.
 struct IngestReport {
   std::uint64_t accepted_samples = 0;  // stored or idempotently re-accepted
@@ -122,7 +129,7 @@ class Engine {
   std::vector<HostSignalView> AllHostSignals() const;
   // Forecast of a stored series from its newest `forecast_history` samples (ForecastBatch: season
   // detection, rolling-backtest model selection, intervals at `level`).
-  Result<signal::BatchForecast> Forecast(std::uint64_t id, std::size_t horizon, double level) const;
+  Result<SeriesForecast> Forecast(std::uint64_t id, std::size_t horizon, double level) const;
 
   store::Storage& storage() { return *storage_; }
   const store::Storage& storage() const { return *storage_; }

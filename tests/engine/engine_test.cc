@@ -1,13 +1,12 @@
 // The engine pipeline: parse → future check → durable append → signals, from several threads.
 #include "engine/engine.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 namespace prognos::engine {
 namespace {
@@ -62,7 +61,8 @@ TEST_F(EngineTest, ConcurrentIngestStoresEverySampleOnce) {
       for (int b = 0; b < kBatches; ++b) {
         std::string body;
         for (int i = 0; i < kPerBatch; ++i) {
-          body += Line("host-" + std::to_string(t), 1600000000LL + b * kPerBatch + i, (i % 10) / 10.0);
+          body +=
+              Line("host-" + std::to_string(t), 1600000000LL + b * kPerBatch + i, (i % 10) / 10.0);
         }
         auto r = e->IngestHealthBody(body);
         if (r) accepted += r->accepted_samples;
@@ -86,7 +86,8 @@ TEST_F(EngineTest, ASpikeAfterAQuietStretchRaisesAnAlarmOnItsHost) {
   auto e = Open();
   std::string body;
   // 400 samples of a noisy-but-steady signal (values in 0.40..0.49), then one jump to 0.95.
-  for (int i = 0; i < 400; ++i) body += Line("quiet", 1600000000LL + 60 * i, 0.40 + (i * 7 % 10) / 100.0);
+  for (int i = 0; i < 400; ++i)
+    body += Line("quiet", 1600000000LL + 60 * i, 0.40 + (i * 7 % 10) / 100.0);
   ASSERT_TRUE(e->IngestHealthBody(body).has_value());
   auto before = e->HostSignals("quiet");
   ASSERT_TRUE(before.has_value());
@@ -107,7 +108,8 @@ TEST_F(EngineTest, ASpikeAfterAQuietStretchRaisesAnAlarmOnItsHost) {
 TEST_F(EngineTest, SignalsSkipRejectedAndIdempotentSamples) {
   auto e = Open();
   ASSERT_TRUE(e->IngestHealthBody(Line("h", 1600000600, 0.5)).has_value());
-  // Identical retry (idempotent), an out-of-order and a conflicting sample: none reaches the signals.
+  // Identical retry (idempotent), an out-of-order and a conflicting sample: none reaches the
+  // signals.
   auto r = e->IngestHealthBody(Line("h", 1600000600, 0.5) + Line("h", 1600000000, 0.1) +
                                Line("h", 1600000600, 0.9));
   ASSERT_TRUE(r.has_value());
@@ -126,8 +128,9 @@ TEST_F(EngineTest, ForecastOfAStoredSeriesUsesItsHistory) {
   }
   ASSERT_TRUE(e->IngestHealthBody(body).has_value());
   auto id = e->storage().ListSeries().at(0).id;
-  auto fc = e->Forecast(id, 288, 0.8);
-  ASSERT_TRUE(fc.has_value()) << fc.error().message;
+  auto sf = e->Forecast(id, 288, 0.8);
+  ASSERT_TRUE(sf.has_value()) << sf.error().message;
+  const signal::BatchForecast* fc = &sf->forecast;
   ASSERT_EQ(fc->points.size(), 288u);
   double max_err = 0;
   for (int h = 1; h <= 288; ++h) {
