@@ -1,0 +1,195 @@
+#include "predict/failure_features.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+#include <utility>
+
+#include "core/check.h"
+
+namespace prognos::predict {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr std::int32_t kMaxDeltaDays = 3650;
+
+}  // namespace
+
+Result<void> ValidateFeatureSpec(const FailureFeatureSpec& spec) {
+  if (spec.indicators.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "failure features need at least one indicator");
+  }
+  std::set<std::string> seen;
+  for (const auto& name : spec.indicators) {
+    if (name.empty()) return MakeError(ErrorCode::kInvalidArgument, "empty indicator name");
+    if (!seen.insert(name).second) {
+      return MakeError(ErrorCode::kInvalidArgument, "indicator '" + name + "' listed twice");
+    }
+  }
+  for (const std::int32_t d : spec.delta_days) {
+    if (d < 1 || d > kMaxDeltaDays) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "delta window of " + std::to_string(d) + " days is outside [1, 3650]");
+    }
+  }
+  if (spec.snapshot_spacing_ms <= 0) {
+    return MakeError(ErrorCode::kInvalidArgument, "snapshot spacing must be positive");
+  }
+  return Ok();
+}
+
+std::vector<std::string> FailureFeatureNames(const FailureFeatureSpec& spec) {
+  std::vector<std::string> names;
+  for (const auto& ind : spec.indicators) {
+    names.push_back(ind);
+    for (const std::int32_t d : spec.delta_days) {
+      names.push_back(ind + "_delta_" + std::to_string(d) + "d");
+    }
+    names.push_back(ind + "_increases");
+    names.push_back(ind + "_rel_first");
+  }
+  names.emplace_back("age_days");
+  return names;
+}
+
+FeatureBuilder::FeatureBuilder(FailureFeatureSpec spec) : spec_(std::move(spec)) {
+  PROGNOS_CHECK(ValidateFeatureSpec(spec_).has_value());
+  feature_count_ = spec_.indicators.size() * (spec_.delta_days.size() + 3) + 1;
+  std::int32_t longest = 0;
+  for (const std::int32_t d : spec_.delta_days) longest = std::max(longest, d);
+  longest_window_ms_ = static_cast<DurationMs>(longest) * kDayMs;
+}
+
+Result<FeatureBuilder::EntityState*> FeatureBuilder::Touch(std::string_view entity, TimestampMs t) {
+  auto it = entities_.find(std::string(entity));
+  if (it == entities_.end()) {
+    const std::size_t n = spec_.indicators.size();
+    EntityState state;
+    state.first_t = t;
+    state.latest_t = t;
+    state.latest.assign(n, kNaN);
+    state.first.assign(n, kNaN);
+    state.increases.assign(n, 0);
+    it = entities_.emplace(std::string(entity), std::move(state)).first;
+    return &it->second;
+  }
+  if (t < it->second.latest_t) {
+    return MakeError(ErrorCode::kInvalidArgument, "out of order: " + std::string(entity) + " at " +
+                                                      FormatTimestamp(t) +
+                                                      " is older than its latest update " +
+                                                      FormatTimestamp(it->second.latest_t));
+  }
+  it->second.latest_t = t;
+  return &it->second;
+}
+
+// Pushes a snapshot of the latest values when the newest one is at least a spacing old, or
+// rewrites the newest when it has the same time (several indicators of one instant arrive
+// one by one). Increases are counted against the snapshot before the newest, so a rewrite
+// first takes back what the old values counted.
+void FeatureBuilder::TakeSnapshot(EntityState& state) const {
+  const std::size_t n = spec_.indicators.size();
+  auto rose = [](double prev, double now) {
+    return !std::isnan(prev) && !std::isnan(now) && now > prev;
+  };
+  auto& snaps = state.snapshots;
+  if (!snaps.empty() && snaps.back().t == state.latest_t) {
+    Snapshot& newest = snaps.back();
+    const Snapshot* prev = snaps.size() >= 2 ? &snaps[snaps.size() - 2] : nullptr;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double v = state.latest[i];
+      if (prev != nullptr) {
+        if (rose(prev->values[i], newest.values[i])) --state.increases[i];
+        if (rose(prev->values[i], v)) ++state.increases[i];
+      }
+      newest.values[i] = v;
+    }
+    return;
+  }
+  if (!snaps.empty() && state.latest_t - snaps.back().t < spec_.snapshot_spacing_ms) return;
+  Snapshot snap;
+  snap.t = state.latest_t;
+  snap.values.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    snap.values[i] = state.latest[i];
+    if (!snaps.empty() && rose(snaps.back().values[i], snap.values[i])) ++state.increases[i];
+  }
+  snaps.push_back(std::move(snap));
+  // Keep the oldest snapshot any window can still reach (t ≥ latest − longest window).
+  while (snaps.size() > 2 && snaps.front().t < state.latest_t - longest_window_ms_) {
+    snaps.pop_front();
+  }
+}
+
+Result<void> FeatureBuilder::Update(std::string_view entity, TimestampMs t,
+                                    std::span<const double> values) {
+  if (values.size() != spec_.indicators.size()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "expected " + std::to_string(spec_.indicators.size()) +
+                         " indicator values, got " + std::to_string(values.size()));
+  }
+  auto state = Touch(entity, t);
+  if (!state) return tl::unexpected(state.error());
+  EntityState& s = **state;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (std::isnan(values[i])) continue;
+    s.latest[i] = values[i];
+    if (std::isnan(s.first[i])) s.first[i] = values[i];
+  }
+  TakeSnapshot(s);
+  return Ok();
+}
+
+Result<void> FeatureBuilder::UpdateOne(std::string_view entity, TimestampMs t,
+                                       std::size_t indicator, double value) {
+  if (indicator >= spec_.indicators.size()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "indicator index " + std::to_string(indicator) + " out of range");
+  }
+  std::vector<double> values(spec_.indicators.size(), kNaN);
+  values[indicator] = value;
+  return Update(entity, t, values);
+}
+
+bool FeatureBuilder::Known(std::string_view entity) const {
+  return entities_.find(std::string(entity)) != entities_.end();
+}
+
+void FeatureBuilder::Forget(std::string_view entity) { entities_.erase(std::string(entity)); }
+
+std::vector<float> FeatureBuilder::Features(std::string_view entity) const {
+  std::vector<float> out;
+  if (!FeaturesInto(entity, out)) out.clear();
+  return out;
+}
+
+bool FeatureBuilder::FeaturesInto(std::string_view entity, std::vector<float>& out) const {
+  const auto it = entities_.find(std::string(entity));
+  if (it == entities_.end()) return false;
+  const EntityState& s = it->second;
+  out.resize(feature_count_);
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < spec_.indicators.size(); ++i) {
+    const double latest = s.latest[i];
+    out[k++] = static_cast<float>(latest);
+    for (const std::int32_t d : spec_.delta_days) {
+      const TimestampMs from = s.latest_t - static_cast<DurationMs>(d) * kDayMs;
+      double base = kNaN;
+      for (const Snapshot& snap : s.snapshots) {
+        if (snap.t >= from) {
+          base = snap.values[i];
+          break;
+        }
+      }
+      out[k++] = static_cast<float>(latest - base);  // NaN when either is unknown
+    }
+    out[k++] = static_cast<float>(s.increases[i]);
+    out[k++] = static_cast<float>(latest - s.first[i]);
+  }
+  out[k++] =
+      static_cast<float>(static_cast<double>(s.latest_t - s.first_t) / static_cast<double>(kDayMs));
+  return true;
+}
+
+}  // namespace prognos::predict

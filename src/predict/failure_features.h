@@ -1,0 +1,100 @@
+// Causal per-entity features for failure prediction (drives, components): from each entity's
+// history of indicator values up to now, the latest values, their changes over 1/7/30 days, how
+// often they rose, and the entity's age. Built incrementally, so batch training (`prognos
+// failure train`) and the live engine compute exactly the same vector. Pure; not thread-safe
+// (owned by one shard).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/result.h"
+#include "core/time.h"
+
+namespace prognos::predict {
+
+// What the features are made of. Indicator names are free-form: the engine passes Prometheus
+// names (`smart_5_raw`), the Backblaze CSV has the same column names.
+struct FailureFeatureSpec {
+  std::vector<std::string> indicators;
+  // Change windows in days; each gives one `…_delta_<d>d` feature per indicator.
+  std::vector<std::int32_t> delta_days = {1, 7, 30};
+  // A snapshot of the latest values enters the history at most once per this spacing (bounds
+  // memory for minute-level streams: ≤ 30 d / 1 h = 720 snapshots an entity).
+  DurationMs snapshot_spacing_ms = kHourMs;
+};
+
+// Checks a spec: at least one indicator, unique non-empty names, delta days in [1, 3650],
+// spacing > 0.
+Result<void> ValidateFeatureSpec(const FailureFeatureSpec& spec);
+
+// Feature layout, per indicator i (in spec order), then one entity-level feature:
+//   <name>                  latest value (carried forward; NaN if never seen)
+//   <name>_delta_<d>d       latest − the value in the oldest snapshot taken at or after
+//                           t_latest − d days (the change over at most d days; 0 with one
+//                           snapshot; NaN when either end is unknown)
+//   <name>_increases        number of snapshots in which the value rose above the previous
+//                           snapshot's (over the entity's whole history)
+//   <name>_rel_first        latest − the first value ever seen (growth since first seen)
+//   age_days                (t_latest − t_first) / 1 day
+// Example, daily snapshots of smart_5_raw 0, 0, 4, 6 on days 0..3: latest 6, delta_1d 2,
+// delta_7d 6 (vs day 0), increases 2, rel_first 6, age_days 3.
+std::vector<std::string> FailureFeatureNames(const FailureFeatureSpec& spec);
+
+class FeatureBuilder {
+ public:
+  // The spec must be valid (ValidateFeatureSpec); an invalid spec is an invariant violation.
+  explicit FeatureBuilder(FailureFeatureSpec spec);
+
+  const FailureFeatureSpec& spec() const { return spec_; }
+  std::size_t feature_count() const { return feature_count_; }
+  std::vector<std::string> FeatureNames() const { return FailureFeatureNames(spec_); }
+
+  // Records the entity's indicator values at time t: values[i] belongs to spec().indicators[i];
+  // NaN = not reported this time (the last value is carried forward). Errors: wrong number of
+  // values (invalid_argument), t older than the entity's latest update (out of order: rejected,
+  // state unchanged). Equal t merges into the latest values.
+  Result<void> Update(std::string_view entity, TimestampMs t, std::span<const double> values);
+  // One indicator only (the engine sees one sample at a time); same rules.
+  Result<void> UpdateOne(std::string_view entity, TimestampMs t, std::size_t indicator,
+                         double value);
+
+  // The entity's current feature vector (FailureFeatureNames order); empty if never seen.
+  std::vector<float> Features(std::string_view entity) const;
+  // Same, written into out (resized); returns false if the entity was never seen.
+  bool FeaturesInto(std::string_view entity, std::vector<float>& out) const;
+
+  bool Known(std::string_view entity) const;
+  std::size_t entity_count() const { return entities_.size(); }
+  // Drops an entity (decommissioned drive, deleted host).
+  void Forget(std::string_view entity);
+
+ private:
+  struct Snapshot {
+    TimestampMs t = 0;
+    std::vector<double> values;
+  };
+  struct EntityState {
+    TimestampMs first_t = 0;
+    TimestampMs latest_t = 0;
+    std::vector<double> latest;  // carried-forward values
+    std::vector<double> first;   // first value seen per indicator (NaN until seen)
+    std::vector<std::uint32_t> increases;
+    std::deque<Snapshot> snapshots;  // oldest first, pruned to the longest delta window
+  };
+  Result<EntityState*> Touch(std::string_view entity, TimestampMs t);
+  void TakeSnapshot(EntityState& state) const;
+
+  FailureFeatureSpec spec_;
+  std::size_t feature_count_ = 0;
+  DurationMs longest_window_ms_ = 0;
+  std::unordered_map<std::string, EntityState> entities_;
+};
+
+}  // namespace prognos::predict

@@ -1,0 +1,224 @@
+#include "predict/failure_model.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace prognos::predict {
+namespace {
+
+FailureFeatureSpec OneIndicator() {
+  FailureFeatureSpec spec;
+  spec.indicators = {"v"};
+  spec.delta_days = {1, 7};
+  return spec;  // features: v, v_delta_1d, v_delta_7d, v_increases, v_rel_first, age_days
+}
+
+// A synthetic table (not real data): 2,000 rows over 10 days; feature 0 ~ U(0, 1), the others
+// noise; label 1 with probability 0.9 when feature 0 > 0.8, else 0.02. Seeded.
+FailureTrainingSet Synthetic(std::uint64_t seed, double positive_rate_low = 0.02) {
+  FailureTrainingSet data;
+  data.feature_count = FailureFeatureNames(OneIndicator()).size();
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (int i = 0; i < 2000; ++i) {
+    const double x = u(rng);
+    for (std::size_t f = 0; f < data.feature_count; ++f) {
+      data.features.push_back(f == 0 ? static_cast<float>(x) : static_cast<float>(u(rng)));
+    }
+    const double p = x > 0.8 ? 0.9 : positive_rate_low;
+    data.labels.push_back(u(rng) < p ? 1.0 : 0.0);
+    data.times.push_back((i % 10) * kDayMs);
+  }
+  return data;
+}
+
+FailureTrainOptions SmallOptions() {
+  FailureTrainOptions o;
+  o.rounds = 30;
+  o.max_depth = 3;
+  o.seed = 42;
+  o.nthread = 1;
+  return o;
+}
+
+std::vector<float> Row(float x0) {
+  std::vector<float> r(FailureFeatureNames(OneIndicator()).size(), 0.5F);
+  r[0] = x0;
+  return r;
+}
+
+TEST(FailureModelTest, LearnsAndCalibratesAThreshold) {
+  const auto data = Synthetic(1);
+  FailureTrainReport report;
+  auto model = FailureModel::Train(OneIndicator(), 10 * kDayMs, data, SmallOptions(), &report);
+  ASSERT_TRUE(model.has_value()) << model.error().message;
+  // Calibration slice: days ≥ ceil(0.75 · 9) = 6.75 d → days 7, 8, 9 = 600 rows.
+  EXPECT_EQ(report.calibration_rows, 600U);
+  EXPECT_EQ(report.train_rows, 1400U);
+  EXPECT_GT(report.calibration_positives, 0U);
+  EXPECT_FALSE(report.calibration_fallback);
+  // True P(y | x) is 0.9 above 0.8 and 0.02 below; calibrated on 600 rows (about 120 above), so
+  // ±0.1 covers the calibration's sampling error (binomial SE ≈ 0.03 at 0.9, n ≈ 120).
+  struct Case {
+    float x;
+    double p;
+  };
+  const Case cases[] = {{0.1F, 0.02}, {0.5F, 0.02}, {0.95F, 0.9}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.x);
+    auto p = model->Predict(Row(c.x));
+    ASSERT_TRUE(p.has_value());
+    EXPECT_NEAR(*p, c.p, 0.1);
+  }
+}
+
+TEST(FailureModelTest, SaveLoadRoundTripGivesIdenticalPredictions) {
+  const auto data = Synthetic(2);
+  auto model = FailureModel::Train(OneIndicator(), 10 * kDayMs, data, SmallOptions());
+  ASSERT_TRUE(model.has_value());
+  auto blob = model->Serialize();
+  ASSERT_TRUE(blob.has_value());
+  auto loaded = FailureModel::Deserialize(*blob);
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
+  EXPECT_EQ(loaded->horizon_ms(), 10 * kDayMs);
+  EXPECT_EQ(loaded->spec().indicators, OneIndicator().indicators);
+  EXPECT_EQ(loaded->spec().delta_days, OneIndicator().delta_days);
+  EXPECT_EQ(loaded->calibrator().method, model->calibrator().method);
+  auto a = model->PredictBatch(data.features);
+  auto b = loaded->PredictBatch(data.features);
+  ASSERT_TRUE(a.has_value() && b.has_value());
+  ASSERT_EQ(a->size(), data.rows());
+  for (std::size_t i = 0; i < a->size(); ++i) {
+    ASSERT_EQ((*a)[i], (*b)[i]) << "row " << i;
+    ASSERT_GE((*a)[i], 0.0);
+    ASSERT_LE((*a)[i], 1.0);
+  }
+  // The blob of a loaded model is the blob it was loaded from.
+  auto again = loaded->Serialize();
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(*again, *blob);
+}
+
+TEST(FailureModelTest, SameSeedSameModel) {
+  const auto data = Synthetic(3);
+  FailureTrainOptions o = SmallOptions();
+  o.negative_keep_fraction = 0.5;
+  o.subsample = 0.7;
+  auto m1 = FailureModel::Train(OneIndicator(), kDayMs, data, o);
+  auto m2 = FailureModel::Train(OneIndicator(), kDayMs, data, o);
+  ASSERT_TRUE(m1.has_value() && m2.has_value());
+  EXPECT_EQ(*m1->Serialize(), *m2->Serialize());
+  o.seed = 43;
+  auto m3 = FailureModel::Train(OneIndicator(), kDayMs, data, o);
+  ASSERT_TRUE(m3.has_value());
+  EXPECT_NE(*m1->Serialize(), *m3->Serialize());
+}
+
+TEST(FailureModelTest, NoPositivesInTheCalibrationSliceFallsBackToThePriorShift) {
+  auto data = Synthetic(4);
+  for (std::size_t i = 0; i < data.rows(); ++i) {
+    if (data.times[i] >= 7 * kDayMs) data.labels[i] = 0.0;
+  }
+  FailureTrainReport report;
+  FailureTrainOptions o = SmallOptions();
+  o.scale_pos_weight = 4.0;
+  auto model = FailureModel::Train(OneIndicator(), kDayMs, data, o, &report);
+  ASSERT_TRUE(model.has_value()) << model.error().message;
+  EXPECT_TRUE(report.calibration_fallback);
+  EXPECT_EQ(report.calibration_rows, 0U);
+  EXPECT_EQ(model->calibrator().method, CalibrationMethod::kPlatt);
+  EXPECT_DOUBLE_EQ(model->calibrator().platt.a, 1.0);
+  EXPECT_NEAR(model->calibrator().platt.b, -std::log(4.0), 1e-12);
+}
+
+TEST(FailureModelTest, RetrainKeepsSpecAndHorizon) {
+  auto model = FailureModel::Train(OneIndicator(), 3 * kDayMs, Synthetic(5), SmallOptions());
+  ASSERT_TRUE(model.has_value());
+  auto next = model->Retrain(Synthetic(6), SmallOptions());
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->horizon_ms(), 3 * kDayMs);
+  EXPECT_EQ(next->spec().indicators, model->spec().indicators);
+  EXPECT_NE(*next->Serialize(), *model->Serialize());
+}
+
+TEST(FailureModelTest, TrainingErrorsAreTyped) {
+  struct Case {
+    std::string name;
+    FailureTrainingSet data;
+    std::string message_part;
+  };
+  FailureTrainingSet no_pos = Synthetic(7);
+  for (double& y : no_pos.labels) y = 0.0;
+  FailureTrainingSet wrong_width = Synthetic(7);
+  wrong_width.feature_count = 3;
+  FailureTrainingSet empty;
+  empty.feature_count = FailureFeatureNames(OneIndicator()).size();
+  FailureTrainingSet short_times = Synthetic(7);
+  short_times.times.pop_back();
+  const Case cases[] = {{"no positives", no_pos, "no positive"},
+                        {"wrong feature count", wrong_width, "features"},
+                        {"no rows", empty, "no training rows"},
+                        {"sizes disagree", short_times, "sizes"}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto m = FailureModel::Train(OneIndicator(), kDayMs, c.data, SmallOptions());
+    ASSERT_FALSE(m.has_value());
+    EXPECT_EQ(m.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(m.error().message.find(c.message_part), std::string::npos) << m.error().message;
+  }
+  FailureTrainOptions bad = SmallOptions();
+  bad.eta = 0.0;
+  EXPECT_FALSE(FailureModel::Train(OneIndicator(), kDayMs, Synthetic(7), bad).has_value());
+}
+
+TEST(FailureModelTest, DamagedBlobsAreRejected) {
+  auto model = FailureModel::Train(OneIndicator(), kDayMs, Synthetic(8), SmallOptions());
+  ASSERT_TRUE(model.has_value());
+  const std::string blob = *model->Serialize();
+  struct Case {
+    std::string name;
+    std::string bytes;
+    ErrorCode code;
+  };
+  std::string flipped = blob;
+  flipped[blob.size() / 2] = static_cast<char>(flipped[blob.size() / 2] ^ 0x40);
+  std::string newer = blob;
+  newer[4] = 9;  // version 9
+  const Case cases[] = {
+      {"empty", "", ErrorCode::kCorruption},
+      {"bad magic", "XXXX" + blob.substr(4), ErrorCode::kCorruption},
+      {"truncated", blob.substr(0, blob.size() - 20), ErrorCode::kCorruption},
+      {"flipped byte", flipped, ErrorCode::kCorruption},
+      {"newer version", newer, ErrorCode::kInvalidArgument},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto m = FailureModel::Deserialize(c.bytes);
+    ASSERT_FALSE(m.has_value());
+    EXPECT_EQ(m.error().code, c.code);
+  }
+}
+
+TEST(FailureModelTest, PredictRejectsWrongLengthAndUntrainedModel) {
+  auto model = FailureModel::Train(OneIndicator(), kDayMs, Synthetic(9), SmallOptions());
+  ASSERT_TRUE(model.has_value());
+  const std::vector<float> short_row = {1.0F, 2.0F};
+  EXPECT_FALSE(model->Predict(short_row).has_value());
+  EXPECT_FALSE(model->PredictBatch(short_row).has_value());
+  // Missing features (NaN) are allowed: the trees route them down their default branch.
+  std::vector<float> missing(model->feature_count(), std::nanf(""));
+  auto p = model->Predict(missing);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_GE(*p, 0.0);
+  EXPECT_LE(*p, 1.0);
+  FailureModel untrained;
+  EXPECT_FALSE(untrained.Predict(Row(0.5F)).has_value());
+  EXPECT_FALSE(untrained.Serialize().has_value());
+}
+
+}  // namespace
+}  // namespace prognos::predict
