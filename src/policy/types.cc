@@ -10,11 +10,26 @@ namespace {
 constexpr std::array<std::string_view, kResourceCount> kResourceNames = {"cpu", "memory", "network",
                                                                          "disk_io"};
 constexpr std::array<std::string_view, 4> kCriticalityNames = {"low", "medium", "high", "critical"};
-constexpr std::array<std::string_view, kActionTypeCount> kActionNames = {
-    "scale_up",      "scale_down",       "scale_out",        "scale_in",         "migrate",
-    "preempt",       "defer",            "create_pool",      "resize_pool",      "preallocate",
-    "reclaim",       "rebalance",        "throttle",         "set_cpu_shares",   "set_memory_limit",
-    "reserve_bandwidth", "set_io_priority", "request_resource", "drain",          "schedule_maintenance"};
+constexpr std::array<std::string_view, kActionTypeCount> kActionNames = {"scale_up",
+                                                                         "scale_down",
+                                                                         "scale_out",
+                                                                         "scale_in",
+                                                                         "migrate",
+                                                                         "preempt",
+                                                                         "defer",
+                                                                         "create_pool",
+                                                                         "resize_pool",
+                                                                         "preallocate",
+                                                                         "reclaim",
+                                                                         "rebalance",
+                                                                         "throttle",
+                                                                         "set_cpu_shares",
+                                                                         "set_memory_limit",
+                                                                         "reserve_bandwidth",
+                                                                         "set_io_priority",
+                                                                         "request_resource",
+                                                                         "drain",
+                                                                         "schedule_maintenance"};
 
 template <typename E, std::size_t N>
 std::optional<E> ParseName(const std::array<std::string_view, N>& names, std::string_view name) {
@@ -96,8 +111,8 @@ ResourceVector Inventory::Allocated(std::string_view host) const {
 }
 double Inventory::ZoneLatencyMs(std::string_view a, std::string_view b) const {
   if (a == b) return 0.0;
-  std::string key = a < b ? std::string(a) + "/" + std::string(b)
-                          : std::string(b) + "/" + std::string(a);
+  std::string key =
+      a < b ? std::string(a) + "/" + std::string(b) : std::string(b) + "/" + std::string(a);
   auto it = zone_latency_ms.find(key);
   // Unknown pairs of different zones: a cross-zone default of 2 ms (typical intra-region RTT).
   return it == zone_latency_ms.end() ? 2.0 : it->second;
@@ -142,8 +157,8 @@ std::optional<ActionType> ParseActionType(std::string_view name) {
 }
 
 std::string_view OutcomeName(Outcome o) {
-  constexpr std::array<std::string_view, 7> kNames = {"planned",  "shadow", "applied",    "verified",
-                                                      "failed",   "rolled_back", "skipped"};
+  constexpr std::array<std::string_view, 7> kNames = {
+      "planned", "shadow", "applied", "verified", "failed", "rolled_back", "skipped"};
   return kNames[static_cast<std::size_t>(o)];
 }
 
@@ -151,22 +166,54 @@ Action Inverse(const Action& a) {
   Action r = a;
   r.id = 0;
   r.rule = "rollback";
-  r.reason = "revert of action " + std::to_string(a.id) + " (" +
-             std::string(ActionTypeName(a.type)) + ")";
+  r.reason =
+      "revert of action " + std::to_string(a.id) + " (" + std::string(ActionTypeName(a.type)) + ")";
   r.rejected.clear();
   std::swap(r.before, r.after);
   std::swap(r.replicas_before, r.replicas_after);
   std::swap(r.nodes_before, r.nodes_after);
+  std::swap(r.amount, r.amount_before);
   r.expected_cost_per_hour = -a.expected_cost_per_hour;
+  r.precondition = "action " + std::to_string(a.id) + " was applied: " + a.expected_effect;
+  r.expected_effect = "state before action " + std::to_string(a.id) + " restored";
   switch (a.type) {
-    case ActionType::kScaleUp: r.type = ActionType::kScaleDown; break;
-    case ActionType::kScaleDown: r.type = ActionType::kScaleUp; break;
-    case ActionType::kScaleOut: r.type = ActionType::kScaleIn; break;
-    case ActionType::kScaleIn: r.type = ActionType::kScaleOut; break;
-    case ActionType::kMigrate: std::swap(r.host, r.target_host); break;
-    case ActionType::kPreallocate: r.type = ActionType::kReclaim; break;
-    case ActionType::kReclaim: r.type = ActionType::kPreallocate; break;
-    default: break;  // resize/rebalance swap before/after; levers restore `before`
+    case ActionType::kScaleUp:
+      r.type = ActionType::kScaleDown;
+      break;
+    case ActionType::kScaleDown:
+      r.type = ActionType::kScaleUp;
+      break;
+    case ActionType::kScaleOut:
+      r.type = ActionType::kScaleIn;
+      break;
+    case ActionType::kScaleIn:
+      r.type = ActionType::kScaleOut;
+      break;
+    case ActionType::kMigrate:
+      std::swap(r.host, r.target_host);
+      break;
+    case ActionType::kPreempt:
+      // Undo an eviction: place the victim back where it ran.
+      r.type = ActionType::kMigrate;
+      r.target_host = a.host;
+      r.host.clear();
+      break;
+    case ActionType::kRebalance:
+      // Move the same number of nodes back: the source becomes the destination.
+      std::swap(r.pool, r.source_pool);
+      std::swap(r.nodes_before, r.replicas_before);
+      std::swap(r.nodes_after, r.replicas_after);
+      r.amount = a.amount;
+      r.amount_before = a.amount_before;
+      break;
+    case ActionType::kPreallocate:
+      r.type = ActionType::kReclaim;
+      break;
+    case ActionType::kReclaim:
+      r.type = ActionType::kPreallocate;
+      break;
+    default:
+      break;  // resize/rebalance swap before/after; levers and releases swap amounts
   }
   return r;
 }

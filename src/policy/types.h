@@ -1,7 +1,7 @@
-// The planner's vocabulary (DESIGN.md §1, issue #12): what exists (inventory), what the operator wants
-// (policy spec and preferences), what the predictions say (planner input) and what the planner
-// proposes (ActionPlan of revertible actions). Plain structs; no IO. Shared by the planner, the
-// actuators, the controller in `engine`, the simulator and the API.
+// The planner's vocabulary (DESIGN.md §1, issue #12): what exists (inventory), what the operator
+// wants (policy spec and preferences), what the predictions say (planner input) and what the
+// planner proposes (ActionPlan of revertible actions). Plain structs; no IO. Shared by the planner,
+// the actuators, the controller in `engine`, the simulator and the API.
 #pragma once
 
 #include <array>
@@ -126,8 +126,8 @@ struct Inventory {
 // An SLA tier chooses how far up the demand distribution allocation reaches.
 struct SlaTier {
   std::string name;
-  double demand_quantile = 0.9;     // plan for this quantile of forecast demand
-  double target_utilization = 0.7;  // allocation = demand / target_utilization
+  double demand_quantile = 0.9;        // plan for this quantile of forecast demand
+  double target_utilization = 0.7;     // allocation = demand / target_utilization
   double violation_cost_per_hour = 0;  // what an hour of SLA violation costs (for the cost model)
 };
 
@@ -136,9 +136,9 @@ struct Damping {
   DurationMs cooldown_ms = 3 * kMinuteMs;              // min time between actions on one target
   int max_actions_per_interval = 20;
   DurationMs interval_ms = kMinuteMs;
-  int max_concurrent_migrations = 5;    // disruption budget, fleet-wide
-  int max_unavailable_per_zone = 2;     // hosts drained at once per zone
-  double hysteresis = 0.1;              // act only when the change exceeds this fraction
+  int max_concurrent_migrations = 5;  // disruption budget, fleet-wide
+  int max_unavailable_per_zone = 2;   // hosts drained at once per zone
+  double hysteresis = 0.1;            // act only when the change exceeds this fraction
 };
 
 struct Thresholds {
@@ -146,8 +146,8 @@ struct Thresholds {
   double maintenance_p_fail = 0.2;  // propose a drain + maintenance window above this
   double critical_p_fail = 0.8;     // tier boundaries for alerts and ordering
   double warning_p_fail = 0.3;
-  double entropy_request = 0.8;     // predicted host entropy above this → entropy-driven request
-  double scale_in_utilization = 0.4;  // observed utilisation below this may scale in
+  double entropy_request = 0.8;  // predicted host entropy above this → entropy-driven request
+  double scale_in_utilization = 0.4;   // observed utilisation below this may scale in
   double reclaim_idle_fraction = 0.5;  // pool capacity idle above this fraction is reclaimed
 };
 
@@ -172,11 +172,11 @@ struct PolicySpec {
 
 // Operator preferences set through PUT /v1/preferences (validated against inventory + policy).
 struct Preference {
-  std::string workload;               // "" = fleet-wide
-  bool prefer_migration = false;      // prefer migrating over scaling up on the same host
-  std::string pin_zone;               // "" = not pinned
-  bool forbid_preemption = false;     // never preempt this workload
-  std::optional<double> headroom;     // overrides PolicySpec::headroom
+  std::string workload;            // "" = fleet-wide
+  bool prefer_migration = false;   // prefer migrating over scaling up on the same host
+  std::string pin_zone;            // "" = not pinned
+  bool forbid_preemption = false;  // never preempt this workload
+  std::optional<double> headroom;  // overrides PolicySpec::headroom
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -187,10 +187,10 @@ struct Preference {
 // quantiles[i] is the peak over the horizon of the forecast's `levels[i]` quantile.
 struct WorkloadDemand {
   std::string workload;
-  ResourceVector observed;  // latest observed usage
-  std::vector<double> levels;  // ascending, e.g. {0.5, 0.9, 0.95, 0.99}
+  ResourceVector observed;                // latest observed usage
+  std::vector<double> levels;             // ascending, e.g. {0.5, 0.9, 0.95, 0.99}
   std::vector<ResourceVector> quantiles;  // same size as levels
-  std::string model;         // serving forecast model ("ets", "histogram", …)
+  std::string model;                      // serving forecast model ("ets", "histogram", …)
   // The quantile for `level` (linear between neighbours; outside: the nearest).
   ResourceVector Quantile(double level) const;
 };
@@ -208,8 +208,8 @@ struct HostRisk {
   std::optional<DurationMs> time_to_failure_ms;
   double health = 100.0;  // 0..100
   AlertTier tier = AlertTier::kNone;
-  std::string root_cause;  // top contributing indicator
-  double entropy = 0.0;    // composite entropy now, [0, 1]
+  std::string root_cause;         // top contributing indicator
+  double entropy = 0.0;           // composite entropy now, [0, 1]
   double entropy_forecast = 0.0;  // predicted composite entropy at the horizon
   // Per resource type: share of the entropy rise its indicators explain (sums to ≤ 1).
   ResourceVector entropy_drivers;
@@ -227,20 +227,20 @@ struct PlannerInput {
 // ---------------------------------------------------------------------------------------------
 
 enum class ActionType : std::uint8_t {
-  kScaleUp,         // raise a workload's per-replica request in place
-  kScaleDown,       // lower it (only on observed load)
-  kScaleOut,        // add replicas
-  kScaleIn,         // remove replicas (only on observed load)
-  kMigrate,         // move a workload from host to target_host
-  kPreempt,         // evict a lower-priority workload to make room
-  kDefer,           // queue a request that cannot be served now
-  kCreatePool,      // create a pool
-  kResizePool,      // change a pool's node count (grow or shrink)
-  kPreallocate,     // reserve capacity ahead of forecast demand
-  kReclaim,         // release idle capacity
-  kRebalance,       // move capacity between pools
-  kThrottle,        // cap a customer/application over quota
-  kSetCpuShares,    // finer levers: actuator maps these to its platform
+  kScaleUp,       // raise a workload's per-replica request in place
+  kScaleDown,     // lower it (only on observed load)
+  kScaleOut,      // add replicas
+  kScaleIn,       // remove replicas (only on observed load)
+  kMigrate,       // move a workload from host to target_host
+  kPreempt,       // evict a lower-priority workload to make room
+  kDefer,         // queue a request that cannot be served now
+  kCreatePool,    // create a pool
+  kResizePool,    // change a pool's node count (grow or shrink)
+  kPreallocate,   // reserve capacity ahead of forecast demand
+  kReclaim,       // release idle capacity
+  kRebalance,     // move capacity between pools
+  kThrottle,      // cap a customer/application over quota
+  kSetCpuShares,  // finer levers: actuator maps these to its platform
   kSetMemoryLimit,
   kReserveBandwidth,
   kSetIoPriority,
@@ -265,7 +265,9 @@ struct Action {
   std::string workload;
   std::string host;         // source host (migrate, drain) or host acted on
   std::string target_host;  // migrate destination
-  std::string pool;
+  std::string pool;         // pool acted on (kRebalance: the pool that gains nodes)
+  std::string source_pool;  // kRebalance: the pool that gives `amount` nodes (its counts are in
+                            // replicas_before/replicas_after)
   std::string customer;
   Resource resource = Resource::kCpu;  // for single-resource levers and requests
   ResourceVector before;  // the quantity before (request, pool size in node_capacity units…)
@@ -273,6 +275,10 @@ struct Action {
   int replicas_before = 0, replicas_after = 0;
   int nodes_before = 0, nodes_after = 0;
   double amount = 0;  // scalar lever value (cpu shares, io priority, bandwidth Mbit/s, …)
+  // The scalar before the action (levers: the old value; kDrain/kThrottle/kDefer/
+  // kScheduleMaintenance/kRequestResource: 0 = not in effect, their `amount` > 0 = in effect).
+  // Inverse() swaps amount and amount_before.
+  double amount_before = 0;
   TimestampMs not_before = 0;  // earliest time to apply (maintenance windows, lead times)
 
   // Why: the rule that fired, the evidence and the rejected alternatives.
@@ -292,15 +298,22 @@ struct Action {
 
 // The inverse of an action (what the runner applies to roll it back): migrate back, restore the
 // old request / replicas / pool size, uncordon. Defer, kScheduleMaintenance and kThrottle invert
-// to their release.
+// to their release (same type, amount 0). kPreempt inverts to a placement of the victim back on
+// its host (kMigrate from "" to that host). A kMigrate with host "" is a placement of a pending
+// workload (rule "place_pending"); its inverse (target_host "") un-places it.
 Action Inverse(const Action& a);
 
 struct ActionPlan {
   TimestampMs t = 0;
-  std::vector<Action> actions;   // in the order to apply
-  std::vector<Action> deferred;  // requests queued (priority order: SLA, criticality, priority)
-  bool degraded = false;         // inventory cannot fit current load: best effort plan
+  std::vector<Action> actions;      // in the order to apply
+  std::vector<Action> deferred;     // requests queued (priority order: SLA, criticality, priority)
+  bool degraded = false;            // inventory cannot fit current load: best effort plan
   std::vector<std::string> alerts;  // e.g. "critical: inventory cannot fit current load (…)"
+  // Plan-level options considered and refused (e.g. a pool resize refused by the cost model).
+  std::vector<Rejected> rejected;
+  // Actions the rules wanted but damping held back (cooldown, stabilization window, max actions
+  // per interval, disruption budget); `reason` ends with why it was held. Never applied.
+  std::vector<Action> held;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -308,13 +321,13 @@ struct ActionPlan {
 // ---------------------------------------------------------------------------------------------
 
 enum class Outcome : std::uint8_t {
-  kPlanned,    // recorded, not yet applied
-  kShadow,     // shadow mode: never applied
-  kApplied,    // applied, verification pending
-  kVerified,   // effect observed within the window: committed
-  kFailed,     // apply failed (nothing changed)
-  kRolledBack, // verification failed; the inverse was applied
-  kSkipped,    // precondition no longer held at apply time
+  kPlanned,     // recorded, not yet applied
+  kShadow,      // shadow mode: never applied
+  kApplied,     // applied, verification pending
+  kVerified,    // effect observed within the window: committed
+  kFailed,      // apply failed (nothing changed)
+  kRolledBack,  // verification failed; the inverse was applied
+  kSkipped,     // precondition no longer held at apply time
 };
 std::string_view OutcomeName(Outcome o);
 
