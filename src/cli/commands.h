@@ -19,5 +19,6 @@ CLI::App* RegisterReplayCommand(CLI::App& app, int* exit_code);
 CLI::App* RegisterCheckConfigCommand(CLI::App& app, int* exit_code);
 CLI::App* RegisterScoreCommand(CLI::App& app, int* exit_code);
 CLI::App* RegisterForecastCommand(CLI::App& app, int* exit_code);
+CLI::App* RegisterFailureCommand(CLI::App& app, int* exit_code);
 
 }  // namespace prognos::cli

@@ -1,0 +1,231 @@
+// Runs the built `prognos failure train|predict` on a small generated table. The table is
+// SYNTHETIC (made up here, not real drives): 80 drives × 20 days, Backblaze's column names; ten
+// drives fail, and their smart_5_raw climbs during the five days before they do.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "testing/daemon_process.h"
+
+namespace prognos::cli {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string ShellQuote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stderr
+};
+
+RunResult RunStderr(const std::string& args) {
+  RunResult result;
+  const std::string command = ShellQuote(PROGNOS_BINARY) + " " + args + " 2>&1 >/dev/null";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) result.output.append(buf.data(), n);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+// Day d of April 2013 as Backblaze writes it.
+std::string Date(int day) {
+  return std::string(day + 1 < 10 ? "2013-04-0" : "2013-04-") + std::to_string(day + 1);
+}
+
+// Drive k (0-based): drives 0..9 fail on day 8 + k (days 8..17) and are gone afterwards; their
+// smart_5_raw is 0 until 5 days before failing, then 3 per day more. Every other drive keeps
+// smart_5_raw at (k % 7 == 0 ? 2 : 0): some healthy drives have a few reallocated sectors.
+// smart_9_raw (power-on hours) = 1000 + 37·k + 24·day. Days [from, to).
+void WriteTable(const std::string& path, int from, int to, bool with_failures = true,
+                bool with_smart5 = true) {
+  std::ofstream out(path);
+  out << "date,serial_number,model,failure" << (with_smart5 ? ",smart_5_raw" : "")
+      << ",smart_9_raw\n";
+  for (int day = from; day < to; ++day) {
+    for (int k = 0; k < 80; ++k) {
+      const bool fails = with_failures && k < 10;
+      const int fail_day = 8 + k;
+      if (fails && day > fail_day) continue;
+      int smart5 = k % 7 == 0 ? 2 : 0;
+      if (fails && day > fail_day - 5) smart5 = 3 * (day - (fail_day - 5));
+      out << Date(day) << ",SYN" << k << ",SYNTHETIC-MODEL," << (fails && day == fail_day ? 1 : 0);
+      if (with_smart5) out << "," << smart5;
+      out << "," << 1000 + 37 * k + 24 * day << "\n";
+    }
+  }
+}
+
+struct Prediction {
+  std::string entity;
+  std::string time;
+  double p = 0.0;
+};
+
+std::vector<Prediction> ReadPredictions(const std::string& path, std::string* header) {
+  std::ifstream in(path);
+  std::vector<Prediction> out;
+  std::string line;
+  std::getline(in, *header);
+  while (std::getline(in, line)) {
+    std::stringstream s(line);
+    Prediction p;
+    std::string cell;
+    std::getline(s, p.entity, ',');
+    std::getline(s, p.time, ',');
+    std::getline(s, cell, ',');
+    p.p = std::stod(cell);
+    out.push_back(p);
+  }
+  return out;
+}
+
+class FailureCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(std::filesystem::exists(PROGNOS_BINARY))
+        << PROGNOS_BINARY << " is missing: build the 'prognos' target first";
+    train_ = dir_.path() + "/train.csv";
+    test_ = dir_.path() + "/test.csv.gz";
+    model_ = dir_.path() + "/model.bin";
+    WriteTable(train_, 0, 14);
+    const std::string plain = dir_.path() + "/test.csv";
+    WriteTable(plain, 14, 20);
+    ASSERT_EQ(std::system(("gzip -n " + ShellQuote(plain)).c_str()), 0);
+  }
+  std::string Train(const std::string& extra = "") {
+    return "failure train --input " + ShellQuote(train_) +
+           " --entity serial_number --time date --label failure --horizon 5d --model " +
+           ShellQuote(model_) + " --rounds 30 " + extra;
+  }
+
+  prognos::testing::TempDir dir_;
+  std::string train_;
+  std::string test_;
+  std::string model_;
+};
+
+TEST_F(FailureCommandTest, TrainsThenPredictsEveryRowCausally) {
+  const RunResult trained = RunStderr(Train());
+  ASSERT_EQ(trained.exit_code, 0) << trained.output;
+  // 14 days: 80 drives a day minus the failed ones after their day (drives 0..5 fail on days
+  // 8..13 are gone after it: 5 + 4 + 3 + 2 + 1 + 0 = 15 rows missing) = 1,120 − 15 = 1,105 rows; 6
+  // failures.
+  EXPECT_THAT(trained.output, HasSubstr("1105 rows"));
+  EXPECT_THAT(trained.output, HasSubstr("6 failed"));
+  EXPECT_THAT(trained.output, HasSubstr("indicators smart_5_raw,smart_9_raw"));
+
+  const std::string both = dir_.path() + "/both.csv";
+  const RunResult predicted =
+      RunStderr("failure predict --model " + ShellQuote(model_) + " --input " + ShellQuote(train_) +
+                " " + ShellQuote(test_) + " --output " + ShellQuote(both));
+  ASSERT_EQ(predicted.exit_code, 0) << predicted.output;
+  std::string header;
+  const auto rows = ReadPredictions(both, &header);
+  EXPECT_EQ(header, "entity,time,p_fail");
+  // All 20 days: 1,600 − (drives 0..9 after their day: 11 + 10 + … + 2 = 65) = 1,535.
+  ASSERT_EQ(rows.size(), 1535U);
+  double worst_healthy = 0.0;
+  std::map<std::string, double> failing_last;
+  for (const auto& r : rows) {
+    ASSERT_GE(r.p, 0.0);
+    ASSERT_LE(r.p, 1.0);
+    const int k = std::stoi(r.entity.substr(3));
+    if (k >= 10) worst_healthy = std::max(worst_healthy, r.p);
+    if (k < 10 && r.time == Date(8 + k)) failing_last[r.entity] = r.p;
+  }
+  // Every drive on its failure day (smart_5 at 15 and rising) ranks above every healthy drive,
+  // including the test-period drives 6..9 that training never saw fail.
+  ASSERT_EQ(failing_last.size(), 10U);
+  for (const auto& [entity, p] : failing_last) {
+    SCOPED_TRACE(entity);
+    EXPECT_GT(p, worst_healthy);
+  }
+
+  // Causal: the training days' predictions do not change when later days are added.
+  const std::string only_train = dir_.path() + "/train_only.csv";
+  ASSERT_EQ(RunStderr("failure predict --model " + ShellQuote(model_) + " --input " +
+                      ShellQuote(train_) + " --output " + ShellQuote(only_train))
+                .exit_code,
+            0);
+  const auto early = ReadPredictions(only_train, &header);
+  ASSERT_EQ(early.size(), 1105U);
+  for (std::size_t i = 0; i < early.size(); ++i) {
+    ASSERT_EQ(early[i].entity, rows[i].entity);
+    ASSERT_EQ(early[i].time, rows[i].time);
+    ASSERT_EQ(early[i].p, rows[i].p) << "row " << i;
+  }
+}
+
+TEST_F(FailureCommandTest, BadInputGetsAClearErrorAndExitCode) {
+  ASSERT_EQ(RunStderr(Train()).exit_code, 0);
+  const std::string no_failures = dir_.path() + "/healthy.csv";
+  WriteTable(no_failures, 0, 5, /*with_failures=*/false);
+  const std::string no_smart5 = dir_.path() + "/no_smart5.csv";
+  WriteTable(no_smart5, 0, 5, true, /*with_smart5=*/false);
+  const std::string garbage = dir_.path() + "/garbage.bin";
+  std::ofstream(garbage) << "not a model";
+  const std::string out = ShellQuote(dir_.path() + "/out.csv");
+  const std::string model = ShellQuote(model_);
+  struct Case {
+    std::string name;
+    std::string args;
+    int exit_code;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"missing label column",
+       "failure train --input " + ShellQuote(train_) + " --label broken --model " + model, 1,
+       "no label column 'broken'"},
+      {"no positives",
+       "failure train --input " + ShellQuote(no_failures) + " --label failure --model " + model, 1,
+       "no positive labels"},
+      {"bad horizon", Train("--horizon soon"), 2, "--horizon"},
+      {"missing input file",
+       "failure train --input " + ShellQuote(dir_.path() + "/nope.csv") +
+           " --label failure --model " + model,
+       3, "nope.csv"},
+      {"unreadable model file",
+       "failure predict --model " + ShellQuote(dir_.path() + "/absent.bin") + " --input " +
+           ShellQuote(train_) + " --output " + out,
+       3, "cannot read"},
+      {"not a model file",
+       "failure predict --model " + ShellQuote(garbage) + " --input " + ShellQuote(train_) +
+           " --output " + out,
+       1, "bad magic"},
+      {"predict input lacks a trained indicator",
+       "failure predict --model " + model + " --input " + ShellQuote(no_smart5) + " --output " +
+           out,
+       1, "missing indicator column(s): smart_5_raw"},
+      {"unknown entity column",
+       "failure predict --model " + model + " --input " + ShellQuote(train_) +
+           " --entity drive --output " + out,
+       1, "drive"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const RunResult r = RunStderr(c.args);
+    EXPECT_EQ(r.exit_code, c.exit_code) << r.output;
+    EXPECT_THAT(r.output, HasSubstr(c.message));
+  }
+}
+
+}  // namespace
+}  // namespace prognos::cli
