@@ -137,6 +137,27 @@ TEST(AuditLogTest, AppendScanAndReopenKeepTheSequence) {
   EXPECT_EQ(seen[3].bytes, std::string("\0bin\xff", 5));
 }
 
+TEST(AuditLogTest, RecordBytesMatchTheDocumentedExample) {
+  TempDir dir;
+  {
+    auto log = OpenOrDie(dir.path());
+    ASSERT_NE(log, nullptr);
+    ASSERT_TRUE(log->Append(1700000000000, "outcome", R"({"v":1})").has_value());
+  }
+  // docs/formats/audit.md: segment header, then the example record. CRC by Python's zlib.crc32.
+  const unsigned char want[] = {
+      0x50, 0x47, 0x41, 0x55, 0x01, 0x00, 0x00, 0x00,  // "PGAU", version 1, reserved
+      0x1D, 0x00, 0x00, 0x00,                          // length 29
+      0x7E, 0xF3, 0x5B, 0x46,                          // crc32
+      0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // seq 1
+      0x80, 0xA0, 0xAB, 0xFE, 0xF9, 0x62,              // varint t
+      0x07, 'o',  'u',  't',  'c',  'o',  'm',  'e',   // kind
+      '{',  '"',  'v',  '"',  ':',  '1',  '}',         // bytes
+  };
+  EXPECT_EQ(ReadFile(Segment(dir.path(), 1)),
+            std::string(reinterpret_cast<const char*>(want), sizeof want));
+}
+
 TEST(AuditLogTest, ScanFiltersBySeqTimeAndLimit) {
   TempDir dir;
   auto log = OpenOrDie(dir.path(), Opts(AuditFsync::kNone));
