@@ -161,8 +161,12 @@ void PlanRunner::RollBack(PlanState& plan, std::size_t index, const std::string&
     keys.insert(keys.end(), k.begin(), k.end());
   }
   const std::string label = Label(failed);
-  for (auto it = dependents.rbegin(); it != dependents.rend(); ++it) {
-    Revert(plan.applied[*it], "rolled back with " + label + ": " + why, now, out);
+  std::string with = "rolled back with ";
+  with += label;
+  with += ": ";
+  with += why;
+  for (std::size_t k = dependents.size(); k-- > 0;) {  // newest first
+    Revert(plan.applied[dependents[k]], with, now, out);
   }
   Revert(plan.applied[index], why, now, out);
   // Held actions of the plan that build on any of it are skipped when their turn comes.

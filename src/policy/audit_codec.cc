@@ -89,7 +89,7 @@ class Reader {
     if (auto x = AsNumber(*v)) {
       *out = *x;
     } else {
-      Fail(Path(key), "expected a number (or \"NaN\", \"+Inf\", \"-Inf\")");
+      Fail(Path(key), R"(expected a number (or "NaN", "+Inf", "-Inf"))");
     }
   }
   void Rv(const char* key, ResourceVector* out) {

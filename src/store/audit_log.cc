@@ -451,12 +451,10 @@ Result<std::uint64_t> AuditLog::Append(TimestampMs t, std::string_view kind,
     }
     return tl::unexpected(r.error());
   }
-  Result<void> synced = Ok();
-  if (options_.fsync == AuditFsync::kEveryAppend) {
-    synced = SyncLocked();
-  } else if (options_.fsync == AuditFsync::kBatched && ++unsynced_ >= options_.batch_appends) {
-    synced = SyncLocked();
-  }
+  const bool sync_now =
+      options_.fsync == AuditFsync::kEveryAppend ||
+      (options_.fsync == AuditFsync::kBatched && ++unsynced_ >= options_.batch_appends);
+  Result<void> synced = sync_now ? SyncLocked() : Ok();
   // Publish: from here on scans see the record. It is in the file either way (a failed fsync
   // makes the log refuse later appends, and the caller gets the error, not the seq).
   {
