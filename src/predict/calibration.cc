@@ -278,7 +278,14 @@ Result<Calibrator> FitCalibrator(std::span<const double> scores, std::span<const
     }
     brier[m] /= static_cast<double>(scores.size());
   }
-  const CalibrationMethod best = brier[1] < brier[0] ? methods[1] : methods[0];
+  // Isotonic needs enough positives to place its steps: with few, its held-out Brier is noisy
+  // and its flat blocks tie most scores at one value (0 below the first positive), which throws
+  // away the ranking an alarm threshold needs. Below kMinIsotonicPositives Platt is kept.
+  std::size_t positives = 0;
+  for (const double v : labels) positives += v > 0.5 ? 1 : 0;
+  const bool isotonic_allowed = positives >= kMinIsotonicPositives;
+  const CalibrationMethod best =
+      isotonic_allowed && brier[1] < brier[0] ? methods[1] : methods[0];
   auto c = FitOne(scores, labels, best);
   if (!c) return c;
   c->brier_platt = brier[0];

@@ -62,10 +62,15 @@ struct Calibrator {
   double Apply(double score) const;
 };
 
+// Fewest positive rows for kAuto to consider isotonic regression.
+inline constexpr std::size_t kMinIsotonicPositives = 30;
+
 // Fits the given method. kAuto: two folds (rows alternately, in the given order), each method
 // fitted on one fold and scored on the other (Brier, summed over both directions); the lower
 // wins, ties go to Platt (two parameters overfit less than a step function on few positives);
-// the winner is then refitted on all rows.
+// the winner is then refitted on all rows. With fewer than kMinIsotonicPositives positive rows
+// Platt is chosen whatever the Brier scores say (both are still reported): isotonic steps on a
+// dozen positives tie most scores at 0 and lose the ranking alarms are set on.
 Result<Calibrator> FitCalibrator(std::span<const double> scores, std::span<const double> labels,
                                  CalibrationMethod method);
 

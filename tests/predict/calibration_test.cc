@@ -156,6 +156,23 @@ TEST(CalibrationTest, AutoPicksIsotonicForAStepAndPlattForALogistic) {
   EXPECT_LT(logistic->brier_platt, logistic->brier_isotonic);
 }
 
+// The same step shape with positives too few for isotonic steps (about 20 of 1,000 rows): Platt
+// is kept, and both held-out scores are still reported.
+TEST(CalibrationTest, AutoKeepsPlattWhenPositivesAreFew) {
+  std::vector<double> s;
+  std::vector<double> y;
+  Draw(1000, 9, [](double x) { return x < 2.0 ? 0.01 : 0.3; }, s, y);
+  double positives = 0;
+  for (const double v : y) positives += v;
+  ASSERT_LT(positives, static_cast<double>(kMinIsotonicPositives));
+  ASSERT_GT(positives, 0.0);
+  auto c = FitCalibrator(s, y, CalibrationMethod::kAuto);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->method, CalibrationMethod::kPlatt);
+  EXPECT_TRUE(std::isfinite(c->brier_isotonic));
+  EXPECT_TRUE(std::isfinite(c->brier_platt));
+}
+
 TEST(CalibrationTest, BrierScoreByHand) {
   // (0.8−1)² + (0.3−0)² + (0.5−1)² = 0.04 + 0.09 + 0.25 = 0.38; / 3.
   const std::vector<double> p = {0.8, 0.3, 0.5};
