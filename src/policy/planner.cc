@@ -1084,12 +1084,16 @@ struct PlanRun {
       const int on_order = std::max(0, inv.pools[p].nodes - hosts_in_pool[p]);
       total_cap += inv.pools[p].node_capacity.Scaled(on_order);
     }
-    bool grew = false;
+    // Deferred demand first (it is short now); the forecast only when nothing is deferred, since
+    // the deferred demand is part of the forecast need and was already judged.
+    bool attempted = false;
     if (deferred_need != ResourceVector{}) {
-      grew = GrowPool(deferred_need, deferred_violation_cost, /*forecast=*/false, empty_hosts);
+      attempted = true;
+      GrowPool(deferred_need, deferred_violation_cost, /*forecast=*/false, empty_hosts);
     }
     ResourceVector fill_limit = total_cap.Scaled(kFleetFillLimit);
-    if (!grew && !total_need.FitsIn(fill_limit)) {
+    if (!attempted && !total_need.FitsIn(fill_limit)) {
+      attempted = true;
       ResourceVector shortfall = total_need - fill_limit;
       for (double& x : shortfall.v) x = std::max(0.0, x);
       // Expected violation cost: every workload's tier cost over the horizon, times the share of
@@ -1102,9 +1106,9 @@ struct PlanRun {
       for (std::size_t w = 0; w < inv.workloads.size(); ++w) {
         if (demand_of[w] >= 0) cost += TierOf(w).violation_cost_per_hour;
       }
-      grew = GrowPool(shortfall, cost * HorizonHours(spec) * share, /*forecast=*/true, empty_hosts);
+      GrowPool(shortfall, cost * HorizonHours(spec) * share, /*forecast=*/true, empty_hosts);
     }
-    if (!grew) Reclaim(total_need, total_cap, empty_hosts);
+    if (!attempted) Reclaim(total_need, total_cap, empty_hosts);
   }
 
   bool GrowPool(const ResourceVector& shortfall, double violation_cost, bool forecast,
