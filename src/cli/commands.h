@@ -20,5 +20,6 @@ CLI::App* RegisterCheckConfigCommand(CLI::App& app, int* exit_code);
 CLI::App* RegisterScoreCommand(CLI::App& app, int* exit_code);
 CLI::App* RegisterForecastCommand(CLI::App& app, int* exit_code);
 CLI::App* RegisterFailureCommand(CLI::App& app, int* exit_code);
+CLI::App* RegisterSimCommand(CLI::App& app, int* exit_code);
 
 }  // namespace prognos::cli
