@@ -1,0 +1,101 @@
+#include "sim/traces.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace prognos::sim {
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string t = (std::filesystem::temp_directory_path() / "sim-traces-XXXXXX").string();
+    path_ = mkdtemp(t.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A Bitbrains-format file (`;\t` separated) with a garbage row, a NaN, a repeated timestamp and
+// a gap, read as ingest would: bad rows skipped, the first of a slot kept, gaps held.
+TEST(TracesTest, BitbrainsFileWithGapsAndGarbageRows) {
+  TempDir dir;
+  const std::string path = dir.path() + "/7.csv";
+  std::ofstream(path)
+      << "Timestamp [ms];\tCPU cores;\tCPU capacity provisioned [MHZ];\tCPU usage [MHZ];\t"
+         "CPU usage [%];\tMemory capacity provisioned [KB];\tMemory usage [KB]\n"
+      // slot 0: 1250 MHz of 2 × 2500 MHz cores = 0.5 cores; 1048576 KB = 1 GiB
+      << "1372629600;\t2;\t5000;\t1250;\t25;\t4194304;\t1048576\n"
+      // slot 1: garbage usage → skipped, slot held at 0.5
+      << "1372629900;\t2;\t5000;\tabc;\t25;\t4194304;\t1048576\n"
+      // slot 2: 2500 MHz = 1 core, 2 GiB
+      << "1372630200;\t2;\t5000;\t2500;\t50;\t4194304;\t2097152\n"
+      // same timestamp, other value: ingest keeps the first → skipped
+      << "1372630200;\t2;\t5000;\t5000;\t100;\t4194304;\t2097152\n"
+      // garbage time → skipped
+      << "yesterday;\t2;\t5000;\t5000;\t100;\t4194304;\t2097152\n"
+      // slots 3, 4 missing (gap), slot 5: 3750 MHz = 1.5 cores
+      << "1372631100;\t2;\t5000;\t3750;\t75;\t4194304;\t3145728\n";
+  auto t = LoadBitbrainsFile(path, 5 * kMinuteMs);
+  ASSERT_TRUE(t.has_value()) << t.error().message;
+  EXPECT_EQ(t->name, "bitbrains/7");
+  const std::vector<double> cores = {0.5, 0.5, 1.0, 1.0, 1.0, 1.5};
+  const std::vector<double> gib = {1, 1, 2, 2, 2, 3};
+  ASSERT_EQ(t->cores.size(), cores.size());
+  for (std::size_t i = 0; i < cores.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_NEAR(t->cores[i], cores[i], 1e-12);
+    EXPECT_NEAR(t->memory_gib[i], gib[i], 1e-12);
+  }
+  EXPECT_EQ(t->rows, 6U);  // data rows with a parsable time (the "yesterday" row has none)
+  EXPECT_EQ(t->duplicate_rows, 1U);
+  EXPECT_EQ(t->filled_slots, 3U);   // slot 1 (garbage) and slots 3, 4 (gap)
+  EXPECT_GE(t->rejected_rows, 2U);  // the garbage value and the garbage time
+}
+
+TEST(TracesTest, NotABitbrainsFileIsAnError) {
+  TempDir dir;
+  const std::string path = dir.path() + "/x.csv";
+  std::ofstream(path) << "timestamp,value\n1,2\n";
+  auto t = LoadBitbrainsFile(path, 5 * kMinuteMs);
+  ASSERT_FALSE(t.has_value());
+  EXPECT_NE(t.error().message.find("not a Bitbrains file"), std::string::npos);
+}
+
+TEST(TracesTest, RealBitbrainsVmWhenPresent) {
+  const std::string dir = std::string(PROGNOS_SOURCE_DIR) + "/../shared/data/bitbrains_rnd/2013-7";
+  if (!std::filesystem::exists(dir)) GTEST_SKIP() << "shared data absent";
+  auto t = LoadBitbrainsVm(dir, 1, 5 * kMinuteMs);
+  ASSERT_TRUE(t.has_value()) << t.error().message;
+  // VM 1: ~30 days of 5-minute samples, 2 cores.
+  EXPECT_GT(t->cores.size(), 8000U);
+  for (double c : t->cores) ASSERT_TRUE(std::isfinite(c) && c >= 0 && c <= 2.01);
+}
+
+TEST(TracesTest, BackblazeFailedDrivesWhenPresent) {
+  const std::string dir = std::string(PROGNOS_SOURCE_DIR) + "/../shared/data/backblaze_2013/daily";
+  if (!std::filesystem::exists(dir)) GTEST_SKIP() << "shared data absent";
+  auto set = LoadBackblaze(dir);
+  ASSERT_TRUE(set.has_value()) << set.error().message;
+  // The README: 20 files, 431,087 rows, 21,959 drives, 43 rows with failure = 1.
+  EXPECT_EQ((*set)->days, 20);
+  EXPECT_EQ((*set)->drive_days, 431087U);
+  EXPECT_EQ((*set)->drives, 21959U);
+  EXPECT_EQ((*set)->failed.size(), 43U);
+}
+
+}  // namespace
+}  // namespace prognos::sim
