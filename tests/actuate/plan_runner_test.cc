@@ -261,6 +261,18 @@ TEST(PlanRunnerTest, RunsPlansAsTransactions) {
        With([](World& w) { w.replicas["db"] = 2; }),
        {"migrate web n1->n4", "scale_up web 2->3", "scale_out db 1->2", "scale_down web 3->2",
         "migrate web n4->n1"}},
+      {"several dependents are reverted newest first",
+       // 2 and 3 stack on 1 (same workload). Reverting 2 before 3 would find cpu 4, not 3, and
+       // fail its precondition: only newest-first restores the original state.
+       {Migrate(1, "web", "n1", "n4"), ScaleUp(2, "web", "n4", 2, 3),
+        ScaleUp(3, "web", "n4", 3, 4)},
+       {},
+       {{1, {{0, Verification::kFailed}}}},
+       {{0, {"1:applied", "2:applied", "3:applied"}},
+        {1000, {"3:rolled_back", "2:rolled_back", "1:rolled_back"}}},
+       Initial(),
+       {"migrate web n1->n4", "scale_up web 2->3", "scale_up web 3->4", "scale_down web 4->3",
+        "scale_down web 3->2", "migrate web n4->n1"}},
       {"a migration failing midway is rolled back to the original placement",
        // Evacuate n1: web n1->n4, then batch n3->n1 into the freed room (depends on host n1).
        // Tick 1000: web's migration is still pending, batch's verified. Tick 2000: web's
