@@ -74,14 +74,14 @@ void Damper::Expire(TimestampMs now) {
   }
 }
 
-std::optional<std::string> Damper::Check(const Action& a, TimestampMs now, bool urgent) {
+std::optional<std::string> Damper::Check(const Action& a, TimestampMs now, DampingMode mode) {
   Expire(now);
   if (config_.max_actions_per_interval >= 0 &&
       static_cast<int>(state_.emitted.size()) >= config_.max_actions_per_interval) {
     return "held: max " + std::to_string(config_.max_actions_per_interval) + " actions per " +
            std::to_string(config_.interval_ms / 1000) + " s reached";
   }
-  if (urgent) return std::nullopt;
+  if (mode == DampingMode::kUrgent) return std::nullopt;
   auto it = state_.last.find(TargetKey(a));
   if (it == state_.last.end()) return std::nullopt;
   const DampingRecord& prev = it->second;
@@ -96,7 +96,7 @@ std::optional<std::string> Damper::Check(const Action& a, TimestampMs now, bool 
            " s ago, inside the " + std::to_string(config_.stabilization_window_ms / 1000) +
            " s stabilization window";
   }
-  if (age < config_.cooldown_ms) {
+  if (mode == DampingMode::kNormal && age < config_.cooldown_ms) {
     return "held: cooldown, action " + std::to_string(prev.action_id) + " (" +
            std::string(ActionTypeName(prev.type)) + ") on the same target " +
            std::to_string(age / 1000) + " s ago < " + std::to_string(config_.cooldown_ms / 1000) +

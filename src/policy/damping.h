@@ -40,12 +40,17 @@ int Direction(const Action& a);
 //   2. reversal: the last action on the same target went the other way (or the migration goes
 //      back to where the workload came from) less than stabilization_window_ms ago;
 //   3. cooldown: any action on the same target less than cooldown_ms ago.
-// Rules marked urgent (migration off a failing host) skip 2 and 3, never 1.
+// Urgent actions (migration off a failing host) skip 2 and 3, never 1. Linked actions (the second
+// half of one decision, e.g. the resize after a migration, on the same target in the same plan)
+// skip 3 only: the first half just set the cooldown.
+enum class DampingMode : std::uint8_t { kNormal, kLinked, kUrgent };
+
 class Damper {
  public:
   explicit Damper(Damping config) : config_(config) {}
 
-  std::optional<std::string> Check(const Action& a, TimestampMs now, bool urgent = false);
+  std::optional<std::string> Check(const Action& a, TimestampMs now,
+                                   DampingMode mode = DampingMode::kNormal);
   void Record(const Action& a, TimestampMs now);
   // How many more actions the interval ending at `now` allows.
   std::size_t Room(TimestampMs now);

@@ -85,6 +85,9 @@ struct PlanRun {
   std::vector<ResourceVector> wl_request;  // per replica (working)
   std::vector<int> wl_replicas;            // working
   std::vector<bool> wl_touched;            // acted on in this plan
+  std::vector<const SlaTier*> wl_tier;
+  std::unordered_map<std::string_view, const Customer*> customers;
+  std::vector<std::size_t> preempt_hosts;  // hosts running preemptible work at the start
   std::vector<std::vector<std::size_t>> host_wls;
   std::vector<double> host_pfail, host_health;
   std::vector<bool> host_evacuate;
@@ -107,7 +110,7 @@ struct PlanRun {
   const Workload& W(std::size_t w) const { return inv.workloads[w]; }
   const Host& H(std::size_t h) const { return inv.hosts[h]; }
   ResourceVector Size(std::size_t w) const { return wl_request[w].Scaled(wl_replicas[w]); }
-  const SlaTier& TierOf(std::size_t w) const { return spec.Tier(W(w).sla_tier); }
+  const SlaTier& TierOf(std::size_t w) const { return *wl_tier[w]; }
 
   const Preference* PrefOf(std::size_t w) const {
     auto it = prefs.find(W(w).id);
@@ -145,18 +148,24 @@ struct PlanRun {
     return 0;
   }
 
+  static DampingMode Damping(Mode m) {
+    switch (m) {
+      case Mode::kNormal:
+        return DampingMode::kNormal;
+      case Mode::kLinked:
+        return DampingMode::kLinked;
+      case Mode::kUrgent:
+        return DampingMode::kUrgent;
+    }
+    return DampingMode::kNormal;
+  }
+
   // Adds the bookkeeping fields and passes the action through damping. Returns whether it was
   // emitted (false: it is in plan.held with the reason).
   bool Emit(Action a, Mode mode = Mode::kNormal) {
     a.confidence = planner.feedback_.Confidence(a.type);
     a.shadow = spec.shadow;
-    std::optional<std::string> why;
-    if (mode == Mode::kLinked) {
-      // The second half of a pair (migrate + resize): only the global cap applies.
-      why = planner.damper_.Check(a, in.now, /*urgent=*/true);
-    } else {
-      why = planner.damper_.Check(a, in.now, mode == Mode::kUrgent);
-    }
+    const std::optional<std::string> why = planner.damper_.Check(a, in.now, Damping(mode));
     if (why) {
       a.reason += " [" + *why + "]";
       plan.held.push_back(std::move(a));
@@ -360,6 +369,9 @@ struct PlanRun {
     wl_request.resize(nw);
     wl_replicas.resize(nw);
     wl_touched.assign(nw, false);
+    wl_tier.resize(nw);
+    for (std::size_t w = 0; w < nw; ++w) wl_tier[w] = &spec.Tier(W(w).sla_tier);
+    for (const Customer& c : inv.customers) customers.emplace(c.id, &c);
     host_wls.assign(nh, {});
     std::vector<ResourceVector> capacity(nh), free(nh);
     std::vector<bool> active(nh);
@@ -383,6 +395,10 @@ struct PlanRun {
     }
     for (std::size_t h = 0; h < nh; ++h) {
       if (H(h).schedulable) total_capacity += H(h).capacity;
+      if (std::any_of(host_wls[h].begin(), host_wls[h].end(),
+                      [&](std::size_t w) { return W(w).preemptible; })) {
+        preempt_hosts.push_back(h);
+      }
     }
     // Degraded: some host holds more than it has, or the fleet cannot hold what exists.
     int overloaded = 0;
@@ -559,7 +575,8 @@ struct PlanRun {
     double best_impact = 0;
     std::vector<std::size_t> best_victims;
     std::size_t scanned = 0;
-    for (std::size_t h = 0; h < inv.hosts.size() && scanned < kPreemptHostScan; ++h) {
+    for (std::size_t i = 0; i < preempt_hosts.size() && scanned < kPreemptHostScan; ++i) {
+      const std::size_t h = preempt_hosts[i];
       if (h == wl_host[w] || !index.active(h) || !ZoneOk(w, h) || host_wls[h].empty()) continue;
       if (!need.FitsIn(H(h).capacity)) continue;
       ++scanned;
@@ -800,11 +817,9 @@ struct PlanRun {
   ResourceVector ClampToQuota(std::size_t w, const ResourceVector& cur, ResourceVector target,
                               std::vector<Rejected>* rejected) const {
     if (W(w).customer.empty()) return target;
-    const Customer* c = nullptr;
-    for (const Customer& cc : inv.customers) {
-      if (cc.id == W(w).customer) c = &cc;
-    }
-    if (!c) return target;
+    auto ci = customers.find(W(w).customer);
+    if (ci == customers.end()) return target;
+    const Customer* c = ci->second;
     auto it = customer_usage.find(W(w).customer);
     const ResourceVector usage = it == customer_usage.end() ? ResourceVector{} : it->second;
     for (std::size_t r = 0; r < kResourceCount; ++r) {
@@ -838,6 +853,15 @@ struct PlanRun {
     const std::size_t h = wl_host[w];
     const Preference* pref = PrefOf(w);
     const bool prefer_move = pref && pref->prefer_migration;
+    // Damping first: if the growth itself may not happen now (it would reverse a recent
+    // shrink, or the target is cooling down), no half of a combined decision may start either.
+    Action probe;
+    probe.type = reps != wl_replicas[w] ? ActionType::kScaleOut : ActionType::kScaleUp;
+    probe.workload = W(w).id;
+    if (planner.damper_.Check(probe, in.now, Damping(mode))) {
+      EmitSizing(w, req, reps, true, why, rejected, mode);  // lands in plan.held with the reason
+      return;
+    }
     // 1. In place.
     if (!prefer_move && delta.FitsIn(index.free(h))) {
       EmitSizing(w, req, reps, true, why, rejected, mode);
@@ -1226,16 +1250,17 @@ struct PlanRun {
   // is above reclaim_idle_fraction and the fleet keeps room for the forecast.
   void Reclaim(const ResourceVector& total_need, const ResourceVector& total_cap,
                const std::vector<std::vector<std::size_t>>& empty_hosts) {
+    std::vector<ResourceVector> cap(inv.pools.size()), used(inv.pools.size());
+    for (std::size_t h = 0; h < inv.hosts.size(); ++h) {
+      auto it = pool_idx.find(H(h).pool);
+      if (it == pool_idx.end() || !H(h).schedulable) continue;
+      cap[it->second] += H(h).capacity;
+      used[it->second] += H(h).capacity - index.free(h);
+    }
     for (std::size_t p = 0; p < inv.pools.size(); ++p) {
       const Pool& pool = inv.pools[p];
       if (empty_hosts[p].empty() || pool.nodes <= pool.min_nodes) continue;
-      ResourceVector cap, used;
-      for (std::size_t h = 0; h < inv.hosts.size(); ++h) {
-        if (H(h).pool != pool.id || !H(h).schedulable) continue;
-        cap += H(h).capacity;
-        used += H(h).capacity - index.free(h);
-      }
-      const double idle = 1.0 - used.DominantShare(cap);
+      const double idle = 1.0 - used[p].DominantShare(cap[p]);
       if (idle <= spec.thresholds.reclaim_idle_fraction) continue;
       const std::size_t h = empty_hosts[p].front();
       ResourceVector after = total_cap - H(h).capacity;
