@@ -36,7 +36,37 @@ Result<void> ValidateFeatureSpec(const FailureFeatureSpec& spec) {
   if (spec.snapshot_spacing_ms <= 0) {
     return MakeError(ErrorCode::kInvalidArgument, "snapshot spacing must be positive");
   }
+  auto bad_rate = [](double r) { return !(r >= 0.0 && r <= 1.0); };
+  if (!spec.type_label.empty() && bad_rate(spec.fleet_rate)) {
+    return MakeError(ErrorCode::kInvalidArgument, "fleet failure rate must be in [0, 1]");
+  }
+  for (const auto& [type, rate] : spec.type_rates) {
+    if (bad_rate(rate)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "failure rate of type '" + type + "' must be in [0, 1]");
+    }
+  }
   return Ok();
+}
+
+void FitTypeRates(std::span<const std::string> types, std::span<const bool> failed,
+                  double pseudo_count, FailureFeatureSpec& spec) {
+  const std::size_t n = std::min(types.size(), failed.size());
+  std::unordered_map<std::string, std::pair<double, double>> counts;  // failed, entities
+  double all_failed = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& c = counts[types[i]];
+    c.first += failed[i] ? 1.0 : 0.0;
+    c.second += 1.0;
+    all_failed += failed[i] ? 1.0 : 0.0;
+  }
+  spec.fleet_rate = n == 0 ? 0.0 : all_failed / static_cast<double>(n);
+  spec.type_rates.clear();
+  const double m = std::max(pseudo_count, 0.0);
+  for (const auto& [type, c] : counts) {
+    if (type.empty()) continue;
+    spec.type_rates[type] = (c.first + m * spec.fleet_rate) / (c.second + m);
+  }
 }
 
 std::vector<std::string> FailureFeatureNames(const FailureFeatureSpec& spec) {
@@ -50,12 +80,13 @@ std::vector<std::string> FailureFeatureNames(const FailureFeatureSpec& spec) {
     names.push_back(ind + "_rel_first");
   }
   names.emplace_back("age_days");
+  if (!spec.type_label.empty()) names.emplace_back("type_prior");
   return names;
 }
 
 FeatureBuilder::FeatureBuilder(FailureFeatureSpec spec) : spec_(std::move(spec)) {
   PROGNOS_CHECK(ValidateFeatureSpec(spec_).has_value());
-  feature_count_ = spec_.indicators.size() * (spec_.delta_days.size() + 3) + 1;
+  feature_count_ = FailureFeatureNames(spec_).size();
   std::int32_t longest = 0;
   for (const std::int32_t d : spec_.delta_days) longest = std::max(longest, d);
   longest_window_ms_ = static_cast<DurationMs>(longest) * kDayMs;
@@ -123,7 +154,7 @@ void FeatureBuilder::TakeSnapshot(EntityState& state) const {
 }
 
 Result<void> FeatureBuilder::Update(std::string_view entity, TimestampMs t,
-                                    std::span<const double> values) {
+                                    std::span<const double> values, std::string_view type) {
   if (values.size() != spec_.indicators.size()) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "expected " + std::to_string(spec_.indicators.size()) +
@@ -132,6 +163,10 @@ Result<void> FeatureBuilder::Update(std::string_view entity, TimestampMs t,
   auto state = Touch(entity, t);
   if (!state) return tl::unexpected(state.error());
   EntityState& s = **state;
+  if (!type.empty() && !spec_.type_label.empty()) {
+    const auto rate = spec_.type_rates.find(std::string(type));
+    s.type_prior = rate != spec_.type_rates.end() ? rate->second : spec_.fleet_rate;
+  }
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (std::isnan(values[i])) continue;
     s.latest[i] = values[i];
@@ -189,6 +224,7 @@ bool FeatureBuilder::FeaturesInto(std::string_view entity, std::vector<float>& o
   }
   out[k++] =
       static_cast<float>(static_cast<double>(s.latest_t - s.first_t) / static_cast<double>(kDayMs));
+  if (!spec_.type_label.empty()) out[k++] = static_cast<float>(s.type_prior);
   return true;
 }
 

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
@@ -28,7 +29,22 @@ struct FailureFeatureSpec {
   // A snapshot of the latest values enters the history at most once per this spacing (bounds
   // memory for minute-level streams: ≤ 30 d / 1 h = 720 snapshots an entity).
   DurationMs snapshot_spacing_ms = kHourMs;
+  // Component type priors (issue #11: fleet or manufacturer failure rates per type). When
+  // type_label is set (Backblaze: the drive `model`), the feature vector ends with
+  // `type_prior`, the prior failure rate of the entity's type: the rate learned for that type,
+  // else fleet_rate (a type never seen in training), else NaN (type not reported). The trees
+  // weigh it against the entity's own history (age_days says how much there is).
+  std::string type_label;
+  std::unordered_map<std::string, double> type_rates;
+  double fleet_rate = 0.0;
 };
+
+// Smoothed failure rate per type from labelled entities: (failed + m · fleet) / (n + m), fleet =
+// all failed / all entities, so a type seen on a handful of entities stays near the fleet rate.
+// types[i], failed[i] describe entity i. Example: fleet 2 of 100, m = 50, a type with 1 of 2
+// failed: (1 + 50 · 0.02) / (2 + 50) = 2 / 52 ≈ 0.038.
+void FitTypeRates(std::span<const std::string> types, std::span<const bool> failed,
+                  double pseudo_count, FailureFeatureSpec& spec);
 
 // Checks a spec: at least one indicator, unique non-empty names, delta days in [1, 3650],
 // spacing > 0.
@@ -43,6 +59,7 @@ Result<void> ValidateFeatureSpec(const FailureFeatureSpec& spec);
 //                           snapshot's (over the entity's whole history)
 //   <name>_rel_first        latest − the first value ever seen (growth since first seen)
 //   age_days                (t_latest − t_first) / 1 day
+//   type_prior              only with a type_label: see FailureFeatureSpec
 // Example, daily snapshots of smart_5_raw 0, 0, 4, 6 on days 0..3: latest 6, delta_1d 2,
 // delta_7d 6 (vs day 0), increases 2, rel_first 6, age_days 3.
 std::vector<std::string> FailureFeatureNames(const FailureFeatureSpec& spec);
@@ -60,7 +77,9 @@ class FeatureBuilder {
   // NaN = not reported this time (the last value is carried forward). Errors: wrong number of
   // values (invalid_argument), t older than the entity's latest update (out of order: rejected,
   // state unchanged). Equal t merges into the latest values.
-  Result<void> Update(std::string_view entity, TimestampMs t, std::span<const double> values);
+  // `type` (optional) sets the entity's type for type_prior; empty keeps the one it has.
+  Result<void> Update(std::string_view entity, TimestampMs t, std::span<const double> values,
+                      std::string_view type = {});
   // One indicator only (the engine sees one sample at a time); same rules.
   Result<void> UpdateOne(std::string_view entity, TimestampMs t, std::size_t indicator,
                          double value);
@@ -87,6 +106,7 @@ class FeatureBuilder {
     std::vector<double> first;   // first value seen per indicator (NaN until seen)
     std::vector<std::uint32_t> increases;
     std::deque<Snapshot> snapshots;  // oldest first, pruned to the longest delta window
+    double type_prior = std::numeric_limits<double>::quiet_NaN();
   };
   Result<EntityState*> Touch(std::string_view entity, TimestampMs t);
   void TakeSnapshot(EntityState& state) const;

@@ -375,6 +375,18 @@ Result<std::string> FailureModel::Serialize() const {
   w.Put<std::uint32_t>(static_cast<std::uint32_t>(spec_.delta_days.size()));
   for (const std::int32_t d : spec_.delta_days) w.Put<std::int32_t>(d);
   w.Put<std::int64_t>(spec_.snapshot_spacing_ms);
+  w.Put<std::uint32_t>(static_cast<std::uint32_t>(spec_.type_label.size()));
+  w.PutBytes(spec_.type_label);
+  w.Put<double>(spec_.fleet_rate);
+  std::vector<std::pair<std::string, double>> rates(spec_.type_rates.begin(),
+                                                    spec_.type_rates.end());
+  std::sort(rates.begin(), rates.end());
+  w.Put<std::uint32_t>(static_cast<std::uint32_t>(rates.size()));
+  for (const auto& [type, rate] : rates) {
+    w.Put<std::uint32_t>(static_cast<std::uint32_t>(type.size()));
+    w.PutBytes(type);
+    w.Put<double>(rate);
+  }
   std::uint8_t method = 0;
   if (calibrator_.method == CalibrationMethod::kPlatt) method = 1;
   if (calibrator_.method == CalibrationMethod::kIsotonic) method = 2;
@@ -433,6 +445,23 @@ Result<FailureModel> FailureModel::Deserialize(std::string_view bytes) {
     model.spec_.delta_days.push_back(d);
   }
   if (!in.Get(model.spec_.snapshot_spacing_ms)) return corrupt("snapshot spacing");
+  std::uint32_t label_len = 0;
+  std::string_view label;
+  std::uint32_t n_types = 0;
+  if (!in.Get(label_len) || label_len > kMaxNameBytes || !in.GetBytes(label_len, label) ||
+      !in.Get(model.spec_.fleet_rate) || !in.Get(n_types) || n_types > body.size() / 12) {
+    return corrupt("type priors");
+  }
+  model.spec_.type_label = std::string(label);
+  for (std::uint32_t i = 0; i < n_types; ++i) {
+    std::uint32_t len = 0;
+    std::string_view type;
+    double rate = 0.0;
+    if (!in.Get(len) || len > kMaxNameBytes || !in.GetBytes(len, type) || !in.Get(rate)) {
+      return corrupt("type priors");
+    }
+    model.spec_.type_rates[std::string(type)] = rate;
+  }
   if (auto ok = ValidateFeatureSpec(model.spec_); !ok) return corrupt(ok.error().message);
   std::uint8_t method = 0;
   std::uint32_t n_points = 0;

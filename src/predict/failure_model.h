@@ -17,6 +17,8 @@
 //   i64 horizon_ms
 //   u32 n_indicators, then per indicator u32 length + bytes
 //   u32 n_delta_days, then i32 each;  i64 snapshot_spacing_ms
+//   u32 length + type label bytes (empty = no type prior); f64 fleet rate;
+//   u32 n_types, then per type (sorted by name) u32 length + bytes, f64 rate
 //   u8 calibration method (0 none, 1 platt, 2 isotonic); f64 platt a, f64 platt b;
 //   u32 n_points, then f64 x[n], f64 y[n]
 //   u64 booster length + XGBoost's own UBJSON model bytes

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -209,6 +210,60 @@ TEST(FailureFeaturesTest, SpecValidationNamesTheProblem) {
     EXPECT_FALSE(ValidateFeatureSpec(c.spec).has_value());
   }
   EXPECT_TRUE(ValidateFeatureSpec(TwoIndicators()).has_value());
+}
+
+}  // namespace
+}  // namespace prognos::predict
+
+namespace prognos::predict {
+namespace {
+
+// FitTypeRates by hand: 100 entities, 2 failed (fleet 0.02), m = 50.
+//   type "A": 2 entities, 1 failed → (1 + 50·0.02) / (2 + 50) = 2 / 52;
+//   type "B": 98 entities, 1 failed → (1 + 1) / (98 + 50) = 2 / 148.
+TEST(FailureFeaturesTest, TypeRatesAreSmoothedTowardTheFleet) {
+  std::vector<std::string> types(100, "B");
+  std::vector<char> failed_chars(100, 0);
+  types[0] = types[1] = "A";
+  failed_chars[0] = 1;
+  failed_chars[50] = 1;
+  FailureFeatureSpec spec = TwoIndicators();
+  spec.type_label = "model";
+  // std::vector<bool> has no data(): hand FitTypeRates a contiguous bool array.
+  std::unique_ptr<bool[]> flags(new bool[100]);
+  for (std::size_t i = 0; i < 100; ++i) flags[i] = failed_chars[i] != 0;
+  FitTypeRates(types, std::span<const bool>(flags.get(), 100), 50.0, spec);
+  EXPECT_NEAR(spec.fleet_rate, 0.02, 1e-12);
+  EXPECT_NEAR(spec.type_rates.at("A"), 2.0 / 52.0, 1e-12);
+  EXPECT_NEAR(spec.type_rates.at("B"), 2.0 / 148.0, 1e-12);
+
+  // The feature: the type's rate, the fleet rate for a type never seen, NaN when not reported.
+  FeatureBuilder builder(spec);
+  const auto names = builder.FeatureNames();
+  ASSERT_EQ(names.back(), "type_prior");
+  const std::vector<double> v = {0.0, 30.0};
+  struct Case {
+    std::string entity;
+    std::string type;
+    double expected;
+  };
+  const Case cases[] = {{"a", "A", 2.0 / 52.0},
+                        {"b", "B", 2.0 / 148.0},
+                        {"new", "NEVER-SEEN-MODEL", 0.02},
+                        {"untyped", "", std::nan("")}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.entity);
+    ASSERT_TRUE(builder.Update(c.entity, 0, v, c.type).has_value());
+    const float got = builder.Features(c.entity).back();
+    if (std::isnan(c.expected)) {
+      EXPECT_TRUE(std::isnan(got));
+    } else {
+      EXPECT_FLOAT_EQ(got, static_cast<float>(c.expected));
+    }
+  }
+  // The type sticks when later updates do not repeat it.
+  ASSERT_TRUE(builder.Update("a", kDayMs, v).has_value());
+  EXPECT_FLOAT_EQ(builder.Features("a").back(), static_cast<float>(2.0 / 52.0));
 }
 
 }  // namespace

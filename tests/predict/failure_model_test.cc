@@ -103,6 +103,33 @@ TEST(FailureModelTest, SaveLoadRoundTripGivesIdenticalPredictions) {
   EXPECT_EQ(*again, *blob);
 }
 
+TEST(FailureModelTest, TypePriorsSurviveTheBlob) {
+  FailureFeatureSpec spec = OneIndicator();
+  spec.type_label = "model";
+  spec.fleet_rate = 0.01;
+  spec.type_rates = {{"ST31500541AS", 0.05}, {"HGST", 0.002}};
+  // The synthetic table plus a type_prior column (noise here).
+  FailureTrainingSet data = Synthetic(12);
+  FailureTrainingSet typed;
+  typed.feature_count = data.feature_count + 1;
+  for (std::size_t i = 0; i < data.rows(); ++i) {
+    for (std::size_t f = 0; f < data.feature_count; ++f) {
+      typed.features.push_back(data.features[i * data.feature_count + f]);
+    }
+    typed.features.push_back(i % 2 == 0 ? 0.05F : 0.002F);
+  }
+  typed.labels = data.labels;
+  typed.times = data.times;
+  auto model = FailureModel::Train(spec, kDayMs, typed, SmallOptions());
+  ASSERT_TRUE(model.has_value()) << model.error().message;
+  auto loaded = FailureModel::Deserialize(*model->Serialize());
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
+  EXPECT_EQ(loaded->spec().type_label, "model");
+  EXPECT_DOUBLE_EQ(loaded->spec().fleet_rate, 0.01);
+  EXPECT_EQ(loaded->spec().type_rates, spec.type_rates);
+  EXPECT_EQ(loaded->feature_count(), typed.feature_count);
+}
+
 TEST(FailureModelTest, SameSeedSameModel) {
   const auto data = Synthetic(3);
   FailureTrainOptions o = SmallOptions();
