@@ -39,17 +39,22 @@ World::World(const Scenario& scenario, std::uint64_t seed) : scenario_(scenario)
 }
 
 SimHost* World::FindHost(std::string_view id) {
-  for (auto& h : hosts_) {
-    if (h.id == id) return &h;
-  }
-  return nullptr;
+  const int i = HostIndex(id);
+  return i < 0 ? nullptr : &hosts_[static_cast<std::size_t>(i)];
 }
 
 const SimHost* World::FindHost(std::string_view id) const {
-  for (const auto& h : hosts_) {
-    if (h.id == id) return &h;
+  const int i = HostIndex(id);
+  return i < 0 ? nullptr : &hosts_[static_cast<std::size_t>(i)];
+}
+
+int World::HostIndex(std::string_view id) const {
+  if (host_index_.size() != hosts_.size()) {
+    host_index_.clear();
+    for (std::size_t i = 0; i < hosts_.size(); ++i) host_index_[hosts_[i].id] = static_cast<int>(i);
   }
-  return nullptr;
+  auto it = host_index_.find(std::string(id));
+  return it == host_index_.end() ? -1 : it->second;
 }
 
 SimWorkload* World::FindWorkload(std::string_view id) {
@@ -94,9 +99,28 @@ bool World::Fits(const SimHost& h, double cores, double mem, const SimWorkload* 
 SimHost* World::BestFit(double cores, double mem, std::string_view exclude) {
   SimHost* best = nullptr;
   double best_left = std::numeric_limits<double>::infinity();
-  for (auto& h : hosts_) {
+  // Reserved per host in one pass over the workloads (O(W + H), not O(W · H)).
+  std::vector<std::pair<double, double>> reserved(hosts_.size());
+  for (const auto& w : workloads_) {
+    if (!w.down && !w.host.empty()) {
+      const int i = HostIndex(w.host);
+      if (i >= 0) {
+        reserved[static_cast<std::size_t>(i)].first += w.replicas * w.req_cores;
+        reserved[static_cast<std::size_t>(i)].second += w.replicas * w.req_mem;
+      }
+    }
+    if (w.migrating) {
+      const int i = HostIndex(w.mig_target);
+      if (i >= 0) {
+        reserved[static_cast<std::size_t>(i)].first += w.mig_replicas * w.mig_cores;
+        reserved[static_cast<std::size_t>(i)].second += w.mig_replicas * w.mig_mem;
+      }
+    }
+  }
+  for (std::size_t hi = 0; hi < hosts_.size(); ++hi) {
+    SimHost& h = hosts_[hi];
     if (!h.up || !h.schedulable || h.removed || h.id == exclude) continue;
-    auto [c, m] = Reserved(h);
+    auto [c, m] = reserved[hi];
     if (c + cores > h.cores + kEps || m + mem > h.memory_gib + kEps) continue;
     // Best fit by the dominant share left (ties: first in host order).
     const double left =

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "actuate/actuator.h"
@@ -100,6 +101,7 @@ class World {
   SimHost* FindHost(std::string_view id);
   const SimHost* FindHost(std::string_view id) const;
   SimWorkload* FindWorkload(std::string_view id);
+  int HostIndex(std::string_view id) const;  // -1 when unknown
 
   // Cores / GiB reserved on a host: workloads on it plus migrations heading to it.
   std::pair<double, double> Reserved(const SimHost& h) const;
@@ -151,6 +153,7 @@ class World {
   };
   std::vector<Arrival> arrivals_;
   std::map<std::string, int> pool_serial_;
+  mutable std::unordered_map<std::string, int> host_index_;  // rebuilt when hosts_ grows
   std::map<std::uint64_t, MigrationState> planner_migrations_;
   WorldCounters counters_;
 };
