@@ -127,11 +127,13 @@ TEST(SimActuatorTest, PreconditionsFollowTheWorld) {
 // (taking the migration delay); when nothing fits it asks a pool for a node.
 TEST(WorldTest, ResizeThatDoesNotFitMovesTheWorkloadOrRequestsANode) {
   Scenario s = TwoHosts(0.0);
-  s.pools.push_back(PoolSpec{.id = "p",
-                             .node_cores = 16,
-                             .node_memory_gib = 64,
-                             .lead_time_ms = 10 * kMinuteMs,
-                             .max_nodes = 1});
+  PoolSpec pool;
+  pool.id = "p";
+  pool.node_cores = 16;
+  pool.node_memory_gib = 64;
+  pool.lead_time_ms = 10 * kMinuteMs;
+  pool.max_nodes = 1;
+  s.pools.push_back(pool);
   World world(s, 1);
   world.workloads().push_back(Workload("wl", "host-000", 2, 2.0));     // 4 of 8 cores
   world.workloads().push_back(Workload("other", "host-000", 1, 3.0));  // 3 more
