@@ -48,6 +48,8 @@ struct TrainArgs {
   std::string horizon = "10d";
   std::string model;
   std::vector<std::string> features;
+  std::string type;  // component type column (Backblaze: model) for the type prior
+  double type_pseudo_count = 50.0;
   std::vector<int> delta_days = {1, 7, 30};
   int rounds = 150;
   int max_depth = 4;
@@ -72,10 +74,12 @@ struct Rows {
   std::vector<std::string> entity_names;  // by entity id
   std::vector<std::uint32_t> entity;      // per row
   std::vector<TimestampMs> t;
-  std::vector<std::string> time_text;  // the time cell as written (for the output)
-  std::vector<double> values;          // rows × indicators, NaN = empty or not a number
-  std::vector<double> label;           // per row (train only)
-  std::size_t skipped = 0;             // rows without an entity or a parsable time
+  std::vector<std::string> time_text;   // the time cell as written (for the output)
+  std::vector<double> values;           // rows × indicators, NaN = empty or not a number
+  std::vector<double> label;            // per row (train only)
+  std::vector<std::string> type_names;  // by type id
+  std::vector<std::uint32_t> type;      // per row, when a type column is read
+  std::size_t skipped = 0;              // rows without an entity or a parsable time
   std::size_t size() const { return entity.size(); }
 };
 
@@ -161,8 +165,9 @@ std::vector<std::string> DefaultIndicators(const ingest::Table& table,
 // Appends one table's rows. indicator_columns / label_column index into this table's columns.
 void AppendRows(const ingest::Table& table, const ingest::TableOptions& options,
                 const std::vector<std::size_t>& indicator_columns,
-                std::optional<std::size_t> label_column,
-                std::unordered_map<std::string, std::uint32_t>& ids, Rows& rows) {
+                std::optional<std::size_t> label_column, std::optional<std::size_t> type_column,
+                std::unordered_map<std::string, std::uint32_t>& ids,
+                std::unordered_map<std::string, std::uint32_t>& type_ids, Rows& rows) {
   const auto times = ingest::RowTimes(table, options);
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
     const auto& row = table.rows[r];
@@ -183,15 +188,23 @@ void AppendRows(const ingest::Table& table, const ingest::TableOptions& options,
       const auto v = ParseNumber(row[*label_column]);
       rows.label.push_back(v && *v > 0.5 ? 1.0 : 0.0);
     }
+    if (type_column) {
+      auto [t, fresh] =
+          type_ids.emplace(row[*type_column], static_cast<std::uint32_t>(rows.type_names.size()));
+      if (fresh) rows.type_names.push_back(row[*type_column]);
+      rows.type.push_back(t->second);
+    }
   }
 }
 
 // Reads every input. On the first file, chooses the indicators when `indicators` is empty.
 // Error messages are prefixed with the file.
 Result<Rows> ReadInputs(const std::vector<std::string>& inputs, const ingest::TableOptions& options,
-                        const std::string& label, std::vector<std::string>& indicators) {
+                        const std::string& label, const std::string& type,
+                        std::vector<std::string>& indicators) {
   Rows rows;
   std::unordered_map<std::string, std::uint32_t> ids;
+  std::unordered_map<std::string, std::uint32_t> type_ids;
   for (std::size_t f = 0; f < inputs.size(); ++f) {
     const std::string& path = inputs[f];
     auto fail = [&](const Error& e) {
@@ -204,6 +217,13 @@ Result<Rows> ReadInputs(const std::vector<std::string>& inputs, const ingest::Ta
       label_column = FindColumn(table->column_names, label);
       if (!label_column) {
         return fail(Error{ErrorCode::kInvalidArgument, "no label column '" + label + "'"});
+      }
+    }
+    std::optional<std::size_t> type_column;
+    if (!type.empty()) {
+      type_column = FindColumn(table->column_names, type);
+      if (!type_column) {
+        return fail(Error{ErrorCode::kInvalidArgument, "no type column '" + type + "'"});
       }
     }
     if (indicators.empty()) {
@@ -226,7 +246,7 @@ Result<Rows> ReadInputs(const std::vector<std::string>& inputs, const ingest::Ta
     if (!missing.empty()) {
       return fail(Error{ErrorCode::kInvalidArgument, "missing indicator column(s): " + missing});
     }
-    AppendRows(*table, options, columns, label_column, ids, rows);
+    AppendRows(*table, options, columns, label_column, type_column, ids, type_ids, rows);
   }
   return rows;
 }
@@ -285,7 +305,7 @@ int RunTrain(const TrainArgs& args) {
   options.entity.text = args.entity;
   options.time.text = args.time;
   std::vector<std::string> indicators = args.features;
-  auto rows = ReadInputs(args.inputs, options, args.label, indicators);
+  auto rows = ReadInputs(args.inputs, options, args.label, args.type, indicators);
   if (!rows) {
     std::fprintf(stderr, "failure train: %s\n", rows.error().message.c_str());
     return ExitFor(rows.error());
@@ -309,6 +329,18 @@ int RunTrain(const TrainArgs& args) {
     }
   }
   for (auto& e : events) std::sort(e.begin(), e.end());
+  if (!args.type.empty()) {
+    // Type priors from the training history: each entity's last reported type, failed or not.
+    std::vector<std::string> entity_type(rows->entity_names.size());
+    for (std::size_t i = 0; i < rows->size(); ++i) {
+      entity_type[rows->entity[i]] = rows->type_names[rows->type[i]];
+    }
+    std::unique_ptr<bool[]> failed(new bool[events.size()]);
+    for (std::size_t e = 0; e < events.size(); ++e) failed[e] = !events[e].empty();
+    spec.type_label = args.type;
+    predict::FitTypeRates(entity_type, std::span<const bool>(failed.get(), events.size()),
+                          args.type_pseudo_count, spec);
+  }
   if (event_rows == 0) {
     std::fprintf(stderr,
                  "failure train: no positive labels: column '%s' is never > 0 in %zu rows, so "
@@ -327,7 +359,9 @@ int RunTrain(const TrainArgs& args) {
   for (const std::size_t i : TimeOrder(*rows)) {
     const std::string& name = rows->entity_names[rows->entity[i]];
     const auto values = std::span<const double>(rows->values).subspan(i * n_ind, n_ind);
-    if (!builder.Update(name, rows->t[i], values)) {
+    const std::string_view type =
+        rows->type.empty() ? std::string_view() : rows->type_names[rows->type[i]];
+    if (!builder.Update(name, rows->t[i], values, type)) {
       ++out_of_order;
       continue;
     }
@@ -367,6 +401,11 @@ int RunTrain(const TrainArgs& args) {
   for (const auto& e : events) failed_entities += e.empty() ? 0 : 1;
   std::string names;
   for (const auto& n : indicators) names += (names.empty() ? "" : ",") + n;
+  if (!spec.type_label.empty()) {
+    names += "; type prior from '" + spec.type_label + "' (" +
+             std::to_string(spec.type_rates.size()) + " types, fleet rate " +
+             std::to_string(spec.fleet_rate) + ")";
+  }
   std::fprintf(stderr,
                "failure train: %zu rows (%zu skipped, %zu out of order), %zu entities, %zu failed "
                "(%zu event rows); indicators %s\n",
@@ -402,7 +441,7 @@ int RunPredict(const PredictArgs& args) {
   options.entity.text = args.entity;
   options.time.text = args.time;
   std::vector<std::string> indicators = model->spec().indicators;
-  auto rows = ReadInputs(args.inputs, options, "", indicators);
+  auto rows = ReadInputs(args.inputs, options, "", model->spec().type_label, indicators);
   if (!rows) {
     std::fprintf(stderr, "failure predict: %s\n", rows.error().message.c_str());
     return ExitFor(rows.error());
@@ -442,7 +481,9 @@ int RunPredict(const PredictArgs& args) {
   for (const std::size_t i : TimeOrder(*rows)) {
     const std::string& name = rows->entity_names[rows->entity[i]];
     const auto values = std::span<const double>(rows->values).subspan(i * n_ind, n_ind);
-    if (!builder.Update(name, rows->t[i], values)) {
+    const std::string_view type =
+        rows->type.empty() ? std::string_view() : rows->type_names[rows->type[i]];
+    if (!builder.Update(name, rows->t[i], values, type)) {
       ++out_of_order;
       continue;
     }
@@ -488,6 +529,13 @@ CLI::App* RegisterFailureCommand(CLI::App& app, int* exit_code) {
       ->add_option("--features", t->features,
                    "Indicator columns (default: numeric columns filled in >= 1% of rows)")
       ->delimiter(',');
+  train->add_option("--type", t->type,
+                    "Component type column (e.g. model): adds a smoothed per-type failure-rate "
+                    "prior; types unseen in training get the fleet rate");
+  train
+      ->add_option("--type-pseudo-count", t->type_pseudo_count,
+                   "Entities of fleet rate mixed into each type's rate")
+      ->capture_default_str();
   train->add_option("--delta-days", t->delta_days, "Change windows in days")
       ->delimiter(',')
       ->capture_default_str();

@@ -174,6 +174,54 @@ TEST_F(FailureCommandTest, TrainsThenPredictsEveryRowCausally) {
   }
 }
 
+// With --type the model learns a per-type prior; at predict time a type never seen in training
+// gets the fleet rate (defined behaviour, not an error), and an input without the type column
+// is an error.
+TEST_F(FailureCommandTest, TypePriorHandlesUnseenTypesAndNeedsItsColumn) {
+  const RunResult trained = RunStderr(Train("--type model"));
+  ASSERT_EQ(trained.exit_code, 0) << trained.output;
+  EXPECT_THAT(trained.output, HasSubstr("type prior from 'model' (1 types"));
+  // The test days with every drive relabelled as a model training never saw.
+  const std::string renamed = dir_.path() + "/renamed.csv";
+  {
+    std::ifstream in(dir_.path() + "/train.csv");
+    std::ofstream out(renamed);
+    std::string line;
+    while (std::getline(in, line)) {
+      const auto at = line.find("SYNTHETIC-MODEL");
+      if (at != std::string::npos) line.replace(at, 15, "UNSEEN-MODEL");
+      out << line << "\n";
+    }
+  }
+  const std::string out = dir_.path() + "/renamed_p.csv";
+  const RunResult unseen = RunStderr("failure predict --model " + ShellQuote(model_) + " --input " +
+                                     ShellQuote(renamed) + " --output " + ShellQuote(out));
+  ASSERT_EQ(unseen.exit_code, 0) << unseen.output;
+  std::string header;
+  const auto rows = ReadPredictions(out, &header);
+  ASSERT_EQ(rows.size(), 1105U);
+  for (const auto& r : rows) {
+    ASSERT_GE(r.p, 0.0);
+    ASSERT_LE(r.p, 1.0);
+  }
+  const std::string no_type = dir_.path() + "/no_type.csv";
+  {
+    std::ifstream in(dir_.path() + "/train.csv");
+    std::ofstream o(no_type);
+    std::string line;
+    while (std::getline(in, line)) {
+      const auto first = line.find(',', line.find(',') + 1);
+      const auto second = line.find(',', first + 1);
+      o << line.substr(0, first) << line.substr(second) << "\n";  // drop the third column
+    }
+  }
+  const RunResult missing =
+      RunStderr("failure predict --model " + ShellQuote(model_) + " --input " +
+                ShellQuote(no_type) + " --output " + ShellQuote(out));
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.output, HasSubstr("no type column 'model'"));
+}
+
 TEST_F(FailureCommandTest, BadInputGetsAClearErrorAndExitCode) {
   ASSERT_EQ(RunStderr(Train()).exit_code, 0);
   const std::string no_failures = dir_.path() + "/healthy.csv";
