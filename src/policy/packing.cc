@@ -157,8 +157,9 @@ PackingResult Pack(const std::vector<ResourceVector>& host_capacity,
             [&](const ResourceVector& a, const ResourceVector& b) {
               return NormalizedSize(a, scale) < NormalizedSize(b, scale);
             });
-  const ResourceVector median =
-      sorted_items.empty() ? ResourceVector{} : sorted_items[sorted_items.size() / 2];
+  const ResourceVector small =
+      sorted_items.empty() ? ResourceVector{} : sorted_items[sorted_items.size() / 4];
+  ResourceVector cap_all, cap_used;
   double free_sum = 0;
   double stranded = 0;
   double share_sum = 0;
@@ -167,7 +168,8 @@ PackingResult Pack(const std::vector<ResourceVector>& host_capacity,
     ++result.hosts_used;
     const double f = NormalizedSize(index.free(h), scale);
     free_sum += f;
-    if (!median.FitsIn(index.free(h))) stranded += f;
+    if (!small.FitsIn(index.free(h))) stranded += f;
+    cap_used += host_capacity[h];
     double s = 0;
     int counted = 0;
     for (std::size_t r = 0; r < kResourceCount; ++r) {
@@ -179,6 +181,16 @@ PackingResult Pack(const std::vector<ResourceVector>& host_capacity,
     share_sum += counted > 0 ? s / counted : 0;
   }
   if (result.hosts_used > 0) result.mean_free_share = share_sum / result.hosts_used;
+  for (const ResourceVector& c : host_capacity) cap_all += c;
+  double used_sum = 0;
+  int resources = 0;
+  for (std::size_t r = 0; r < kResourceCount; ++r) {
+    if (cap_all.v[r] > 0) {
+      used_sum += cap_used.v[r] / cap_all.v[r];
+      ++resources;
+    }
+  }
+  result.used_capacity_share = resources > 0 ? used_sum / resources : 0;
   result.stranded_share = free_sum > 0 ? stranded / free_sum : 0;
   return result;
 }

@@ -79,8 +79,12 @@ struct PackingResult {
   // Mean over used hosts and resources of the free share left (0 = perfectly full).
   double mean_free_share = 0;
   // Share of the used hosts' free capacity that is stranded: on hosts whose free capacity cannot
-  // take the median item (some resource exhausted), as a fraction of all free capacity (L1).
+  // take a small item (the 25th percentile by L1 size: some resource is exhausted), as a fraction
+  // of all their free capacity (L1).
   double stranded_share = 0;
+  // Capacity of the used hosts over the capacity of all hosts (mean over resources present): on
+  // a heterogeneous fleet, the fair "how much did we open" figure (hosts_used favours big hosts).
+  double used_capacity_share = 0;
 };
 
 // Packs `items` into empty hosts of the given capacities (offline; for comparison and tests).
