@@ -102,7 +102,8 @@ Result<std::vector<std::shared_ptr<const DemandTrace>>> LoadTraces(const Scenari
     return MakeError(ErrorCode::kNotFound, "no demand traces found in " + s.trace_path);
   }
   for (const auto& t : out) {
-    if (t->cores.empty()) {
+    if (t->cores.empty() || !std::isfinite(t->cores.front()) ||
+        !std::isfinite(t->memory_gib.front())) {
       return MakeError(ErrorCode::kInvalidArgument, t->name + ": empty trace");
     }
   }
@@ -243,6 +244,8 @@ class Run {
   double slack_core_ticks_ = 0;
   double alloc_mem_ticks_ = 0;
   double slack_mem_ticks_ = 0;
+  double demand_core_ticks_ = 0;
+  std::uint64_t measured_ticks_ = 0;
   std::uint64_t baseline_actions_ = 0;
   std::vector<TimelinePoint> timeline_;
   std::vector<TimelineEvent> events_;
@@ -614,7 +617,9 @@ void Run::Account(TimestampMs t) {
       host_use[w.host] += std::min(w.demand_cores, w.replicas * w.req_cores);
     }
   }
+  ++measured_ticks_;
   for (const auto& w : world_.workloads()) {
+    demand_core_ticks_ += w.demand_cores;
     bool violated = false;
     if (w.down || w.host.empty()) {
       down_minutes_ += minutes;
@@ -833,6 +838,9 @@ nlohmann::ordered_json Run::Report() const {
   r["cost"] = {{"allocation", Round(alloc_cost_, 100)},
                {"pool_nodes", Round(node_cost_, 100)},
                {"pool_creation", Round(c.pool_creation_cost, 100)}};
+  const double ticks = static_cast<double>(std::max<std::uint64_t>(1, measured_ticks_));
+  r["mean_demand_cores"] = Round(demand_core_ticks_ / ticks, 100);
+  r["mean_allocated_cores"] = Round(alloc_core_ticks_ / ticks, 100);
   r["slack_memory_pct"] =
       Round(alloc_mem_ticks_ > 0 ? 100 * slack_mem_ticks_ / alloc_mem_ticks_ : 0, 100);
   r["restarts"] = c.restarts;

@@ -99,6 +99,18 @@ void Regularise(const std::vector<std::optional<TimestampMs>>& times,
         last = slots[c][k];
       }
     }
+    // Slots before the first valid row take its value (a trace starting with a bad row).
+    double first = kNaN;
+    for (double v : slots[c]) {
+      if (!std::isnan(v)) {
+        first = v;
+        break;
+      }
+    }
+    for (double& v : slots[c]) {
+      if (!std::isnan(v)) break;
+      v = first;
+    }
     (*out)[c] = std::move(slots[c]);
   }
 }
