@@ -191,6 +191,7 @@ Action Window(Action a, DurationMs ms) {
 // "id:outcome" per outcome, in report order.
 std::vector<std::string> Brief(const std::vector<ActionOutcome>& outcomes) {
   std::vector<std::string> out;
+  out.reserve(outcomes.size());
   for (const ActionOutcome& o : outcomes) {
     out.push_back(std::to_string(o.action_id) + ":" + std::string(policy::OutcomeName(o.outcome)));
   }

@@ -2,8 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
-#include <cstring>
+#include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>
@@ -98,7 +99,8 @@ AuditEntry FullEntry() {
 
 // Bitwise equality for doubles, so NaN == NaN and -0.0 != 0.0.
 bool Same(double a, double b) {
-  return std::memcmp(&a, &b, sizeof a) == 0 || (std::isnan(a) && std::isnan(b));
+  return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b) ||
+         (std::isnan(a) && std::isnan(b));
 }
 bool Same(const ResourceVector& a, const ResourceVector& b) {
   for (std::size_t i = 0; i < kResourceCount; ++i) {

@@ -1,10 +1,10 @@
 #include "store/audit_log.h"
 
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -83,6 +83,7 @@ std::vector<Seen> ScanAll(const AuditLog& log, std::uint64_t since_seq = 0,
 
 std::vector<std::uint64_t> Seqs(const std::vector<Seen>& seen) {
   std::vector<std::uint64_t> out;
+  out.reserve(seen.size());
   for (const Seen& s : seen) out.push_back(s.seq);
   return out;
 }
@@ -95,7 +96,7 @@ std::string Segment(const std::string& dir, int index) {
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  return {std::istreambuf_iterator<char>(in), {}};
 }
 
 void WriteFile(const std::string& path, const std::string& data) {
