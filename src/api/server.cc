@@ -10,6 +10,8 @@
 #include <set>
 #include <thread>
 
+#include "api/control_routes.h"
+#include "api/http_util.h"
 #include "api/selector.h"
 #include "core/labels.h"
 #include "ingest/remote_write.h"
@@ -28,22 +30,6 @@ json LabelsJson(const Labels& labels) {
   json j = json::object();
   for (const auto& l : labels.items()) j[l.name] = l.value;
   return j;
-}
-
-json ValueJson(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  return v;
-}
-
-void SendJson(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
-}
-
-void SendError(httplib::Response& res, int status, const std::string& code,
-               const std::string& message) {
-  SendJson(res, status, json{{"error", {{"code", code}, {"message", message}}}});
 }
 
 // The ingest reply of DESIGN.md §3: counts and the listed rejections (error added by the caller).
@@ -66,6 +52,9 @@ std::string RouteOf(const std::string& path) {
       {"/v1/series", "/v1/series"}, {"/v1/hosts", "/v1/hosts"},
       {"/metrics", "/metrics"},     {"/healthz", "/healthz"},
       {"/readyz", "/readyz"},       {"/v1/openapi.json", "/v1/openapi.json"},
+      {"/v1/decisions", "/v1/decisions"}, {"/v1/allocations", "/v1/allocations"},
+      {"/v1/risks", "/v1/risks"},   {"/v1/alerts", "/v1/alerts"},
+      {"/v1/preferences", "/v1/preferences"},
   };
   for (const auto& [p, r] : kRoutes) {
     if (path == p) return r;
@@ -556,9 +545,11 @@ void ApiServer::Impl::HandleMetrics(const httplib::Request&, httplib::Response& 
   res.set_content(metrics.RenderText(), "text/plain; version=0.0.4; charset=utf-8");
 }
 
-ApiServer::ApiServer(engine::Engine& engine, MetricsRegistry& metrics, ApiOptions options)
+ApiServer::ApiServer(engine::Engine& engine, MetricsRegistry& metrics, ApiOptions options,
+                     engine::Controller* controller)
     : impl_(std::make_unique<Impl>(engine, metrics, std::move(options))) {
   impl_->Install();
+  RegisterControlRoutes(impl_->server, controller, engine.clock());
 }
 
 ApiServer::~ApiServer() { Stop(); }

@@ -10,6 +10,7 @@
 
 #include "core/metrics.h"
 #include "core/result.h"
+#include "engine/controller.h"
 #include "engine/engine.h"
 
 namespace prognos::api {
@@ -28,7 +29,10 @@ struct ApiOptions {
 
 class ApiServer {
  public:
-  ApiServer(engine::Engine& engine, MetricsRegistry& metrics, ApiOptions options);
+  // `controller` (nullable: no planner) answers the control routes (decisions, allocations, risks,
+  // alerts, preferences); it must outlive the server.
+  ApiServer(engine::Engine& engine, MetricsRegistry& metrics, ApiOptions options,
+            engine::Controller* controller = nullptr);
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;

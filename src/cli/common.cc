@@ -38,6 +38,14 @@ void ProgressBar::Update(double fraction, const std::string& detail) {
   std::fflush(stderr);
 }
 
+void ProgressBar::Clear() {
+  if (enabled_ && !finished_ && last_permille_ >= 0) {
+    std::fprintf(stderr, "\r\x1b[K");
+    std::fflush(stderr);
+    last_permille_ = -1;  // the next Update redraws
+  }
+}
+
 void ProgressBar::Finish() {
   if (enabled_ && !finished_ && last_permille_ >= 0) std::fprintf(stderr, "\r\x1b[K");
   finished_ = true;

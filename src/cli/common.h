@@ -18,6 +18,8 @@ class ProgressBar {
   explicit ProgressBar(std::string label);
   ~ProgressBar();
   void Update(double fraction, const std::string& detail);
+  // Erases the bar (so other output can be printed); the next Update draws it again.
+  void Clear();
   void Finish();
 
  private:

@@ -2,6 +2,7 @@
 // file:line errors. Defaults make `serve`, `replay` and `demo` run with no file.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -11,6 +12,7 @@
 
 #include "core/result.h"
 #include "core/time.h"
+#include "policy/types.h"
 
 namespace prognos::daemon {
 
@@ -63,6 +65,21 @@ struct SignalsConfig {
   int refit_every = 288;          // samples between refits
 };
 
+// The control loop (issue #12): which actuator acts, how often it plans, how workload telemetry
+// is recognised, and the policy and inventory (top-level sections policy, tiers, hosts, pools,
+// workloads, customers, zones; see docs/policy.md).
+struct ControlConfig {
+  std::string backend = "dry-run";  // actuators.backend: dry-run (log only)
+  DurationMs tick_ms = kMinuteMs;   // actuators.tick: planning interval
+  bool audit_fsync = true;          // actuators.audit_fsync: fsync every audit append
+  std::string workload_label = "component";  // telemetry.workload_label
+  std::array<std::string, policy::kResourceCount> usage = {"cpu_cores", "memory_gib",
+                                                           "network_mbps", "disk_iops"};
+  policy::PolicySpec policy;
+  policy::Inventory inventory;
+  bool has_policy = false;  // any of the policy sections present
+};
+
 struct Config {
   std::string source;  // file path it came from, or "<defaults>"
   IngestConfig ingest;
@@ -70,6 +87,7 @@ struct Config {
   ApiConfig api;
   SignalsConfig signals;
   std::vector<IndicatorConfig> indicators;
+  ControlConfig control;
 };
 
 // One problem found in a config file.

@@ -4,6 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <filesystem>
+
+#include "actuate/dry_run_actuator.h"
 #include <cstdlib>
 
 namespace prognos::daemon {
@@ -94,6 +97,25 @@ Result<api::ApiOptions> ToApiOptions(const Config& config) {
   return o;
 }
 
+engine::ControllerOptions ToControllerOptions(const Config& config) {
+  engine::ControllerOptions o;
+  o.policy = config.control.policy;
+  o.inventory = config.control.inventory;
+  o.workload_label = config.control.workload_label;
+  o.usage_indicator = config.control.usage;
+  return o;
+}
+
+Result<std::unique_ptr<actuate::Actuator>> MakeActuator(const Config& config) {
+  if (config.control.backend == "dry-run") {
+    return std::unique_ptr<actuate::Actuator>(std::make_unique<actuate::DryRunActuator>(
+        [](std::string_view line) { spdlog::info("dry-run: {}", line); }));
+  }
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "actuators.backend '" + config.control.backend +
+                       "' is not available (this build has: dry-run; the simulator uses sim)");
+}
+
 Result<std::unique_ptr<Daemon>> Daemon::Start(const Config& config) {
   auto api_options = ToApiOptions(config);
   if (!api_options) return tl::unexpected(api_options.error());
@@ -102,15 +124,47 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const Config& config) {
                                      [](const std::string& msg) { spdlog::warn("{}", msg); });
   if (!engine) return tl::unexpected(engine.error());
   d->engine_ = std::move(*engine);
-  d->server_ = std::make_unique<api::ApiServer>(*d->engine_, d->metrics_, *api_options);
+  auto actuator = MakeActuator(config);
+  if (!actuator) return tl::unexpected(actuator.error());
+  d->actuator_ = std::move(*actuator);
+  store::AuditLogOptions audit_options;
+  audit_options.fsync = config.control.audit_fsync ? store::AuditFsync::kEveryAppend
+                                                   : store::AuditFsync::kNever;
+  audit_options.log = [](std::string_view msg) { spdlog::warn("audit log: {}", msg); };
+  auto audit = store::AuditLog::Open(
+      (std::filesystem::path(config.store.data_dir) / "audit").string(), audit_options);
+  if (!audit) return tl::unexpected(audit.error());
+  d->audit_ = std::move(*audit);
+  d->controller_ = std::make_unique<engine::Controller>(
+      *d->engine_, ToControllerOptions(config), *d->actuator_, d->audit_.get());
+  d->server_ = std::make_unique<api::ApiServer>(*d->engine_, d->metrics_, *api_options,
+                                                d->controller_.get());
   auto port = d->server_->Start();
   if (!port) return tl::unexpected(port.error());
+  const DurationMs tick = std::max<DurationMs>(config.control.tick_ms, kSecondMs);
+  Daemon* self = d.get();
+  d->ticker_ = std::thread([self, tick] {
+    std::unique_lock<std::mutex> lock(self->ticker_mu_);
+    while (!self->ticker_cv_.wait_for(lock, std::chrono::milliseconds(tick),
+                                      [self] { return self->stopping_; })) {
+      lock.unlock();
+      auto report = self->controller_->Tick(self->clock_.NowMs());
+      for (const auto& alert : report.plan.alerts) spdlog::warn("planner: {}", alert);
+      lock.lock();
+    }
+  });
   return d;
 }
 
 Daemon::~Daemon() { Stop(); }
 
 void Daemon::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(ticker_mu_);
+    stopping_ = true;
+  }
+  ticker_cv_.notify_all();
+  if (ticker_.joinable()) ticker_.join();
   if (server_) server_->Stop();
   if (engine_) {
     if (auto r = engine_->storage().Sync(); !r)

@@ -3,7 +3,10 @@
 // one thread; the parts it owns are thread-safe).
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <string>
 
 #include "api/server.h"
@@ -11,7 +14,10 @@
 #include "core/metrics.h"
 #include "core/result.h"
 #include "daemon/config.h"
+#include "actuate/actuator.h"
+#include "engine/controller.h"
 #include "engine/engine.h"
+#include "store/audit_log.h"
 
 namespace prognos::daemon {
 
@@ -19,6 +25,9 @@ engine::EngineOptions ToEngineOptions(const Config& config);
 // Splits "host:port" ("[::1]:80" too); port 0 allowed.
 Result<std::pair<std::string, int>> ParseListen(const std::string& listen);
 Result<api::ApiOptions> ToApiOptions(const Config& config);
+engine::ControllerOptions ToControllerOptions(const Config& config);
+// The actuator named by actuators.backend ("dry-run" logs through spdlog).
+Result<std::unique_ptr<actuate::Actuator>> MakeActuator(const Config& config);
 
 // A running daemon: engine + HTTP API on wall-clock time.
 class Daemon {
@@ -28,6 +37,7 @@ class Daemon {
   ~Daemon();
   int port() const { return server_->port(); }
   engine::Engine& engine() { return *engine_; }
+  engine::Controller& controller() { return *controller_; }
   // Stops the server (finishing in-flight requests) and syncs the store.
   void Stop();
 
@@ -36,7 +46,15 @@ class Daemon {
   SystemClock clock_;
   MetricsRegistry metrics_;
   std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<actuate::Actuator> actuator_;
+  std::unique_ptr<store::AuditLog> audit_;
+  std::unique_ptr<engine::Controller> controller_;
   std::unique_ptr<api::ApiServer> server_;
+  // The planning thread: ticks the controller every actuators.tick until Stop.
+  std::thread ticker_;
+  std::mutex ticker_mu_;
+  std::condition_variable ticker_cv_;
+  bool stopping_ = false;
 };
 
 // `prognos serve`: starts, logs the URLs, blocks until SIGINT/SIGTERM, stops. Returns the exit code.

@@ -40,6 +40,9 @@ struct ControllerOptions {
   // usage_indicator[r] carries that workload's total usage of resource r, in the resource's unit
   // (policy/types.h: cores, GiB, Mbit/s, IOPS). The host label may change (migration): the
   // workload's forecaster follows the component, not the series.
+  // The label that names the workload on its usage series ("component"; replaying per-VM files
+  // whose host label is the VM, "host").
+  std::string workload_label = "component";
   std::array<std::string, policy::kResourceCount> usage_indicator = {"cpu_cores", "memory_gib",
                                                                      "network_mbps", "disk_iops"};
   // Quantile levels the planner input carries (the tiers pick among them).

@@ -100,7 +100,15 @@ void Engine::UpdateSignals(const Labels& labels, std::uint64_t id, Sample sample
   }
   hs.composite->SetIndicator(static_cast<std::size_t>(slot - hs.indicators.begin()), snap.entropy);
   hs.composite->Update(sample.t);
-  hs.latest_score[id] = snap.anomaly_score;
+  auto& latest = hs.latest[id];
+  if (latest.series_id == 0) {
+    latest.series_id = id;
+    latest.indicator = indicator;
+    latest.component = std::string(labels.Get(kComponentLabel).value_or(""));
+  }
+  latest.value = sample.v;
+  latest.score = snap.anomaly_score;
+  latest.t = sample.t;
   hs.last = std::max(hs.last, sample.t);
   if (alarm) {
     ++hs.alarms;
@@ -130,7 +138,14 @@ HostSignalView MakeHostView(const std::string& name, const auto& hs) {
     v.entropy = hs.composite->value();
     v.entropy_slope_per_hour = hs.composite->slope_per_hour();
   }
-  for (const auto& [id, score] : hs.latest_score) v.max_anomaly = std::max(v.max_anomaly, score);
+  v.indicators.reserve(hs.latest.size());
+  for (const auto& [id, ind] : hs.latest) {
+    v.max_anomaly = std::max(v.max_anomaly, ind.score);
+    v.indicators.push_back(ind);
+  }
+  std::sort(v.indicators.begin(), v.indicators.end(), [](const auto& a, const auto& b) {
+    return a.indicator != b.indicator ? a.indicator < b.indicator : a.series_id < b.series_id;
+  });
   v.alarms = hs.alarms;
   v.last = hs.last;
   v.recent.assign(hs.recent.begin(), hs.recent.end());
@@ -253,8 +268,9 @@ Result<IngestReport> Engine::IngestParsed(const std::vector<ingest::ParsedSample
   }
   for (std::size_t i = 0; i < results.size(); ++i) {
     const auto& r = results[i];
-    if (r.outcome == store::SampleOutcome::kStored && options_.signals) {
-      UpdateSignals(appended[i]->labels, r.series_id, appended[i]->sample);
+    if (r.outcome == store::SampleOutcome::kStored) {
+      if (options_.signals) UpdateSignals(appended[i]->labels, r.series_id, appended[i]->sample);
+      if (observer_) observer_(appended[i]->labels, r.series_id, appended[i]->sample);
     }
     if (r.outcome == store::SampleOutcome::kRejected) {
       const auto* s = appended[i];

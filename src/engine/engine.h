@@ -78,6 +78,16 @@ struct AnomalyEvent {
 // Host-level view: composite entropy and its trend, the worst current anomaly, recent alarms.
 struct HostSignalView {
   std::string host;
+  // Latest state of each of the host's series (any component), ordered by indicator then series.
+  struct Indicator {
+    std::uint64_t series_id = 0;
+    std::string indicator;
+    std::string component;
+    double value = 0;
+    double score = 0;  // latest anomaly score
+    TimestampMs t = 0;
+  };
+  std::vector<Indicator> indicators;
   double entropy = 0;
   double entropy_slope_per_hour = 0;
   double max_anomaly = 0;  // max over the host's series of their latest score
@@ -131,6 +141,11 @@ class Engine {
   // detection, rolling-backtest model selection, intervals at `level`).
   Result<SeriesForecast> Forecast(std::uint64_t id, std::size_t horizon, double level) const;
 
+  // Called for every stored sample after its signals update, from the ingesting thread (set it
+  // before ingest starts; the controller uses it to feed its per-workload forecasters).
+  using SampleObserver = std::function<void(const Labels&, std::uint64_t id, Sample)>;
+  void SetSampleObserver(SampleObserver observer) { observer_ = std::move(observer); }
+
   store::Storage& storage() { return *storage_; }
   const store::Storage& storage() const { return *storage_; }
   const EngineOptions& options() const { return options_; }
@@ -156,7 +171,7 @@ class Engine {
     std::vector<std::string> indicators;  // index = slot in `composite`
     std::vector<double> weights;
     std::unique_ptr<signal::CompositeEntropy> composite;
-    std::unordered_map<std::uint64_t, double> latest_score;  // series -> latest anomaly score
+    std::unordered_map<std::uint64_t, HostSignalView::Indicator> latest;  // by series id
     std::uint64_t alarms = 0;
     TimestampMs last = 0;
     std::deque<AnomalyEvent> recent;
@@ -175,6 +190,7 @@ class Engine {
   Counter* signal_updates_total_ = nullptr;
   Counter* anomaly_alarms_total_ = nullptr;
 
+  SampleObserver observer_;
   EngineOptions options_;
   const Clock& clock_;
   MetricsRegistry& metrics_;

@@ -185,7 +185,8 @@ TEST_F(ReadApiTest, OpenApiDocumentsExactlyTheServedRoutes) {
   const std::set<std::string> served = {
       "/v1/health", "/api/v1/write",  "/v1/series",      "/v1/series/{id}/samples",
       "/v1/hosts",  "/v1/hosts/{id}", "/metrics",        "/v1/forecasts/{series}",
-      "/healthz",   "/readyz",        "/v1/openapi.json"};
+      "/healthz",   "/readyz",        "/v1/openapi.json", "/v1/decisions", "/v1/allocations",
+      "/v1/risks",  "/v1/alerts",     "/v1/preferences"};
   EXPECT_EQ(documented, served);
   // Every documented GET path answers something other than 404 for a real id.
   const std::string id = GetJson("/v1/series?host=h1")["series"][0]["id"];

@@ -1,0 +1,504 @@
+#include "engine/controller.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <limits>
+#include <unordered_map>
+#include <utility>
+
+#include "actuate/plan_runner.h"
+#include "engine/engine.h"
+#include "policy/audit_codec.h"
+#include "policy/planner.h"
+#include "predict/health_score.h"
+#include "signal/forecast/online_forecaster.h"
+#include "store/audit_log.h"
+
+namespace prognos::engine {
+namespace {
+
+constexpr std::size_t kMemoryEntries = 50000;  // audit entries kept in memory
+constexpr std::size_t kHazardTicks = 3;        // p_fail is the mean of the last ticks' hazard
+constexpr std::size_t kMinFitSamples = 24;     // samples before a forecaster's first refit
+constexpr DurationMs kFitHistoryMs = 14 * kDayMs;
+constexpr std::size_t kMaxForecastSteps = 288;
+
+// One resource of one workload: its usage series and online forecaster.
+struct UsageTrack {
+  explicit UsageTrack(const signal::OnlineForecasterOptions& o) : forecaster(o) {}
+  signal::OnlineForecaster forecaster;
+  std::uint64_t series_id = 0;
+  TimestampMs last_t = 0;
+  double last_value = 0;
+  DurationMs step_ms = 0;  // spacing of the last two samples (the refit's grid)
+  std::uint64_t samples = 0;
+  TimestampMs last_refit = INT64_MIN;
+};
+
+struct WorkloadTracks {
+  std::array<std::unique_ptr<UsageTrack>, policy::kResourceCount> r;
+};
+
+double Clamp01(double x) { return std::isfinite(x) ? std::clamp(x, 0.0, 1.0) : 0.0; }
+
+}  // namespace
+
+struct Controller::Impl {
+  Impl(Engine& e, ControllerOptions o, actuate::Actuator& a, store::AuditLog* log,
+       std::function<void(const policy::AuditEntry&)> cb)
+      : engine(e),
+        options(std::move(o)),
+        actuator(a),
+        audit(log),
+        on_entry(std::move(cb)),
+        planner(options.policy),
+        runner(a),
+        inventory(options.inventory) {
+    options.policy.Normalize();
+  }
+
+  Engine& engine;
+  ControllerOptions options;
+  actuate::Actuator& actuator;
+  store::AuditLog* audit;
+  std::function<void(const policy::AuditEntry&)> on_entry;
+
+  mutable std::mutex mu;
+  policy::Planner planner;
+  actuate::PlanRunner runner;
+  policy::Inventory inventory;
+  std::unordered_map<std::string, WorkloadTracks> workloads;  // by component label
+  std::unordered_map<std::string, std::deque<double>> hazard;  // by host
+  std::vector<policy::HostRisk> last_risks;
+  policy::ActionPlan last_plan;
+  std::deque<policy::AuditEntry> memory;
+  std::uint64_t next_seq = 1;
+  std::vector<std::string> last_alerts;
+
+  int ResourceOf(std::string_view name) const {
+    for (std::size_t r = 0; r < policy::kResourceCount; ++r) {
+      if (options.usage_indicator[r] == name) return static_cast<int>(r);
+    }
+    return -1;
+  }
+
+  bool IsUsageIndicator(std::string_view name) const { return ResourceOf(name) >= 0; }
+
+  void Observe(const Labels& labels, std::uint64_t id, Sample s) {
+    auto component = labels.Get(options.workload_label);
+    if (!component || component->empty()) return;
+    const int r = ResourceOf(labels.Get(kMetricNameLabel).value_or(""));
+    if (r < 0) return;
+    std::lock_guard<std::mutex> lock(mu);
+    auto& slot = workloads[std::string(*component)].r[static_cast<std::size_t>(r)];
+    if (!slot) {
+      signal::OnlineForecasterOptions fo;
+      fo.horizon = 12;
+      fo.level = 0.8;
+      slot = std::make_unique<UsageTrack>(fo);
+    }
+    UsageTrack& t = *slot;
+    if (s.t <= t.last_t && t.samples > 0) return;  // causal stream: skip out-of-order samples
+    if (t.samples > 0) t.step_ms = s.t - t.last_t;
+    t.series_id = id;  // follows migrations: the newest series of this workload
+    t.last_t = s.t;
+    t.last_value = s.v;
+    ++t.samples;
+    t.forecaster.Update(s.t, s.v);
+  }
+
+  // Reads the track's recent history onto a regular grid and refits its forecaster.
+  void Refit(UsageTrack& t, TimestampMs now) {
+    t.last_refit = now;
+    if (t.step_ms <= 0) return;
+    auto samples = engine.storage().ReadSamples(t.series_id, t.last_t - kFitHistoryMs, t.last_t);
+    if (samples.size() < 2) return;
+    const TimestampMs first = samples.front().t;
+    const auto n = static_cast<std::size_t>((t.last_t - first) / t.step_ms) + 1;
+    std::vector<double> grid(n, std::numeric_limits<double>::quiet_NaN());
+    for (const Sample& s : samples) {
+      const auto i = static_cast<std::size_t>((t.last_t - s.t + t.step_ms / 2) / t.step_ms);
+      if (i < n) grid[n - 1 - i] = s.v;
+    }
+    (void)t.forecaster.Refit(grid, t.last_t, t.step_ms);
+  }
+
+  policy::WorkloadDemand Demand(const std::string& id, WorkloadTracks& tracks, TimestampMs now) {
+    policy::WorkloadDemand d;
+    d.workload = id;
+    d.levels = options.levels;
+    d.quantiles.assign(d.levels.size(), policy::ResourceVector{});
+    const policy::Workload* w = inventory.FindWorkload(id);
+    for (std::size_t r = 0; r < policy::kResourceCount; ++r) {
+      UsageTrack* t = tracks.r[r].get();
+      if (t == nullptr || t->samples == 0) {
+        // No telemetry for this resource: plan for what is allocated now (no change).
+        const double allocated = w != nullptr ? w->request.v[r] * w->replicas : 0.0;
+        d.observed.v[r] = allocated;
+        for (auto& q : d.quantiles) q.v[r] = allocated;
+        continue;
+      }
+      if ((!t->forecaster.fitted() && t->samples >= kMinFitSamples &&
+           t->last_refit == INT64_MIN) ||
+          (t->last_refit != INT64_MIN && now - t->last_refit >= options.refit_every_ms)) {
+        Refit(*t, now);
+      }
+      d.observed.v[r] = t->last_value;
+      std::size_t steps = 1;
+      if (t->step_ms > 0) {
+        steps = static_cast<std::size_t>(
+            std::clamp<DurationMs>(options.policy.horizon_ms / t->step_ms, 1, kMaxForecastSteps));
+      }
+      for (std::size_t i = 0; i < d.levels.size(); ++i) {
+        const double q = std::clamp(d.levels[i], 0.5, 0.999);
+        double peak = t->last_value;
+        if (q <= 0.5) {
+          for (const auto& p : t->forecaster.Forecast(steps, 0.5)) peak = std::max(peak, p.mean);
+        } else {
+          // The upper bound of a central interval at level 2q − 1 is the q quantile.
+          for (const auto& p : t->forecaster.Forecast(steps, 2 * q - 1)) {
+            peak = std::max(peak, p.upper);
+          }
+        }
+        d.quantiles[i].v[r] = std::max(0.0, peak);
+      }
+      if (r == 0 || d.model.empty()) d.model = t->forecaster.model_name();
+    }
+    return d;
+  }
+
+  policy::HostRisk Risk(const HostSignalView& v, TimestampMs now) {
+    policy::HostRisk risk;
+    risk.host = v.host;
+    risk.horizon_ms = options.policy.horizon_ms;
+    risk.entropy = v.entropy;
+    const double hours = static_cast<double>(options.policy.horizon_ms) / kHourMs;
+    risk.entropy_forecast = Clamp01(v.entropy + v.entropy_slope_per_hour * hours);
+    predict::HealthInput in;
+    in.entropy = v.entropy;
+    in.entropy_trend_per_h = v.entropy_slope_per_hour;
+    double status_floor = 0;
+    std::array<double, policy::kResourceCount> driver{};
+    for (const auto& ind : v.indicators) {
+      if (ind.indicator == "status") {
+        if (ind.value >= 2) {
+          in.status = predict::ReportedStatus::kFail;
+          status_floor = 1.0;
+        } else if (ind.value >= 1) {
+          if (in.status != predict::ReportedStatus::kFail) in.status = predict::ReportedStatus::kWarning;
+          status_floor = std::max(status_floor, options.warning_p_fail);
+        } else if (in.status == predict::ReportedStatus::kUnknown) {
+          in.status = predict::ReportedStatus::kOk;
+        }
+        continue;
+      }
+      // Workload usage is demand, not a symptom of failure: it drives allocation, not p_fail.
+      if (IsUsageIndicator(ind.indicator)) continue;
+      if (options.workload_label != kHostLabel && !ind.component.empty() &&
+          inventory.FindWorkload(ind.component) != nullptr) {
+        continue;  // a workload's own series speak for the workload, not for its host
+      }
+      // Stale indicators (older than two horizons) no longer speak for the host.
+      if (now - ind.t > 2 * options.policy.horizon_ms) continue;
+      in.indicators.push_back({ind.indicator, Clamp01(ind.score)});
+      const auto res = ResourceForIndicator(ind.indicator);
+      driver[static_cast<std::size_t>(res)] += Clamp01(ind.score);
+    }
+    const predict::HealthScore h = predict::ComputeHealth(in);
+    risk.health = h.score;
+    if (!h.top.empty()) risk.root_cause = h.top.front().name;
+    const double x = options.hazard_a + options.hazard_b * (1.0 - h.score / 100.0);
+    const double p_now = std::max(status_floor, 1.0 / (1.0 + std::exp(-x)));
+    auto& hist = hazard[v.host];
+    hist.push_back(p_now);
+    while (hist.size() > kHazardTicks) hist.pop_front();
+    double mean = 0;
+    for (double p : hist) mean += p;
+    mean /= static_cast<double>(hist.size());
+    // A reported failure counts at once; otherwise the debounced mean (one noisy tick is not a
+    // failing host).
+    risk.p_fail = status_floor >= 1.0 ? 1.0 : mean;
+    risk.model = "health-hazard";
+    const auto& th = options.policy.thresholds;
+    risk.tier = risk.p_fail >= th.critical_p_fail  ? policy::AlertTier::kCritical
+                : risk.p_fail >= th.warning_p_fail ? policy::AlertTier::kWarning
+                : risk.p_fail >= 0.1               ? policy::AlertTier::kInfo
+                                                   : policy::AlertTier::kNone;
+    double total = 0;
+    for (double d : driver) total += d;
+    if (total > 0) {
+      for (std::size_t r = 0; r < policy::kResourceCount; ++r) {
+        risk.entropy_drivers.v[r] = driver[r] / total;
+      }
+    }
+    return risk;
+  }
+
+  // Which resource an indicator speaks for, from its name (cpu/mem/net/disk words).
+  static policy::Resource ResourceForIndicator(std::string_view name) {
+    auto has = [&](std::string_view w) { return name.find(w) != std::string_view::npos; };
+    if (has("mem") || has("ecc") || has("swap") || has("oom")) return policy::Resource::kMemory;
+    if (has("net") || has("latency") || has("packet") || has("rx") || has("tx")) {
+      return policy::Resource::kNetwork;
+    }
+    if (has("disk") || has("smart") || has("io")) return policy::Resource::kDiskIo;
+    return policy::Resource::kCpu;
+  }
+
+  policy::PlannerInput PredictLocked(TimestampMs now) {
+    policy::PlannerInput input;
+    input.now = now;
+    for (const policy::Workload& w : inventory.workloads) {
+      auto it = workloads.find(w.id);
+      if (it == workloads.end()) continue;  // no telemetry yet: the planner leaves it alone
+      input.demand.push_back(Demand(w.id, it->second, now));
+    }
+    for (const HostSignalView& v : engine.AllHostSignals()) {
+      if (inventory.FindHost(v.host) == nullptr && !inventory.hosts.empty()) continue;
+      input.risks.push_back(Risk(v, now));
+    }
+    return input;
+  }
+
+  void Record(policy::AuditEntry e) {
+    if (audit != nullptr) {
+      auto seq = audit->Append(e.t, e.kind, policy::EncodeAuditEntry(e));
+      e.seq = seq ? *seq : next_seq;
+    } else {
+      e.seq = next_seq;
+    }
+    next_seq = e.seq + 1;
+    if (on_entry) on_entry(e);
+    memory.push_back(std::move(e));
+    while (memory.size() > kMemoryEntries) memory.pop_front();
+  }
+
+  // The inventory model follows the actions that took effect (dry-run: what the allocation would
+  // be; the simulator overwrites it with the world's state before each tick).
+  void ApplyToInventory(const policy::Action& a) {
+    using policy::ActionType;
+    policy::Workload* w = a.workload.empty() ? nullptr : inventory.FindWorkload(a.workload);
+    switch (a.type) {
+      case ActionType::kScaleUp:
+      case ActionType::kScaleDown:
+        if (w != nullptr) w->request = a.after;
+        break;
+      case ActionType::kScaleOut:
+      case ActionType::kScaleIn:
+        if (w != nullptr) w->replicas = a.replicas_after;
+        break;
+      case ActionType::kMigrate:
+        if (w != nullptr) w->host = a.target_host;
+        break;
+      case ActionType::kPreempt:
+        if (w != nullptr) w->host.clear();
+        break;
+      case ActionType::kDrain:
+        if (auto* h = inventory.FindHost(a.host)) h->schedulable = false;
+        break;
+      case ActionType::kResizePool:
+        if (auto* p = inventory.FindPool(a.pool)) p->nodes = a.nodes_after;
+        break;
+      default:
+        break;
+    }
+  }
+
+  void HandleOutcomes(const std::vector<policy::ActionOutcome>& outcomes,
+                      const std::unordered_map<std::uint64_t, policy::Action>& by_id) {
+    for (const auto& o : outcomes) {
+      planner.RecordOutcome(o);
+      if (o.outcome == policy::Outcome::kApplied) {
+        auto it = by_id.find(o.action_id);
+        if (it != by_id.end()) ApplyToInventory(it->second);
+      } else if (o.outcome == policy::Outcome::kRolledBack) {
+        auto it = by_id.find(o.action_id);
+        if (it != by_id.end()) ApplyToInventory(policy::Inverse(it->second));
+      }
+      policy::AuditEntry e;
+      e.t = o.t;
+      e.kind = "outcome";
+      e.outcome = o;
+      Record(std::move(e));
+    }
+  }
+
+  std::unordered_map<std::uint64_t, policy::Action> in_flight;  // by id, until final outcome
+};
+
+Controller::Controller(Engine& engine, ControllerOptions options, actuate::Actuator& actuator,
+                       store::AuditLog* audit, std::function<void(const policy::AuditEntry&)> on_entry)
+    : impl_(std::make_unique<Impl>(engine, std::move(options), actuator, audit,
+                                   std::move(on_entry))) {
+  engine.SetSampleObserver(
+      [this](const Labels& labels, std::uint64_t id, Sample s) { Observe(labels, id, s); });
+  if (audit != nullptr) impl_->next_seq = audit->last_seq() + 1;
+}
+
+Controller::~Controller() { impl_->engine.SetSampleObserver({}); }
+
+void Controller::Observe(const Labels& labels, std::uint64_t series_id, Sample sample) {
+  impl_->Observe(labels, series_id, sample);
+}
+
+policy::PlannerInput Controller::Predict(TimestampMs now) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->PredictLocked(now);
+}
+
+TickReport Controller::Tick(TimestampMs now) {
+  Impl& m = *impl_;
+  std::lock_guard<std::mutex> lock(m.mu);
+  TickReport report;
+  // 1. Verify what is in flight (commit or roll back) before planning on top of it.
+  auto verified = m.runner.Tick(now);
+  m.HandleOutcomes(verified, m.in_flight);
+  report.outcomes = verified;
+  // 2. Predict and plan.
+  policy::PlannerInput input = m.PredictLocked(now);
+  m.last_risks = input.risks;
+  report.plan = m.planner.Plan(m.inventory, input);
+  // 3. Audit each decision with the evidence it used.
+  for (const policy::Action& a : report.plan.actions) {
+    policy::AuditEntry e;
+    e.t = now;
+    e.kind = "decision";
+    e.action = a;
+    for (const auto& d : input.demand) {
+      if (!a.workload.empty() && d.workload == a.workload) e.demand.push_back(d);
+    }
+    for (const auto& r : input.risks) {
+      if (r.host == a.host || (!a.target_host.empty() && r.host == a.target_host)) {
+        e.risks.push_back(r);
+      }
+    }
+    m.Record(std::move(e));
+    m.in_flight[a.id] = a;
+  }
+  for (const policy::Action& a : report.plan.deferred) {
+    policy::AuditEntry e;
+    e.t = now;
+    e.kind = "decision";
+    e.action = a;
+    m.Record(std::move(e));
+  }
+  if (report.plan.alerts != m.last_alerts) {
+    for (const std::string& alert : report.plan.alerts) {
+      policy::AuditEntry e;
+      e.t = now;
+      e.kind = "alert";
+      e.message = alert;
+      m.Record(std::move(e));
+    }
+    m.last_alerts = report.plan.alerts;
+  }
+  // 4. Act.
+  auto outcomes = m.runner.Submit(report.plan, now);
+  m.HandleOutcomes(outcomes, m.in_flight);
+  report.outcomes.insert(report.outcomes.end(), outcomes.begin(), outcomes.end());
+  for (const auto& o : report.outcomes) {
+    switch (o.outcome) {
+      case policy::Outcome::kVerified:
+      case policy::Outcome::kFailed:
+      case policy::Outcome::kRolledBack:
+      case policy::Outcome::kSkipped:
+      case policy::Outcome::kShadow:
+        m.in_flight.erase(o.action_id);
+        break;
+      default:
+        break;
+    }
+  }
+  m.last_plan = report.plan;
+  return report;
+}
+
+policy::Inventory Controller::inventory() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->inventory;
+}
+
+void Controller::SetInventory(policy::Inventory inventory) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->inventory = std::move(inventory);
+}
+
+Result<void> Controller::SetPreference(policy::Preference preference, TimestampMs now) {
+  Impl& m = *impl_;
+  std::lock_guard<std::mutex> lock(m.mu);
+  policy::Preference copy = preference;
+  auto ok = m.planner.SetPreference(m.inventory, std::move(preference));
+  policy::AuditEntry e;
+  e.t = now;
+  e.kind = "preference";
+  std::string what = copy.workload.empty() ? "fleet" : "workload " + copy.workload;
+  if (copy.prefer_migration) what += ", prefer migration";
+  if (!copy.pin_zone.empty()) what += ", pin to zone " + copy.pin_zone;
+  if (copy.forbid_preemption) what += ", forbid preemption";
+  if (copy.headroom) what += ", headroom " + std::to_string(*copy.headroom);
+  e.message = ok ? "preference set: " + what : "preference rejected: " + what + ": " + ok.error().message;
+  m.Record(std::move(e));
+  return ok;
+}
+
+std::vector<policy::Preference> Controller::preferences() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->planner.preferences();
+}
+
+std::vector<policy::AuditEntry> Controller::Decisions(TimestampMs since, std::string_view host,
+                                                      std::string_view workload,
+                                                      std::size_t limit) const {
+  const Impl& m = *impl_;
+  auto matches = [&](const policy::AuditEntry& e) {
+    if (e.t < since) return false;
+    if (!host.empty()) {
+      if (!e.action || (e.action->host != host && e.action->target_host != host)) return false;
+    }
+    if (!workload.empty()) {
+      const std::string* w = e.action ? &e.action->workload : e.outcome ? &e.outcome->workload : nullptr;
+      if (w == nullptr || *w != workload) return false;
+    }
+    return true;
+  };
+  std::vector<policy::AuditEntry> out;
+  if (m.audit != nullptr) {
+    m.audit->Scan(0, since, 0, [&](std::uint64_t seq, TimestampMs, std::string_view,
+                                   std::string_view bytes) {
+      auto e = policy::DecodeAuditEntry(bytes);
+      if (!e) return true;
+      e->seq = seq;
+      if (matches(*e)) out.push_back(std::move(*e));
+      return limit == 0 || out.size() < limit;
+    });
+    return out;
+  }
+  std::lock_guard<std::mutex> lock(m.mu);
+  for (const auto& e : m.memory) {
+    if (!matches(e)) continue;
+    out.push_back(e);
+    if (limit != 0 && out.size() >= limit) break;
+  }
+  return out;
+}
+
+std::vector<policy::HostRisk> Controller::risks() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->last_risks;
+}
+
+policy::ActionPlan Controller::last_plan() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->last_plan;
+}
+
+std::vector<policy::Action> Controller::pending() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::vector<policy::Action> out;
+  for (const auto& [id, a] : impl_->in_flight) out.push_back(a);
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return out;
+}
+
+}  // namespace prognos::engine
