@@ -129,8 +129,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const Config& config) {
   d->actuator_ = std::move(*actuator);
   store::AuditLogOptions audit_options;
   audit_options.fsync = config.control.audit_fsync ? store::AuditFsync::kEveryAppend
-                                                   : store::AuditFsync::kNever;
-  audit_options.log = [](std::string_view msg) { spdlog::warn("audit log: {}", msg); };
+                                                   : store::AuditFsync::kNone;
+  audit_options.log = [](const std::string& msg) { spdlog::warn("audit log: {}", msg); };
+  audit_options.metrics = &d->metrics_;
   auto audit = store::AuditLog::Open(
       (std::filesystem::path(config.store.data_dir) / "audit").string(), audit_options);
   if (!audit) return tl::unexpected(audit.error());

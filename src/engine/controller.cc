@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <map>
 #include <limits>
 #include <unordered_map>
 #include <utility>
@@ -12,6 +13,7 @@
 #include "policy/audit_codec.h"
 #include "policy/planner.h"
 #include "predict/health_score.h"
+#include "signal/deviation.h"
 #include "signal/forecast/online_forecaster.h"
 #include "store/audit_log.h"
 
@@ -19,7 +21,6 @@ namespace prognos::engine {
 namespace {
 
 constexpr std::size_t kMemoryEntries = 50000;  // audit entries kept in memory
-constexpr std::size_t kHazardTicks = 3;        // p_fail is the mean of the last ticks' hazard
 constexpr std::size_t kMinFitSamples = 24;     // samples before a forecaster's first refit
 constexpr DurationMs kFitHistoryMs = 14 * kDayMs;
 constexpr std::size_t kMaxForecastSteps = 288;
@@ -69,7 +70,7 @@ struct Controller::Impl {
   actuate::PlanRunner runner;
   policy::Inventory inventory;
   std::unordered_map<std::string, WorkloadTracks> workloads;  // by component label
-  std::unordered_map<std::string, std::deque<double>> hazard;  // by host
+  std::unordered_map<std::uint64_t, signal::DeviationTracker> deviations;  // by series id
   std::vector<policy::HostRisk> last_risks;
   policy::ActionPlan last_plan;
   std::deque<policy::AuditEntry> memory;
@@ -86,10 +87,23 @@ struct Controller::Impl {
   bool IsUsageIndicator(std::string_view name) const { return ResourceOf(name) >= 0; }
 
   void Observe(const Labels& labels, std::uint64_t id, Sample s) {
+    const std::string_view name = labels.Get(kMetricNameLabel).value_or("");
     auto component = labels.Get(options.workload_label);
-    if (!component || component->empty()) return;
-    const int r = ResourceOf(labels.Get(kMetricNameLabel).value_or(""));
-    if (r < 0) return;
+    const int r = ResourceOf(name);
+    if (r < 0 || !component || component->empty()) {
+      // A health indicator: track how far it is from its own baseline (the failure evidence).
+      if (name == "status" || !labels.Get(kHostLabel)) return;
+      std::lock_guard<std::mutex> lock(mu);
+      auto it = deviations.find(id);
+      if (it == deviations.end()) {
+        signal::DeviationConfig dc;
+        auto dir = options.directions.find(std::string(name));
+        if (dir != options.directions.end()) dc.direction = dir->second;
+        it = deviations.emplace(id, signal::DeviationTracker(dc)).first;
+      }
+      it->second.Update(s.t, s.v);
+      return;
+    }
     std::lock_guard<std::mutex> lock(mu);
     auto& slot = workloads[std::string(*component)].r[static_cast<std::size_t>(r)];
     if (!slot) {
@@ -133,10 +147,17 @@ struct Controller::Impl {
     for (std::size_t r = 0; r < policy::kResourceCount; ++r) {
       UsageTrack* t = tracks.r[r].get();
       if (t == nullptr || t->samples == 0) {
-        // No telemetry for this resource: plan for what is allocated now (no change).
-        const double allocated = w != nullptr ? w->request.v[r] * w->replicas : 0.0;
-        d.observed.v[r] = allocated;
-        for (auto& q : d.quantiles) q.v[r] = allocated;
+        // No telemetry for this resource: report the demand at which the planner's rule keeps
+        // the allocation as it is (allocated = demand · (1 + headroom) / target_utilization), so
+        // an unmeasured resource is never scaled.
+        double keep = 0.0;
+        if (w != nullptr) {
+          const policy::SlaTier& tier = options.policy.Tier(w->sla_tier);
+          keep = w->request.v[r] * w->replicas * tier.target_utilization /
+                 (1.0 + options.policy.headroom);
+        }
+        d.observed.v[r] = keep;
+        for (auto& q : d.quantiles) q.v[r] = keep;
         continue;
       }
       if ((!t->forecaster.fitted() && t->samples >= kMinFitSamples &&
@@ -201,24 +222,22 @@ struct Controller::Impl {
       }
       // Stale indicators (older than two horizons) no longer speak for the host.
       if (now - ind.t > 2 * options.policy.horizon_ms) continue;
-      in.indicators.push_back({ind.indicator, Clamp01(ind.score)});
+      // Evidence of an indicator: how far it is from its baseline (sustained), or half its
+      // anomaly score (a transient surprise alone cannot make a host look like it is failing).
+      double severity = 0.5 * Clamp01(ind.score);
+      if (auto d = deviations.find(ind.series_id); d != deviations.end()) {
+        severity = std::max(severity, d->second.severity());
+      }
+      in.indicators.push_back({ind.indicator, severity});
       const auto res = ResourceForIndicator(ind.indicator);
-      driver[static_cast<std::size_t>(res)] += Clamp01(ind.score);
+      driver[static_cast<std::size_t>(res)] += severity;
     }
     const predict::HealthScore h = predict::ComputeHealth(in);
     risk.health = h.score;
     if (!h.top.empty()) risk.root_cause = h.top.front().name;
     const double x = options.hazard_a + options.hazard_b * (1.0 - h.score / 100.0);
-    const double p_now = std::max(status_floor, 1.0 / (1.0 + std::exp(-x)));
-    auto& hist = hazard[v.host];
-    hist.push_back(p_now);
-    while (hist.size() > kHazardTicks) hist.pop_front();
-    double mean = 0;
-    for (double p : hist) mean += p;
-    mean /= static_cast<double>(hist.size());
-    // A reported failure counts at once; otherwise the debounced mean (one noisy tick is not a
-    // failing host).
-    risk.p_fail = status_floor >= 1.0 ? 1.0 : mean;
+    // Debounced upstream: each indicator's deviation needs two of its last three samples.
+    risk.p_fail = std::max(status_floor, 1.0 / (1.0 + std::exp(-x)));
     risk.model = "health-hazard";
     const auto& th = options.policy.thresholds;
     risk.tier = risk.p_fail >= th.critical_p_fail  ? policy::AlertTier::kCritical
@@ -464,11 +483,10 @@ std::vector<policy::AuditEntry> Controller::Decisions(TimestampMs since, std::st
   };
   std::vector<policy::AuditEntry> out;
   if (m.audit != nullptr) {
-    m.audit->Scan(0, since, 0, [&](std::uint64_t seq, TimestampMs, std::string_view,
-                                   std::string_view bytes) {
-      auto e = policy::DecodeAuditEntry(bytes);
-      if (!e) return true;
-      e->seq = seq;
+    (void)m.audit->Scan(0, since, 0, [&](const store::AuditRecord& r) {
+      auto e = policy::DecodeAuditEntry(r.bytes);
+      if (!e) return true;  // an entry of a newer format: skipped, the rest still listed
+      e->seq = r.seq;
       if (matches(*e)) out.push_back(std::move(*e));
       return limit == 0 || out.size() < limit;
     });

@@ -24,6 +24,7 @@
 #include "core/sample.h"
 #include "core/time.h"
 #include "policy/types.h"
+#include "signal/deviation.h"
 
 namespace prognos::store {
 class AuditLog;
@@ -45,6 +46,9 @@ struct ControllerOptions {
   std::string workload_label = "component";
   std::array<std::string, policy::kResourceCount> usage_indicator = {"cpu_cores", "memory_gib",
                                                                      "network_mbps", "disk_iops"};
+  // Which way is worse per health indicator (default: higher), for the baseline deviation that
+  // feeds the failure hazard.
+  std::map<std::string, signal::WorseDirection> directions;
   // Quantile levels the planner input carries (the tiers pick among them).
   std::vector<double> levels = {0.5, 0.8, 0.9, 0.95, 0.99};
   // Workload forecasters refit on their stored history this often (virtual time).
