@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/labels.h"
+#include "policy/policy_yaml.h"
 
 namespace prognos::daemon {
 
@@ -134,7 +135,12 @@ struct SectionKeys {
 
 const std::vector<SectionKeys>& AllSectionKeys() {
   static const std::vector<SectionKeys> all_sections = {
-      {"", {"ingest", "store", "api", "signals", "indicators"}},
+      {"",
+       {"ingest", "store", "api", "signals", "indicators", "actuators", "telemetry", "policy",
+        "tiers", "zones", "hosts", "pools", "workloads", "customers"}},
+      {"actuators", {"backend", "tick", "audit_fsync"}},
+      {"telemetry", {"workload_label", "usage"}},
+      {"usage", {"cpu", "memory", "network", "disk_io"}},
       {"ingest",
        {"max_age", "future_tolerance", "max_body_bytes", "max_line_bytes", "max_labels",
         "strict_indicators"}},
@@ -168,9 +174,8 @@ bool IsSecretLike(std::string_view key) {
 }
 
 bool IsPlannedSection(std::string_view key) {
-  static constexpr std::array<std::string_view, 10> kPlanned = {
-      "hosts",  "components", "pools",  "workloads", "thresholds",
-      "policy", "actuators",  "models", "notify",    "alerts"};
+  static constexpr std::array<std::string_view, 4> kPlanned = {"components", "models", "notify",
+                                                               "alerts"};
   return std::find(kPlanned.begin(), kPlanned.end(), key) != kPlanned.end();
 }
 
@@ -285,7 +290,23 @@ class ConfigWalker {
                WalkSection(f, [this](const YAML::Node& n, const Field& s) { WalkSignals(n, s); });
              }},
             {"indicators", [this](const Field& f) { WalkIndicators(f); }},
+            {"actuators",
+             [this](const Field& f) {
+               WalkSection(f, [this](const YAML::Node& n, const Field& s) { WalkActuators(n, s); });
+             }},
+            {"telemetry",
+             [this](const Field& f) {
+               WalkSection(f, [this](const YAML::Node& n, const Field& s) { WalkTelemetry(n, s); });
+             }},
+            {"policy", [this](const Field& f) { policy_doc_[f.key] = f.value; }},
+            {"tiers", [this](const Field& f) { policy_doc_[f.key] = f.value; }},
+            {"zones", [this](const Field& f) { policy_doc_[f.key] = f.value; }},
+            {"hosts", [this](const Field& f) { policy_doc_[f.key] = f.value; }},
+            {"pools", [this](const Field& f) { policy_doc_[f.key] = f.value; }},
+            {"workloads", [this](const Field& f) { policy_doc_[f.key] = f.value; }},
+            {"customers", [this](const Field& f) { policy_doc_[f.key] = f.value; }},
         });
+    WalkPolicy();
     CrossChecks();
   }
 
@@ -513,6 +534,61 @@ class ConfigWalker {
   template <typename T, typename V>
   static void Set(T* out, const std::optional<V>& v) {
     if (v) *out = static_cast<T>(*v);
+  }
+
+  // The policy and inventory sections go to the policy parser as one document (its issues keep
+  // this file's line numbers: the nodes are the file's own).
+  void WalkPolicy() {
+    if (policy_doc_.size() == 0) return;
+    policy::PolicyDocument doc;
+    for (const auto& issue : policy::CheckPolicyYaml(policy_doc_, file_, &doc)) {
+      Issue(issue.line, issue.path, issue.message, issue.hint);
+    }
+    config_->control.policy = std::move(doc.spec);
+    config_->control.inventory = std::move(doc.inventory);
+    config_->control.has_policy = true;
+  }
+
+  void WalkActuators(const YAML::Node& node, const Field& section) {
+    ControlConfig& c = config_->control;
+    const ControlConfig d;
+    WalkMap(node, section.path, "actuators",
+            {
+                {"backend",
+                 [&](const Field& f) {
+                   Set(&c.backend, Enum<std::string>(f, {{"dry-run", std::string("dry-run")}},
+                                                     "dry-run"));
+                 }},
+                {"tick",
+                 [&](const Field& f) {
+                   Set(&c.tick_ms, Duration(f, kSecondMs, kDayMs, d.tick_ms));
+                 }},
+                {"audit_fsync", [&](const Field& f) { Set(&c.audit_fsync, Bool(f, d.audit_fsync)); }},
+            });
+  }
+
+  void WalkTelemetry(const YAML::Node& node, const Field& section) {
+    ControlConfig& c = config_->control;
+    const ControlConfig d;
+    WalkMap(node, section.path, "telemetry",
+            {
+                {"workload_label",
+                 [&](const Field& f) { Set(&c.workload_label, String(f, "component", false)); }},
+                {"usage",
+                 [&](const Field& f) {
+                   WalkSection(f, [&](const YAML::Node& n, const Field& s) {
+                     std::vector<KeyHandler> handlers;
+                     for (std::size_t r = 0; r < policy::kResourceCount; ++r) {
+                       handlers.push_back(
+                           {policy::ResourceName(static_cast<policy::Resource>(r)),
+                            [&c, r, this](const Field& u) {
+                              Set(&c.usage[r], String(u, "cpu_cores", false));
+                            }});
+                     }
+                     WalkMap(n, s.path, "usage", handlers);
+                   });
+                 }},
+            });
   }
 
   void WalkIngest(const YAML::Node& node, const Field& section) {
@@ -1023,6 +1099,7 @@ class ConfigWalker {
   std::string file_;
   std::vector<ConfigIssue>* issues_;
   Config* config_ = nullptr;
+  YAML::Node policy_doc_{YAML::NodeType::Map};  // the policy sections, handed to the policy parser
   int max_body_line_ = 0;
   int max_line_line_ = 0;
   int strict_line_ = 0;

@@ -103,6 +103,11 @@ engine::ControllerOptions ToControllerOptions(const Config& config) {
   o.inventory = config.control.inventory;
   o.workload_label = config.control.workload_label;
   o.usage_indicator = config.control.usage;
+  for (const auto& ind : config.indicators) {
+    o.directions[ind.name] = ind.direction == Direction::kLowerIsWorse ? signal::WorseDirection::kLower
+                             : ind.direction == Direction::kBoth     ? signal::WorseDirection::kBoth
+                                                                     : signal::WorseDirection::kHigher;
+  }
   return o;
 }
 
