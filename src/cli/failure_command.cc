@@ -205,8 +205,7 @@ Result<Rows> ReadInputs(const std::vector<std::string>& inputs, const ingest::Ta
   Rows rows;
   std::unordered_map<std::string, std::uint32_t> ids;
   std::unordered_map<std::string, std::uint32_t> type_ids;
-  for (std::size_t f = 0; f < inputs.size(); ++f) {
-    const std::string& path = inputs[f];
+  for (const std::string& path : inputs) {
     auto fail = [&](const Error& e) {
       return tl::unexpected(Error{e.code, path + ": " + e.message});
     };
