@@ -483,6 +483,30 @@ Result<AuditEntry> DecodeAuditEntry(std::string_view bytes) {
   }
 }
 
+// ---- Entries ----
+
+AuditEntry DecisionEntry(const Action& a, const PlannerInput& input) {
+  AuditEntry e;
+  e.t = input.now;
+  e.kind = "decision";
+  e.action = a;
+  for (const HostRisk& r : input.risks) {
+    if (!r.host.empty() && (r.host == a.host || r.host == a.target_host)) e.risks.push_back(r);
+  }
+  for (const WorkloadDemand& d : input.demand) {
+    if (!d.workload.empty() && d.workload == a.workload) e.demand.push_back(d);
+  }
+  return e;
+}
+
+AuditEntry OutcomeEntry(const ActionOutcome& o) {
+  AuditEntry e;
+  e.t = o.t;
+  e.kind = "outcome";
+  e.outcome = o;
+  return e;
+}
+
 // ---- Explain ----
 
 std::string Summary(const Action& a) {

@@ -47,6 +47,13 @@ std::string EncodeAuditEntry(const AuditEntry& e);
 // any bad field → Error (kInvalidArgument, or kCorruption for malformed JSON). Never throws.
 Result<AuditEntry> DecodeAuditEntry(std::string_view bytes);
 
+// The "decision" entry of one planned action at input.now, with the predictions about its
+// targets as evidence: the risks of its host and target_host (every component) and the demand
+// of its workload. Entries are thus self-contained (no join needed to explain them later).
+AuditEntry DecisionEntry(const Action& a, const PlannerInput& input);
+// The "outcome" entry of one runner outcome (t = o.t).
+AuditEntry OutcomeEntry(const ActionOutcome& o);
+
 // What an action does, in a few words: "migrate web-3 node-2 → node-7",
 // "scale_up web-3 on node-2 cpu 2 → 4", "resize_pool pool batch nodes 3 → 5".
 std::string Summary(const Action& a);

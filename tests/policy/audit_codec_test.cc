@@ -290,6 +290,52 @@ TEST(AuditCodecTest, MalformedOrUnknownVersionIsRejected) {
   }
 }
 
+TEST(AuditCodecTest, DecisionEntryKeepsOnlyThePredictionsAboutItsTargets) {
+  PlannerInput in;
+  in.now = 777;
+  auto risk = [](const std::string& host, const std::string& component) {
+    HostRisk r;
+    r.host = host;
+    r.component = component;
+    return r;
+  };
+  auto demand = [](const std::string& w) {
+    WorkloadDemand d;
+    d.workload = w;
+    return d;
+  };
+  in.risks = {risk("node-2", ""), risk("node-3", ""), risk("node-7", "disk"),
+              risk("node-2", "memory"), risk("", "")};
+  in.demand = {demand("web-3"), demand("db"), demand("")};
+  Action a;
+  a.type = ActionType::kMigrate;
+  a.workload = "web-3";
+  a.host = "node-2";
+  a.target_host = "node-7";
+  const AuditEntry e = DecisionEntry(a, in);
+  EXPECT_EQ(e.t, 777);
+  EXPECT_EQ(e.kind, "decision");
+  ASSERT_TRUE(e.action.has_value());
+  EXPECT_EQ(e.action->target_host, "node-7");
+  ASSERT_EQ(e.risks.size(), 3u);  // node-2, node-7/disk, node-2/memory (input order)
+  EXPECT_EQ(e.risks[0].host, "node-2");
+  EXPECT_EQ(e.risks[1].component, "disk");
+  EXPECT_EQ(e.risks[2].component, "memory");
+  ASSERT_EQ(e.demand.size(), 1u);
+  EXPECT_EQ(e.demand[0].workload, "web-3");
+
+  ActionOutcome o;
+  o.action_id = 3;
+  o.t = 888;
+  o.outcome = Outcome::kVerified;
+  const AuditEntry oe = OutcomeEntry(o);
+  EXPECT_EQ(oe.t, 888);
+  EXPECT_EQ(oe.kind, "outcome");
+  ASSERT_TRUE(oe.outcome.has_value());
+  EXPECT_EQ(oe.outcome->action_id, 3u);
+  EXPECT_FALSE(oe.action.has_value());
+}
+
 TEST(AuditCodecTest, ExplainGivesOneOrTwoLines) {
   Action migrate;
   migrate.id = 12;
