@@ -98,14 +98,14 @@ bool DecodePayload(Reader& r, PlannerState* s) {
     std::string key;
     DampingRecord rec;
     std::uint8_t type = 0;
-    std::int8_t dir = 0;
+    std::uint8_t dir = 0;  // i8 on disk: 0xFF = −1
     if (!r.Str(&key) || !r.Get(&rec.t) || !r.Get(&rec.action_id) || !r.Get(&type) || !r.Get(&dir) ||
         !r.Str(&rec.from_host)) {
       return false;
     }
-    if (type >= kActionTypeCount || dir < -1 || dir > 1) return false;
+    if (type >= kActionTypeCount || (dir > 1 && dir != 0xFF)) return false;
     rec.type = static_cast<ActionType>(type);
-    rec.direction = dir;
+    rec.direction = dir == 0xFF ? -1 : static_cast<int>(dir);
     s->damping.last[key] = rec;
   }
   if (!r.Count(&n, 8)) return false;

@@ -19,8 +19,12 @@ namespace prognos::policy {
 
 std::string PolicyIssue::ToString() const {
   std::string out = source;
-  if (line > 0) out += ":" + std::to_string(line);
-  out += ": ";
+  if (source.empty()) {
+    if (line > 0) out += "line " + std::to_string(line) + ": ";
+  } else {
+    if (line > 0) out += ":" + std::to_string(line);
+    out += ": ";
+  }
   if (!path.empty()) out += path + ": ";
   out += message;
   if (!hint.empty()) out += " (hint: " + hint + ")";
@@ -70,6 +74,7 @@ class Walker {
     }
     std::map<std::string, int> seen;
     std::vector<std::string> known;
+    known.reserve(handlers.size());
     for (const auto& h : handlers) known.push_back(h.first);
     for (auto it = node.begin(); it != node.end(); ++it) {
       const YAML::Node key_node = it->first;
@@ -78,8 +83,10 @@ class Walker {
         Issue(line, path, "a key must be a plain word", "write 'key: value'");
         continue;
       }
-      const std::string key = key_node.Scalar();
-      const std::string field = path.empty() ? key : path + "." + key;
+      const std::string& key = key_node.Scalar();
+      std::string field = path;
+      if (!field.empty()) field += '.';
+      field += key;
       auto [first, inserted] = seen.emplace(key, line);
       if (!inserted) {
         Issue(line, field,
@@ -327,7 +334,9 @@ class Walker {
     for (auto it = v.begin(); it != v.end(); ++it) {
       const int line = LineOf(it->first);
       const std::string name = it->first.IsScalar() ? it->first.Scalar() : std::string();
-      const std::string p = path + "." + name;
+      std::string p = path;
+      p += '.';
+      p += name;
       if (!seen.emplace(name, line).second) {
         Issue(line, p, "duplicate tier '" + name + "'", "remove one of them");
         continue;
@@ -377,7 +386,10 @@ class Walker {
               "e.g. '{a: eu-1a, b: eu-1b, latency_ms: 1.5}'");
         continue;
       }
-      inv->zone_latency_ms[a < b ? a + "/" + b : b + "/" + a] = latency;
+      std::string key = a < b ? a : b;
+      key += '/';
+      key += a < b ? b : a;
+      inv->zone_latency_ms[key] = latency;
     }
   }
 

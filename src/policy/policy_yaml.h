@@ -30,7 +30,9 @@ struct PolicyIssue {
   std::string path;  // "workloads[3].sla_tier"
   std::string message;
   std::string hint;
-  std::string ToString() const;  // "source:line: path: message (hint: …)"
+  // "source:line: path: message (hint: …)"; with an empty source (a subtree of a document whose
+  // caller prefixes its own file name): "line N: path: message (hint: …)".
+  std::string ToString() const;
 };
 
 // Parses YAML text. On any issue: Error (kInvalidArgument) whose message lists every issue, one

@@ -12,6 +12,7 @@ PlannerState SampleState() {
   s.next_action_id = 4242;
   s.damping.last["w:web-1"] = DampingRecord{1'700'000'000'000, 41, ActionType::kMigrate, 0, "h1"};
   s.damping.last["p:batch"] = DampingRecord{1'700'000'060'000, 40, ActionType::kResizePool, 1, ""};
+  s.damping.last["w:db-0"] = DampingRecord{1'700'000'120'000, 39, ActionType::kScaleIn, -1, ""};
   s.damping.emitted = {1'700'000'000'000, 1'700'000'060'000};
   s.feedback.verified[static_cast<std::size_t>(ActionType::kScaleUp)] = 7;
   s.feedback.failed[static_cast<std::size_t>(ActionType::kMigrate)] = 2;

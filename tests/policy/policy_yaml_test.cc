@@ -128,5 +128,13 @@ TEST(PolicyYamlTest, NodeOverloadKeepsTheEnclosingFileLines) {
       << doc.error().message;
 }
 
+TEST(PolicyYamlTest, WithoutASourceNameErrorsReadLineN) {
+  // The simulator's scenario parser prefixes its own file name and expects "line N: path: …".
+  auto doc = ParsePolicyYaml("policy:\n  shadow: maybe\n", "");
+  ASSERT_FALSE(doc.has_value());
+  EXPECT_EQ(doc.error().message.rfind("line 2: policy.shadow: expected true or false", 0), 0u)
+      << doc.error().message;
+}
+
 }  // namespace
 }  // namespace prognos::policy
