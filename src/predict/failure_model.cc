@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <utility>
@@ -323,17 +324,22 @@ Result<std::vector<double>> FailureModel::PredictMargin(std::span<const float> r
   }
   std::vector<double> out;
   if (rows.empty()) return out;
-  DMatrix m;
-  if (auto ok = MakeMatrix(rows, feature_count_, m); !ok) return tl::unexpected(ok.error());
+  const std::size_t n = rows.size() / feature_count_;
+  // In-place prediction on the caller's floats (no DMatrix copy): the array interface names the
+  // buffer by address. Output type 1 = the margin (log-odds), which the calibrator maps.
+  const std::string array =
+      "{\"data\": [" + std::to_string(reinterpret_cast<std::uintptr_t>(rows.data())) +
+      ", true], \"shape\": [" + std::to_string(n) + ", " + std::to_string(feature_count_) +
+      "], \"typestr\": \"<f4\", \"version\": 3}";
   const char* config = R"({"type": 1, "training": false, "iteration_begin": 0, "iteration_end": 0,)"
-                       R"( "strict_shape": false})";
+                       R"( "strict_shape": false, "missing": NaN, "cache_id": 0})";
   const bst_ulong* shape = nullptr;
   bst_ulong dim = 0;
   const float* result = nullptr;
-  if (XGBoosterPredictFromDMatrix(booster_->handle, m.handle, config, &shape, &dim, &result) != 0) {
+  if (XGBoosterPredictFromDense(booster_->handle, array.c_str(), config, nullptr, &shape, &dim,
+                                &result) != 0) {
     return tl::unexpected(XgbError("predict"));
   }
-  const std::size_t n = rows.size() / feature_count_;
   out.assign(result, result + n);
   return out;
 }
