@@ -1498,4 +1498,60 @@ void Planner::Restore(PlannerState state) {
   migrations_in_flight_ = std::move(state.migrations_in_flight);
 }
 
+namespace {
+
+std::string YamlQuote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string CapacityManifest(const Inventory& inventory, const ActionPlan& plan) {
+  std::map<std::string, int> planned;
+  for (const Pool& p : inventory.pools) planned[p.id] = p.nodes;
+  std::string schedule;
+  for (const Action& a : plan.actions) {
+    const bool pool_action = a.type == ActionType::kCreatePool ||
+                             a.type == ActionType::kResizePool ||
+                             a.type == ActionType::kPreallocate ||
+                             a.type == ActionType::kRebalance || a.type == ActionType::kReclaim;
+    if (!pool_action) continue;
+    const Pool* pool = inventory.FindPool(a.pool);
+    const DurationMs lead = pool ? pool->lead_time_ms : 0;
+    planned[a.pool] = a.nodes_after;
+    if (a.type == ActionType::kRebalance) planned[a.source_pool] = a.replicas_after;
+    const TimestampMs at = std::max(a.not_before, plan.t);
+    schedule +=
+        "  - {action_id: " + std::to_string(a.id) +
+        ", action: " + std::string(ActionTypeName(a.type)) + ", pool: " + YamlQuote(a.pool) +
+        (a.source_pool.empty() ? std::string() : ", from_pool: " + YamlQuote(a.source_pool)) +
+        ", nodes_before: " + std::to_string(a.nodes_before) +
+        ", nodes_after: " + std::to_string(a.nodes_after) +
+        ", ordered_at: " + YamlQuote(FormatTimestamp(at)) + ", usable_at: " +
+        YamlQuote(FormatTimestamp(a.type == ActionType::kReclaim ? at : at + lead)) +
+        ", shadow: " + (a.shadow ? "true" : "false") + ", reason: " + YamlQuote(a.reason) + "}\n";
+  }
+  std::string out = "# prognos capacity plan at " + FormatTimestamp(plan.t) + "\npools:\n";
+  for (const Pool& p : inventory.pools) {
+    out += "  - {id: " + YamlQuote(p.id) + ", zone: " + YamlQuote(p.zone) +
+           ", nodes: " + std::to_string(p.nodes) +
+           ", planned_nodes: " + std::to_string(planned[p.id]) +
+           ", min_nodes: " + std::to_string(p.min_nodes) +
+           ", max_nodes: " + std::to_string(p.max_nodes) + "}\n";
+  }
+  if (inventory.pools.empty()) out += "  []\n";
+  out += "schedule:\n";
+  out += schedule.empty() ? "  []\n" : schedule;
+  return out;
+}
+
 }  // namespace prognos::policy

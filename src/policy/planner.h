@@ -85,4 +85,10 @@ class Planner {
   std::string last_feedback_;
 };
 
+// Reviewable artefacts of a plan's capacity changes (issue #12): a YAML manifest of every pool
+// with its current and planned node count, then the allocation schedule — one line per pool
+// action (create, resize, preallocate, rebalance, reclaim) with when it is ordered, when its
+// capacity is usable (ordered + the pool's lead time) and why. Pure text.
+std::string CapacityManifest(const Inventory& inventory, const ActionPlan& plan);
+
 }  // namespace prognos::policy

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "policy/planner.h"
+#include "yaml-cpp/yaml.h"
 
 namespace prognos::policy {
 namespace {
@@ -527,6 +528,31 @@ TEST(PlannerRulesTest, FailedActionReleasesItsDampingHold) {
   o.outcome = Outcome::kFailed;
   planner.RecordOutcome(o);
   EXPECT_EQ(planner.Plan(inv, in).actions.size(), 1u);  // retried
+}
+
+TEST(PlannerRulesTest, CapacityManifestListsPoolsAndTheSchedule) {
+  // The resize case of PoolGrowthFollowsTheCostModel: pool p 1 → 3 nodes, lead time 4 min.
+  Inventory inv;
+  inv.hosts = {MkHost("h1", 4, 16, "a", "p")};
+  inv.pools = {MkPool("p", "a", Rv(4, 16), 1, 0, 5, 10, 5)};
+  inv.workloads = {MkWl("w", "", 6, 4)};
+  PlannerInput in;
+  in.now = kT0;
+  Planner planner(Spec(100));
+  const ActionPlan plan = planner.Plan(inv, in);
+  const std::string text = CapacityManifest(inv, plan);
+  const YAML::Node doc = YAML::Load(text);  // valid YAML
+  ASSERT_EQ(doc["pools"].size(), 1u);
+  EXPECT_EQ(doc["pools"][0]["nodes"].as<int>(), 1);
+  EXPECT_EQ(doc["pools"][0]["planned_nodes"].as<int>(), 3);
+  ASSERT_EQ(doc["schedule"].size(), 1u);
+  const YAML::Node s = doc["schedule"][0];
+  EXPECT_EQ(s["action"].as<std::string>(), "resize_pool");
+  EXPECT_EQ(s["ordered_at"].as<std::string>(), FormatTimestamp(kT0));
+  EXPECT_EQ(s["usable_at"].as<std::string>(), FormatTimestamp(kT0 + 4 * kMinuteMs));
+  EXPECT_FALSE(s["reason"].as<std::string>().empty());
+  // No pool change: an empty schedule, still valid YAML.
+  EXPECT_EQ(YAML::Load(CapacityManifest(Inventory{}, ActionPlan{}))["schedule"].size(), 0u);
 }
 
 }  // namespace
