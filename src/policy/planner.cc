@@ -620,7 +620,8 @@ struct PlanRun {
     a.precondition = H(best).id + " has " + Vec(need) + " free after the preemptions";
     a.expected_effect = W(w).id + " runs on " + H(best).id;
     a.verify_window_ms = kMigrateVerifyMs;
-    Emit(std::move(a), Mode::kLinked);
+    // Urgent: the room was checked and the victims are already evicted, so this half must go.
+    Emit(std::move(a), Mode::kUrgent);
     wl_touched[w] = true;
     if (from != kNone) Unplace(w);
     Place(w, best);
