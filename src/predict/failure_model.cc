@@ -269,6 +269,11 @@ Result<FailureModel> FailureModel::Train(const FailureFeatureSpec& spec, Duratio
     }
   }
 
+  // Predictions run on the caller's thread: a pure module starts no threads of its own, and
+  // for one entity at a time XGBoost's thread pool costs more than it saves.
+  if (XGBoosterSetParam(model.booster_->handle, "nthread", "1") != 0) {
+    return tl::unexpected(XgbError("parameter nthread"));
+  }
   FailureTrainReport r;
   r.train_rows = train_y.size();
   r.train_positives = train_pos;
@@ -502,6 +507,9 @@ Result<FailureModel> FailureModel::Deserialize(std::string_view bytes) {
   if (XGBoosterLoadModelFromBuffer(model.booster_->handle, booster_bytes.data(),
                                    static_cast<bst_ulong>(booster_bytes.size())) != 0) {
     return corrupt(std::string("XGBoost rejected the booster: ") + XGBGetLastError());
+  }
+  if (XGBoosterSetParam(model.booster_->handle, "nthread", "1") != 0) {
+    return tl::unexpected(XgbError("parameter nthread"));
   }
   // The booster's feature count must match what the spec makes.
   bst_ulong n_features = 0;
