@@ -410,17 +410,27 @@ int RunTrain(const TrainArgs& args) {
                "(%zu event rows); indicators %s\n",
                rows->size(), rows->skipped, out_of_order, rows->entity_names.size(),
                failed_entities, event_rows, names.c_str());
+  std::string calibration_text;
+  if (report.calibration_fallback) {
+    calibration_text =
+        "calibration by prior shift (Platt a = 1, b = -ln scale_pos_weight): the held-out slice "
+        "had no positive row, so the trees used every row (prior-shift fallback)";
+  } else {
+    char buf[256];
+    std::snprintf(buf, sizeof(buf),
+                  "calibration %s on %zu rows (%zu positive) from %s, Brier %.5f (held-out "
+                  "platt %.5f, isotonic %.5f)",
+                  std::string(predict::CalibrationMethodName(report.calibration)).c_str(),
+                  report.calibration_rows, report.calibration_positives,
+                  FormatTimestamp(report.calibration_from).c_str(), report.calibration_brier,
+                  report.brier_platt, report.brier_isotonic);
+    calibration_text = buf;
+  }
   std::fprintf(stderr,
-               "failure train: trees on %zu rows (%zu positive, scale_pos_weight %.3g); "
-               "calibration %s on %zu rows (%zu positive) from %s%s, Brier %.5f (held-out "
-               "platt %.5f, isotonic %.5f); model %s (%zu bytes)\n",
+               "failure train: trees on %zu rows (%zu positive, scale_pos_weight %.3g); %s; "
+               "model %s (%zu bytes)\n",
                report.train_rows, report.train_positives, report.scale_pos_weight,
-               std::string(predict::CalibrationMethodName(report.calibration)).c_str(),
-               report.calibration_rows, report.calibration_positives,
-               FormatTimestamp(report.calibration_from).c_str(),
-               report.calibration_fallback ? " (no positives there: prior-shift fallback)" : "",
-               report.calibration_brier, report.brier_platt, report.brier_isotonic,
-               args.model.c_str(), blob->size());
+               calibration_text.c_str(), args.model.c_str(), blob->size());
   return kExitOk;
 }
 

@@ -275,5 +275,41 @@ TEST_F(FailureCommandTest, BadInputGetsAClearErrorAndExitCode) {
   }
 }
 
+// Real data (Backblaze 2013, read in place from ../shared, never copied): the first three daily
+// files hold 3 × 21,195 = 63,585 rows of 21,196 drives and one failure (9VS3FM1J, on its first
+// and only row, 04-10); counts from `zcat … | wc -l` and `cut -d, -f2 | sort -u`. One failure
+// cannot be both trained on and calibrated on: the prior-shift fallback is used and said.
+TEST_F(FailureCommandTest, RealBackblazeDaysTrainWithTheCalibrationFallback) {
+  const std::string daily =
+      std::string(PROGNOS_SOURCE_DIR) + "/../shared/data/backblaze_2013/daily";
+  const std::string day1 = daily + "/2013-04-10.csv.gz";
+  if (!std::filesystem::exists(day1)) GTEST_SKIP() << "no " << day1;
+  std::string inputs;
+  for (const char* d : {"10", "11", "12"}) {
+    inputs += " " + ShellQuote(daily + "/2013-04-" + d + ".csv.gz");
+  }
+  const RunResult trained = RunStderr("failure train --input" + inputs +
+                                      " --label failure --rounds 20 --model " + ShellQuote(model_));
+  ASSERT_EQ(trained.exit_code, 0) << trained.output;
+  EXPECT_THAT(trained.output, HasSubstr("63585 rows (0 skipped, 0 out of order), 21196 entities, "
+                                        "1 failed"));
+  EXPECT_THAT(trained.output,
+              HasSubstr("indicators capacity_bytes,smart_1_raw,smart_5_raw,smart_9_raw,"
+                        "smart_194_raw,smart_197_raw"));
+  EXPECT_THAT(trained.output, HasSubstr("prior-shift fallback"));
+  const std::string out = dir_.path() + "/real.csv";
+  const RunResult predicted =
+      RunStderr("failure predict --model " + ShellQuote(model_) + " --input " +
+                ShellQuote(daily + "/2013-04-13.csv.gz") + " --output " + ShellQuote(out));
+  ASSERT_EQ(predicted.exit_code, 0) << predicted.output;
+  std::string header;
+  const auto rows = ReadPredictions(out, &header);
+  EXPECT_EQ(rows.size(), 21150U);  // 2013-04-13 has 21,150 rows
+  for (const auto& r : rows) {
+    ASSERT_GE(r.p, 0.0);
+    ASSERT_LE(r.p, 1.0);
+  }
+}
+
 }  // namespace
 }  // namespace prognos::cli
