@@ -14,6 +14,8 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/planning_replay.h"
+#include "policy/audit_codec.h"
 #include "core/time.h"
 #include "daemon/daemon.h"
 #include "ingest/table_reader.h"
@@ -71,6 +73,75 @@ HostFeed FeedFor(const fs::path& file) {
   f.host = prefix + "-" + stem.substr(stem.rfind('_') + 1);
   f.indicator = stem.find("network_in") != std::string::npos ? "net_in_bytes" : "cpu_util";
   return f;
+}
+
+// Runs the bundled policy over the bundled series (in a store of its own under `dir`) and prints
+// the decisions. False when the policy or the data cannot be read.
+bool RunDemoPlanner(const std::string& data, const std::vector<HostFeed>& feeds,
+                    const std::string& dir) {
+  std::vector<daemon::ConfigIssue> issues;
+  auto config = daemon::LoadConfigFile(data + "/policy.yaml", &issues);
+  if (!config) {
+    for (const auto& i : issues) std::fprintf(stderr, "%s\n", i.ToString().c_str());
+    return false;
+  }
+  config->store.data_dir = (fs::path(dir) / "planner").string();
+  config->store.fsync = daemon::FsyncMode::kNever;
+  engine::EngineOptions options = daemon::ToEngineOptions(*config);
+  options.future_tolerance_ms = 0;
+  FakeClock clock;
+  MetricsRegistry metrics;
+  auto engine = engine::Engine::Open(options, clock, metrics);
+  if (!engine) {
+    std::fprintf(stderr, "demo: planner store: %s\n", engine.error().message.c_str());
+    return false;
+  }
+  std::vector<ingest::ReplaySeries> batches;
+  for (const auto& f : feeds) {
+    auto table = ingest::ReadNumericTable(f.file, ingest::TableOptions{});
+    if (!table || table->columns.empty()) return false;
+    ingest::ReplaySeries b;
+    auto labels = Labels::FromUnsorted({{std::string(kMetricNameLabel), f.indicator},
+                                        {std::string(kHostLabel), f.host}});
+    if (!labels) return false;
+    b.series.push_back(*labels);
+    for (std::size_t r = 0; r < table->columns[0].size(); ++r) {
+      if (!table->times[r]) continue;
+      b.points.push_back({0, static_cast<std::uint32_t>(r + 2), {*table->times[r], table->columns[0][r]}});
+    }
+    b.rows = table->columns[0].size();
+    batches.push_back(std::move(b));
+  }
+  PlanningTotals totals;
+  constexpr std::size_t kShown = 12;
+  std::size_t shown = 0, hidden = 0;
+  std::printf("\nplanner (%s/policy.yaml: invented hosts and requests over the real series; "
+              "dry-run actuator, ticks every %llds of data time):\n",
+              data.c_str(), static_cast<long long>(config->control.tick_ms / 1000));
+  const bool ok = RunPlanningReplay(batches, *config, **engine, clock, &totals,
+                                    [&](const policy::AuditEntry& e) {
+                                      if (shown >= kShown) {
+                                        ++hidden;
+                                        return;
+                                      }
+                                      ++shown;
+                                      std::printf("  %s  %s\n", FormatTimestamp(e.t).c_str(),
+                                                  policy::Explain(e).c_str());
+                                    });
+  if (!ok) return false;
+  if (hidden > 0) std::printf("  … %zu more (prognos replay prints them all)\n", hidden);
+  std::uint64_t total = 0;
+  std::string by_type;
+  for (const auto& [type, n] : totals.decisions) {
+    total += n;
+    by_type += (by_type.empty() ? "" : ", ") + type + " " + std::to_string(n);
+  }
+  std::printf("decisions: %llu (%s); scale-ups decided while demand was still within the "
+              "allocation: %llu of %llu\n",
+              static_cast<unsigned long long>(total), by_type.c_str(),
+              static_cast<unsigned long long>(totals.scale_ahead),
+              static_cast<unsigned long long>(totals.scale_ahead + totals.scale_late));
+  return true;
 }
 
 int RunDemo(const DemoArgs& args) {
@@ -282,7 +353,11 @@ int RunDemo(const DemoArgs& args) {
     }
   }
 
-  int rc = match ? kExitOk : kExitFailure;
+  // The planner over the same data on its own clock (data/demo/policy.yaml: invented hosts and
+  // requests, the dry-run actuator): what it decided, when and why.
+  const bool planned = RunDemoPlanner(data, feeds, temp_dir.empty() ? config.store.data_dir
+                                                                    : temp_dir);
+  int rc = match && planned ? kExitOk : kExitFailure;
   std::printf(
       "\nlook at:\n  %s/v1/hosts\n  %s/v1/hosts/%s\n  %s/v1/series?host=%s\n  %s/metrics\n  "
       "%s/v1/openapi.json\n",

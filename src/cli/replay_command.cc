@@ -10,11 +10,10 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/planning_replay.h"
 #include "core/clock.h"
 #include "core/labels.h"
 #include "daemon/daemon.h"
-#include "actuate/dry_run_actuator.h"
-#include "engine/controller.h"
 #include "engine/engine.h"
 #include "policy/audit_codec.h"
 #include "ingest/table_reader.h"
@@ -54,116 +53,6 @@ TimestampMs ContinueClock(const engine::Engine& engine, const std::string& host,
     }
   }
   return newest == INT64_MIN ? 0 : newest + step;
-}
-
-// Replay with the planner: every file is read first and the samples of all files are merged in
-// time order, so the controller sees the fleet advance together; it ticks every actuators.tick of
-// data time and each decision is printed as it is taken.
-struct PlanningTotals {
-  std::uint64_t rows = 0, accepted = 0, rejected = 0;
-  std::array<std::uint64_t, kRejectReasonCount> by_reason{};
-  int failed_files = 0;
-  std::map<std::string, std::uint64_t> decisions;  // by action type
-  std::uint64_t outcomes_failed = 0, rolled_back = 0;
-};
-
-bool ReplayWithPlanner(const ReplayArgs& args, const daemon::Config& config,
-                       const ingest::TableOptions& table, engine::Engine& engine, FakeClock& clock,
-                       PlanningTotals* totals) {
-  std::vector<ingest::ReplaySeries> batches;
-  for (const std::string& path : args.inputs) {
-    auto batch = ingest::ReadReplaySeries(path, table, engine.options().limits);
-    if (!batch) {
-      std::fprintf(stderr, "replay: %s: %s\n", path.c_str(), batch.error().message.c_str());
-      ++totals->failed_files;
-      continue;
-    }
-    totals->rows += batch->rows;
-    batches.push_back(std::move(*batch));
-  }
-  struct Ref {
-    TimestampMs t;
-    std::uint32_t batch;
-    std::uint32_t point;
-  };
-  std::vector<Ref> order;
-  for (std::size_t b = 0; b < batches.size(); ++b) {
-    for (std::size_t i = 0; i < batches[b].points.size(); ++i) {
-      order.push_back({batches[b].points[i].sample.t, static_cast<std::uint32_t>(b),
-                       static_cast<std::uint32_t>(i)});
-    }
-  }
-  std::stable_sort(order.begin(), order.end(),
-                   [](const Ref& a, const Ref& b) { return a.t < b.t; });
-
-  actuate::DryRunActuator actuator([](std::string_view) {});
-  engine::Controller controller(
-      engine, daemon::ToControllerOptions(config), actuator, nullptr,
-      [totals](const policy::AuditEntry& e) {
-        if (e.kind == "decision" && e.action) {
-          ++totals->decisions[std::string(policy::ActionTypeName(e.action->type))];
-        }
-        if (e.kind == "outcome" && e.outcome) {
-          if (e.outcome->outcome == policy::Outcome::kFailed) ++totals->outcomes_failed;
-          if (e.outcome->outcome == policy::Outcome::kRolledBack) ++totals->rolled_back;
-          if (e.outcome->outcome == policy::Outcome::kApplied ||
-              e.outcome->outcome == policy::Outcome::kVerified) {
-            return;  // the decision line already said it; print only what went wrong
-          }
-        }
-        std::printf("%s  %s\n", FormatTimestamp(e.t).c_str(), policy::Explain(e).c_str());
-      });
-  const DurationMs tick = std::max<DurationMs>(config.control.tick_ms, kSecondMs);
-  ProgressBar bar("replay");
-  std::vector<ingest::Rejection> pending;
-  for (auto& b : batches) {
-    pending.insert(pending.end(), b.rejections.begin(), b.rejections.end());
-  }
-  TimestampMs next_tick = order.empty() ? 0 : (order.front().t / tick + 1) * tick;
-  std::vector<ingest::ParsedSample> chunk;
-  auto flush = [&]() -> bool {
-    auto report = engine.IngestParsed(chunk, std::move(pending), 0);
-    pending.clear();
-    chunk.clear();
-    if (!report) {
-      std::fprintf(stderr, "replay: storage failed: %s\n", report.error().message.c_str());
-      return false;
-    }
-    totals->accepted += report->accepted_samples;
-    totals->rejected += report->rejected_samples;
-    for (std::size_t r = 0; r < kRejectReasonCount; ++r) {
-      totals->by_reason[r] += report->rejected_by_reason[r];
-    }
-    return true;
-  };
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    const Ref& ref = order[i];
-    if (ref.t >= next_tick) {
-      if (!flush()) return false;
-      // Every tick boundary the data crossed (a gap in the data still ticks once per boundary
-      // passed, capped so that a gap of months does not plan a million times).
-      int ticks = 0;
-      while (ref.t >= next_tick && ticks++ < 1000) {
-        clock.Set(next_tick);
-        bar.Clear();
-        controller.Tick(next_tick);
-        next_tick += tick;
-      }
-      if (ref.t >= next_tick) next_tick = (ref.t / tick + 1) * tick;
-      bar.Update(static_cast<double>(i) / static_cast<double>(order.size()),
-                 WithThousands(totals->accepted) + " samples");
-    }
-    const auto& batch = batches[ref.batch];
-    const auto& p = batch.points[ref.point];
-    chunk.push_back({batch.series[p.series], p.sample, p.line});
-  }
-  if (!flush()) return false;
-  if (!order.empty()) {
-    clock.Set(next_tick);
-    controller.Tick(next_tick);
-  }
-  bar.Finish();
-  return true;
 }
 
 int RunReplay(const ReplayArgs& args) {
@@ -212,9 +101,23 @@ int RunReplay(const ReplayArgs& args) {
   PlanningTotals planning;
   const bool plan = config->control.has_policy;
   if (plan) {
-    if (!ReplayWithPlanner(args, *config, table, **engine, clock, &planning)) {
-      return kExitEnvironment;
+    std::vector<ingest::ReplaySeries> batches;
+    for (const std::string& path : args.inputs) {
+      auto batch = ingest::ReadReplaySeries(path, table, options.limits);
+      if (!batch) {
+        std::fprintf(stderr, "replay: %s: %s\n", path.c_str(), batch.error().message.c_str());
+        ++planning.failed_files;
+        continue;
+      }
+      planning.rows += batch->rows;
+      batches.push_back(std::move(*batch));
     }
+    const bool ok = RunPlanningReplay(batches, *config, **engine, clock, &planning,
+                                      [](const policy::AuditEntry& e) {
+                                        std::printf("%s  %s\n", FormatTimestamp(e.t).c_str(),
+                                                    policy::Explain(e).c_str());
+                                      });
+    if (!ok) return kExitEnvironment;
     rows = planning.rows;
     accepted = planning.accepted;
     rejected = planning.rejected;
@@ -311,6 +214,9 @@ int RunReplay(const ReplayArgs& args) {
                 WithThousands(total).c_str(), by_type.empty() ? "" : ": ", by_type.c_str(),
                 WithThousands(planning.outcomes_failed).c_str(),
                 WithThousands(planning.rolled_back).c_str());
+    std::printf("  scale-ups decided while demand was still within the allocation: %s of %s\n",
+                WithThousands(planning.scale_ahead).c_str(),
+                WithThousands(planning.scale_ahead + planning.scale_late).c_str());
   }
   engine->reset();
   if (!temp_dir.empty()) {
