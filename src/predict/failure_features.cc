@@ -187,6 +187,13 @@ Result<void> FeatureBuilder::UpdateOne(std::string_view entity, TimestampMs t,
   return Update(entity, t, values);
 }
 
+std::optional<std::size_t> FeatureBuilder::IndicatorIndex(std::string_view name) const {
+  for (std::size_t i = 0; i < spec_.indicators.size(); ++i) {
+    if (spec_.indicators[i] == name) return i;
+  }
+  return std::nullopt;
+}
+
 bool FeatureBuilder::Known(std::string_view entity) const {
   return entities_.find(std::string(entity)) != entities_.end();
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -70,6 +71,9 @@ class FeatureBuilder {
   explicit FeatureBuilder(FailureFeatureSpec spec);
 
   const FailureFeatureSpec& spec() const { return spec_; }
+  // Index of an indicator name in spec().indicators (for UpdateOne from a sample's __name__);
+  // nullopt for a name the spec does not use (the engine skips that sample).
+  std::optional<std::size_t> IndicatorIndex(std::string_view name) const;
   std::size_t feature_count() const { return feature_count_; }
   std::vector<std::string> FeatureNames() const { return FailureFeatureNames(spec_); }
 

@@ -367,6 +367,20 @@ Result<double> FailureModel::Predict(std::span<const float> features) const {
   return p->front();
 }
 
+Result<double> FailureModel::PredictEntity(const FeatureBuilder& features,
+                                           std::string_view entity) const {
+  if (features.feature_count() != feature_count_) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "feature builder makes " + std::to_string(features.feature_count()) +
+                         " features, the model expects " + std::to_string(feature_count_));
+  }
+  std::vector<float> row;
+  if (!features.FeaturesInto(entity, row)) {
+    return MakeError(ErrorCode::kNotFound, "no history for '" + std::string(entity) + "'");
+  }
+  return Predict(row);
+}
+
 Result<std::string> FailureModel::Serialize() const {
   if (!trained()) return MakeError(ErrorCode::kInvalidArgument, "failure model is not trained");
   bst_ulong len = 0;

@@ -118,6 +118,9 @@ class FailureModel {
   Result<double> Predict(std::span<const float> features) const;
   // Many rows at once (rows × feature_count, row-major): far cheaper per row.
   Result<std::vector<double>> PredictBatch(std::span<const float> rows) const;
+  // P(failure) of one entity from a FeatureBuilder built with this model's spec(); errors when
+  // the entity was never seen (not_found) or the builder's feature count differs.
+  Result<double> PredictEntity(const FeatureBuilder& features, std::string_view entity) const;
   // The booster's raw margin (log-odds before calibration), for diagnostics and calibration.
   Result<std::vector<double>> PredictMargin(std::span<const float> rows) const;
 

@@ -230,6 +230,32 @@ TEST(FailureModelTest, DamagedBlobsAreRejected) {
   }
 }
 
+// The engine's path: samples by indicator name into a FeatureBuilder, then PredictEntity; the
+// same as Predict on the builder's vector.
+TEST(FailureModelTest, PredictEntityUsesTheBuildersFeatures) {
+  auto model = FailureModel::Train(OneIndicator(), kDayMs, Synthetic(10), SmallOptions());
+  ASSERT_TRUE(model.has_value());
+  FeatureBuilder builder(model->spec());
+  const auto index = builder.IndicatorIndex("v");
+  ASSERT_TRUE(index.has_value());
+  EXPECT_FALSE(builder.IndicatorIndex("smart_5_raw").has_value());
+  for (int day = 0; day < 3; ++day) {
+    ASSERT_TRUE(builder.UpdateOne("disk-1", day * kDayMs, *index, 0.3 * day).has_value());
+  }
+  auto p = model->PredictEntity(builder, "disk-1");
+  ASSERT_TRUE(p.has_value());
+  auto direct = model->Predict(builder.Features("disk-1"));
+  ASSERT_TRUE(direct.has_value());
+  EXPECT_EQ(*p, *direct);
+  auto unknown = model->PredictEntity(builder, "disk-2");
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+  FailureFeatureSpec other = OneIndicator();
+  other.indicators.push_back("w");
+  FeatureBuilder wrong(other);
+  EXPECT_FALSE(model->PredictEntity(wrong, "disk-1").has_value());
+}
+
 TEST(FailureModelTest, PredictRejectsWrongLengthAndUntrainedModel) {
   auto model = FailureModel::Train(OneIndicator(), kDayMs, Synthetic(9), SmallOptions());
   ASSERT_TRUE(model.has_value());
