@@ -333,9 +333,9 @@ Result<std::vector<double>> FailureModel::PredictMargin(std::span<const float> r
   // In-place prediction on the caller's floats (no DMatrix copy): the array interface names the
   // buffer by address. Output type 1 = the margin (log-odds), which the calibrator maps.
   const std::string array =
-      "{\"data\": [" + std::to_string(reinterpret_cast<std::uintptr_t>(rows.data())) +
-      ", true], \"shape\": [" + std::to_string(n) + ", " + std::to_string(feature_count_) +
-      "], \"typestr\": \"<f4\", \"version\": 3}";
+      R"({"data": [)" + std::to_string(reinterpret_cast<std::uintptr_t>(rows.data())) +
+      R"(, true], "shape": [)" + std::to_string(n) + ", " + std::to_string(feature_count_) +
+      R"(], "typestr": "<f4", "version": 3})";
   const char* config = R"({"type": 1, "training": false, "iteration_begin": 0, "iteration_end": 0,)"
                        R"( "strict_shape": false, "missing": NaN, "cache_id": 0})";
   const bst_ulong* shape = nullptr;
