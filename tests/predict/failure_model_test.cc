@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
@@ -160,6 +161,28 @@ TEST(FailureModelTest, NoPositivesInTheCalibrationSliceFallsBackToThePriorShift)
   EXPECT_EQ(model->calibrator().method, CalibrationMethod::kPlatt);
   EXPECT_DOUBLE_EQ(model->calibrator().platt.a, 1.0);
   EXPECT_NEAR(model->calibrator().platt.b, -std::log(4.0), 1e-12);
+}
+
+// All-constant indicators (issue #11's bad-input list): nothing to split on, so every row gets
+// the same probability, the calibration slice's positive rate. Labels ~ Bernoulli(0.1) on 600
+// calibration rows: SE ≈ √(0.09 / 600) ≈ 0.012, so ±0.04 is more than 3σ.
+TEST(FailureModelTest, AllConstantIndicatorsGiveTheBaseRate) {
+  FailureTrainingSet data = Synthetic(11);
+  std::fill(data.features.begin(), data.features.end(), 1.0F);
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  double calib_pos = 0.0;
+  for (std::size_t i = 0; i < data.rows(); ++i) {
+    data.labels[i] = u(rng) < 0.1 ? 1.0 : 0.0;
+    if (data.times[i] >= 7 * kDayMs) calib_pos += data.labels[i];
+  }
+  auto model = FailureModel::Train(OneIndicator(), kDayMs, data, SmallOptions());
+  ASSERT_TRUE(model.has_value()) << model.error().message;
+  auto p = model->PredictBatch(data.features);
+  ASSERT_TRUE(p.has_value());
+  for (const double v : *p) ASSERT_EQ(v, p->front());
+  EXPECT_NEAR(p->front(), 0.1, 0.04);
+  EXPECT_NEAR(p->front(), calib_pos / 600.0, 0.01);
 }
 
 TEST(FailureModelTest, RetrainKeepsSpecAndHorizon) {
