@@ -13,6 +13,7 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::int32_t kMaxDeltaDays = 3650;
+constexpr std::size_t kMaxWindows = 16;
 
 }  // namespace
 
@@ -26,6 +27,9 @@ Result<void> ValidateFeatureSpec(const FailureFeatureSpec& spec) {
     if (!seen.insert(name).second) {
       return MakeError(ErrorCode::kInvalidArgument, "indicator '" + name + "' listed twice");
     }
+  }
+  if (spec.delta_days.size() > kMaxWindows) {
+    return MakeError(ErrorCode::kInvalidArgument, "at most 16 delta windows");
   }
   for (const std::int32_t d : spec.delta_days) {
     if (d < 1 || d > kMaxDeltaDays) {
@@ -124,32 +128,33 @@ void FeatureBuilder::TakeSnapshot(EntityState& state) const {
   auto rose = [](double prev, double now) {
     return !std::isnan(prev) && !std::isnan(now) && now > prev;
   };
-  auto& snaps = state.snapshots;
-  if (!snaps.empty() && snaps.back().t == state.latest_t) {
-    Snapshot& newest = snaps.back();
-    const Snapshot* prev = snaps.size() >= 2 ? &snaps[snaps.size() - 2] : nullptr;
+  auto& times = state.snap_t;
+  auto& values = state.snap_values;
+  const std::size_t count = times.size();
+  if (count > 0 && times.back() == state.latest_t) {
+    const std::size_t newest = (count - 1) * n;
     for (std::size_t i = 0; i < n; ++i) {
       const double v = state.latest[i];
-      if (prev != nullptr) {
-        if (rose(prev->values[i], newest.values[i])) --state.increases[i];
-        if (rose(prev->values[i], v)) ++state.increases[i];
+      if (count >= 2) {
+        const double prev = values[newest - n + i];
+        if (rose(prev, values[newest + i])) --state.increases[i];
+        if (rose(prev, v)) ++state.increases[i];
       }
-      newest.values[i] = v;
+      values[newest + i] = v;
     }
     return;
   }
-  if (!snaps.empty() && state.latest_t - snaps.back().t < spec_.snapshot_spacing_ms) return;
-  Snapshot snap;
-  snap.t = state.latest_t;
-  snap.values.resize(n);
+  if (count > 0 && state.latest_t - times.back() < spec_.snapshot_spacing_ms) return;
   for (std::size_t i = 0; i < n; ++i) {
-    snap.values[i] = state.latest[i];
-    if (!snaps.empty() && rose(snaps.back().values[i], snap.values[i])) ++state.increases[i];
+    const double v = state.latest[i];
+    if (count > 0 && rose(values[(count - 1) * n + i], v)) ++state.increases[i];
+    values.push_back(v);
   }
-  snaps.push_back(std::move(snap));
+  times.push_back(state.latest_t);
   // Keep the oldest snapshot any window can still reach (t ≥ latest − longest window).
-  while (snaps.size() > 2 && snaps.front().t < state.latest_t - longest_window_ms_) {
-    snaps.pop_front();
+  while (times.size() > 2 && times.front() < state.latest_t - longest_window_ms_) {
+    times.pop_front();
+    values.erase(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(n));
   }
 }
 
@@ -211,19 +216,23 @@ bool FeatureBuilder::FeaturesInto(std::string_view entity, std::vector<float>& o
   if (it == entities_.end()) return false;
   const EntityState& s = it->second;
   out.resize(feature_count_);
+  const std::size_t n = spec_.indicators.size();
+  // Per window, the oldest snapshot at or after latest − d (times are sorted).
+  std::size_t base_index[kMaxWindows];
+  const std::size_t windows = std::min(spec_.delta_days.size(), kMaxWindows);
+  for (std::size_t w = 0; w < windows; ++w) {
+    const TimestampMs from = s.latest_t - static_cast<DurationMs>(spec_.delta_days[w]) * kDayMs;
+    base_index[w] = static_cast<std::size_t>(
+        std::lower_bound(s.snap_t.begin(), s.snap_t.end(), from) - s.snap_t.begin());
+  }
   std::size_t k = 0;
-  for (std::size_t i = 0; i < spec_.indicators.size(); ++i) {
+  for (std::size_t i = 0; i < n; ++i) {
     const double latest = s.latest[i];
     out[k++] = static_cast<float>(latest);
-    for (const std::int32_t d : spec_.delta_days) {
-      const TimestampMs from = s.latest_t - static_cast<DurationMs>(d) * kDayMs;
-      double base = kNaN;
-      for (const Snapshot& snap : s.snapshots) {
-        if (snap.t >= from) {
-          base = snap.values[i];
-          break;
-        }
-      }
+    for (std::size_t w = 0; w < spec_.delta_days.size(); ++w) {
+      const double base = w < windows && base_index[w] < s.snap_t.size()
+                              ? s.snap_values[base_index[w] * n + i]
+                              : kNaN;
       out[k++] = static_cast<float>(latest - base);  // NaN when either is unknown
     }
     out[k++] = static_cast<float>(s.increases[i]);

@@ -99,17 +99,17 @@ class FeatureBuilder {
   void Forget(std::string_view entity);
 
  private:
-  struct Snapshot {
-    TimestampMs t = 0;
-    std::vector<double> values;
-  };
   struct EntityState {
     TimestampMs first_t = 0;
     TimestampMs latest_t = 0;
     std::vector<double> latest;  // carried-forward values
     std::vector<double> first;   // first value seen per indicator (NaN until seen)
     std::vector<std::uint32_t> increases;
-    std::deque<Snapshot> snapshots;  // oldest first, pruned to the longest delta window
+    // Snapshots, oldest first, pruned to the longest delta window: their times, and their
+    // values flat (indicator i of snapshot j at j · n + i) so a snapshot costs n doubles and no
+    // allocation of its own.
+    std::deque<TimestampMs> snap_t;
+    std::deque<double> snap_values;
     double type_prior = std::numeric_limits<double>::quiet_NaN();
   };
   Result<EntityState*> Touch(std::string_view entity, TimestampMs t);
