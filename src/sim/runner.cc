@@ -230,6 +230,7 @@ class Run {
   std::map<std::string, std::uint64_t> audit_counts_;
   std::set<std::string> false_alarm_hosts_;
   std::uint64_t false_alarm_ticks_ = 0;
+  std::map<std::string, std::uint64_t> false_alarm_causes_;  // root cause → host-ticks
   std::uint64_t plans_degraded_ = 0;
 
   // Accounting.
@@ -604,6 +605,7 @@ void Run::Proactive(TimestampMs t) {
     if (!explained) {
       ++false_alarm_ticks_;
       false_alarm_hosts_.insert(r.host);
+      ++false_alarm_causes_[r.root_cause.empty() ? "(none)" : r.root_cause];
     }
   }
 }
@@ -851,6 +853,9 @@ nlohmann::ordered_json Run::Report() const {
   r["preceded_migrated_pct"] = preceded > 0 ? Round(100.0 * preceded_migrated / preceded, 10) : 0;
   r["false_alarm_hosts"] = false_alarm_hosts_.size();
   r["false_alarm_ticks"] = false_alarm_ticks_;
+  nlohmann::ordered_json causes = nlohmann::ordered_json::object();
+  for (const auto& [k, n] : false_alarm_causes_) causes[k] = n;
+  r["false_alarm_causes"] = causes;
   r["degraded_plans"] = plans_degraded_;
   if (policy_ == PolicyKind::kProactive) {
     r["telemetry_samples"] = samples_sent_;
