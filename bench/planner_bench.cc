@@ -121,7 +121,8 @@ double PeakRssMiB() {
   return static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux: KiB
 }
 
-void BM_Plan(benchmark::State& state) {
+// Google Benchmark's BM_ naming, as in the other bench files.
+void BM_Plan(benchmark::State& state) {  // NOLINT(readability-identifier-naming)
   const Fleet f = MakeFleet(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)), 42);
   const PolicySpec spec = BenchSpec();
   std::size_t actions = 0;
@@ -173,7 +174,7 @@ std::vector<ResourceVector> ReadOpenB(const std::string& path) {
   return out;
 }
 
-void BM_PackOpenB(benchmark::State& state) {
+void BM_PackOpenB(benchmark::State& state) {  // NOLINT(readability-identifier-naming)
   const std::string dir = DataDir() + "/alibaba_gpu2023_openb/";
   const auto nodes = ReadOpenB(dir + "openb_node_list_all_node.csv");
   const auto pods = ReadOpenB(dir + "openb_pod_list_default.csv");

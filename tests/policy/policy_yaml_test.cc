@@ -59,14 +59,14 @@ TEST(PolicyYamlTest, BadPolicyReportsEveryErrorWithItsLine) {
   // Line numbers counted in examples/policy/bad-policy.yaml (line 1 is the comment).
   const std::vector<std::string> expected = {
       "bad-policy.yaml:3: policy.horizon: 'soon' is not a duration",
-      "bad-policy.yaml:6: policy.damping.max_actions: unknown key 'max_actions' in "
-      "'policy.damping' (hint: known keys of 'policy.damping': 'stabilization_window', "
-      "'cooldown', 'max_actions_per_interval'",
+      std::string("bad-policy.yaml:6: policy.damping.max_actions: unknown key 'max_actions' in ") +
+          "'policy.damping' (hint: known keys of 'policy.damping': 'stabilization_window', " +
+          "'cooldown', 'max_actions_per_interval'",
       "bad-policy.yaml:8: tiers.gold.demand_quantile: 1.5 is outside (0, 1]",
       "bad-policy.yaml:12: hosts[node-1].capacity.gpu: unknown key 'gpu'",
       "bad-policy.yaml:14: workloads[web].host: unknown host 'node-9'",
-      "bad-policy.yaml:14: workloads[web].sla_tier: unknown tier 'platinum' (hint: known tiers: "
-      "'default', 'gold')",
+      std::string("bad-policy.yaml:14: workloads[web].sla_tier: unknown tier 'platinum' ") +
+          "(hint: known tiers: 'default', 'gold')",
       "bad-policy.yaml:18: workloads[web]: duplicate id 'web' (first at line 14)",
       "bad-policy.yaml:20: workloads[web].criticality: unknown criticality 'urgent'",
   };

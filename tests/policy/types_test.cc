@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 // g++ 12 -O3 reports a false -Wrestrict inside std::string assignments here (GCC bug 105651).
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wrestrict"
+#endif
 
 namespace prognos::policy {
 namespace {
