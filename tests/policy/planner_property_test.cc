@@ -4,6 +4,8 @@
 //     step; nothing is placed on an unschedulable or draining host;
 //   - budgets: actions per interval, concurrent migrations, hosts unavailable per zone, customer
 //     quotas (a customer within quota before is within quota after);
+//   - preferences: a pinned workload is only placed or moved inside its zone; a workload with
+//     forbid_preemption is never preempted;
 //   - priorities: a preempted workload is preemptible, not protected, and of lower priority than
 //     the workload it made room for; the deferred queue is in SLA/criticality/priority order;
 //   - damping: no action reverses an earlier one on the same target inside the stabilization
@@ -13,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <random>
 #include <set>
@@ -199,6 +202,7 @@ TEST(PlannerPropertyTest, RandomInventoriesKeepEveryInvariant) {
   constexpr int kCases = 300;
   constexpr int kTicks = 4;
   int total_actions = 0;
+  int pinned_moves = 0;
   std::set<ActionType> seen_types;
   for (int c = 0; c < kCases; ++c) {
     SCOPED_TRACE("seed " + std::to_string(c));
@@ -206,6 +210,17 @@ TEST(PlannerPropertyTest, RandomInventoriesKeepEveryInvariant) {
     std::mt19937_64 rng(static_cast<std::uint64_t>(c) * 7919 + 1);
     Planner planner(w.spec);
     const PolicySpec& spec = planner.spec();
+    // Random preferences; only the ones the planner accepts are checked against the plans.
+    std::map<std::string, Preference> prefs;
+    for (const Workload& wl : w.inv.workloads) {
+      if (I(rng, 0, 5) > 0) continue;
+      Preference p;
+      p.workload = wl.id;
+      p.pin_zone = I(rng, 0, 1) ? "z" + std::to_string(I(rng, 0, 2)) : "";
+      p.forbid_preemption = I(rng, 0, 1) == 1;
+      p.prefer_migration = I(rng, 0, 3) == 0;
+      if (planner.SetPreference(w.inv, p).has_value()) prefs[wl.id] = p;
+    }
     std::uint64_t last_id = 0;
     std::map<std::string, std::pair<TimestampMs, int>> last_dir;  // key → (t, direction)
     std::map<std::string, TimestampMs> migrated_until;            // workload → verify end
@@ -273,6 +288,10 @@ TEST(PlannerPropertyTest, RandomInventoriesKeepEveryInvariant) {
             const Host* to = w.inv.FindHost(a.target_host);
             ASSERT_NE(to, nullptr);
             EXPECT_TRUE(to->schedulable) << "placed on an unschedulable host";
+            if (auto p = prefs.find(a.workload); p != prefs.end() && !p->second.pin_zone.empty()) {
+              EXPECT_EQ(to->zone, p->second.pin_zone) << "pinned workload moved out of its zone";
+              ++pinned_moves;
+            }
             if (a.rule == "migrate_off_failing_host" || a.rule == "migrate_to_grow") {
               migrated_until[a.workload] = now + kMigrateVerifyMs;
               EXPECT_LE(static_cast<int>(migrated_until.size()),
@@ -285,6 +304,9 @@ TEST(PlannerPropertyTest, RandomInventoriesKeepEveryInvariant) {
             ASSERT_NE(wl, nullptr);
             EXPECT_TRUE(wl->preemptible);
             EXPECT_TRUE(spec.allow_preemption);
+            if (auto p = prefs.find(a.workload); p != prefs.end()) {
+              EXPECT_FALSE(p->second.forbid_preemption) << "preempted a protected workload";
+            }
             // The next non-preempt action is for the workload it made room for.
             auto self = std::find_if(plan.actions.begin(), plan.actions.end(),
                                      [&](const Action& x) { return x.id == a.id; });
@@ -354,6 +376,9 @@ TEST(PlannerPropertyTest, RandomInventoriesKeepEveryInvariant) {
   // The random worlds exercise the planner broadly (not a vacuous pass).
   EXPECT_GT(total_actions, 1000);
   EXPECT_GE(seen_types.size(), 10u);
+  EXPECT_GT(pinned_moves, 10);
+  std::printf("property: %d actions, %zu action types, %d moves of pinned workloads\n",
+              total_actions, seen_types.size(), pinned_moves);
 }
 
 }  // namespace
