@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <utility>
@@ -503,6 +504,135 @@ TEST(PlanRunnerTest, PlansAreIndependentTransactions) {
   EXPECT_EQ(Brief(runner.Tick(1000)), (std::vector<std::string>{"1:verified", "2:rolled_back"}));
   EXPECT_EQ(fake.world.host["web"], "n1");
   EXPECT_EQ(fake.world.cpu["web"], 3);
+}
+
+// Property test over random plans (seeded): each plan is consistent with the world it starts
+// from (every action's `before` is the state the earlier non-shadow actions leave), with random
+// apply errors, verification answers, timeouts and not_before times. Whatever happens:
+//   1. every action ends in a terminal outcome (verified, rolled_back, failed, skipped, shadow),
+//      and verified / rolled_back only follow applied;
+//   2. shadow actions reach the actuator never, the others at most once plus once per revert;
+//   3. the world equals the initial one with exactly the finally-verified actions applied in plan
+//      order - so every failure was undone completely, and nothing verified was lost;
+//   4. no action stays verified on top of a dependency that did not (see below).
+TEST(PlanRunnerTest, RandomPlansEndInAConsistentWorld) {
+  const std::vector<std::string> workloads = {"web", "db", "batch"};
+  const std::vector<std::string> hosts = {"n1", "n2", "n3", "n4", "n5"};
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937_64 rng(seed);
+    auto uniform = [&rng](int lo, int hi) {
+      return std::uniform_int_distribution<int>(lo, hi)(rng);
+    };
+    FakeActuator fake;
+    World sim = Initial();
+    ActionPlan plan;
+    const int n = uniform(1, 8);
+    for (int i = 0; i < n; ++i) {
+      const std::string& w = workloads[static_cast<std::size_t>(uniform(0, 2))];
+      const auto id = static_cast<std::uint64_t>(i + 1);
+      Action a;
+      switch (uniform(0, 2)) {
+        case 0: {
+          std::string to = sim.host[w];
+          while (to == sim.host[w]) to = hosts[static_cast<std::size_t>(uniform(0, 4))];
+          a = Migrate(id, w, sim.host[w], to);
+          break;
+        }
+        case 1:
+          a = ScaleUp(id, w, sim.host[w], sim.cpu[w], sim.cpu[w] + 1);
+          break;
+        default:
+          a = ScaleOut(id, w, sim.host[w], sim.replicas[w], sim.replicas[w] + 1);
+          break;
+      }
+      a.shadow = uniform(0, 9) == 0;
+      if (uniform(0, 4) == 0) a.not_before = uniform(1, 5000);
+      if (!a.shadow) {  // later actions build on the state this one leaves
+        sim.host[w] = a.type == ActionType::kMigrate ? a.target_host : sim.host[w];
+        sim.cpu[w] = a.after[Resource::kCpu] != 0 ? a.after[Resource::kCpu] : sim.cpu[w];
+        sim.replicas[w] = a.replicas_after != 0 ? a.replicas_after : sim.replicas[w];
+      }
+      if (uniform(0, 9) == 0) fake.fail_apply.insert(id);
+      const int v = uniform(0, 9);
+      if (v < 5) {
+        fake.verify[id] = {{0, Verification::kConfirmed}};
+      } else if (v < 7) {  // confirmed late, perhaps after the 60 s window
+        fake.verify[id] = {{0, Verification::kPending},
+                           {uniform(0, 70'000), Verification::kConfirmed}};
+      } else if (v < 9) {
+        fake.verify[id] = {{0, Verification::kPending},
+                           {uniform(0, 70'000), Verification::kFailed}};
+      } else {
+        fake.verify[id] = {{0, Verification::kPending}};
+      }
+      plan.actions.push_back(a);
+    }
+
+    PlanRunner runner(fake);
+    std::vector<ActionOutcome> all = runner.Submit(plan, 0);
+    // Everything is applied by 5 s and settled within its 60 s window.
+    for (TimestampMs t = 1000; t <= 70'000; t += 1000) {
+      for (ActionOutcome& o : runner.Tick(t)) all.push_back(std::move(o));
+    }
+    EXPECT_TRUE(runner.idle());
+    EXPECT_TRUE(runner.Drain(70'001).empty());
+
+    std::map<std::uint64_t, std::vector<Outcome>> by_id;
+    for (const ActionOutcome& o : all) by_id[o.action_id].push_back(o.outcome);
+    std::size_t applied = 0, reverted = 0;
+    World want = Initial();
+    for (const Action& a : plan.actions) {
+      SCOPED_TRACE("action " + std::to_string(a.id));
+      const std::vector<Outcome>& seq = by_id[a.id];
+      ASSERT_FALSE(seq.empty());
+      const Outcome last = seq.back();
+      EXPECT_TRUE(last == Outcome::kVerified || last == Outcome::kRolledBack ||
+                  last == Outcome::kFailed || last == Outcome::kSkipped ||
+                  last == Outcome::kShadow);
+      if (a.shadow) {
+        EXPECT_EQ(seq, std::vector<Outcome>{Outcome::kShadow});
+      }
+      bool was_applied = false;
+      for (Outcome o : seq) {
+        if (o == Outcome::kVerified || o == Outcome::kRolledBack) {
+          EXPECT_TRUE(was_applied);
+        }
+        if (o == Outcome::kApplied) {
+          was_applied = true;
+          ++applied;
+        }
+        if (o == Outcome::kRolledBack) ++reverted;
+      }
+      if (last == Outcome::kVerified) {
+        want.host[a.workload] =
+            a.type == ActionType::kMigrate ? a.target_host : want.host[a.workload];
+        if (a.type == ActionType::kScaleUp) want.cpu[a.workload] = a.after[Resource::kCpu];
+        if (a.type == ActionType::kScaleOut) want.replicas[a.workload] = a.replicas_after;
+      }
+    }
+    EXPECT_EQ(fake.applies.size(), applied + reverted);
+    EXPECT_EQ(fake.world, want);
+    // 4. Verified actions stand only on verified ground: when an action ends verified, so did
+    //    every earlier non-shadow action of the plan that shares a workload or host with it.
+    auto shares = [](const Action& x, const Action& y) {
+      const std::set<std::string> tx = {"w:" + x.workload, "h:" + x.host, "h:" + x.target_host};
+      for (const std::string& k : {"w:" + y.workload, "h:" + y.host, "h:" + y.target_host}) {
+        if (k != "h:" && tx.count(k) > 0) return true;
+      }
+      return false;
+    };
+    for (std::size_t j = 0; j < plan.actions.size(); ++j) {
+      const Action& b = plan.actions[j];
+      if (b.shadow || by_id[b.id].back() != Outcome::kVerified) continue;
+      for (std::size_t i = 0; i < j; ++i) {
+        const Action& a = plan.actions[i];
+        if (a.shadow || !shares(a, b)) continue;
+        EXPECT_EQ(by_id[a.id].back(), Outcome::kVerified)
+            << "action " << b.id << " verified on top of action " << a.id;
+      }
+    }
+  }
 }
 
 }  // namespace
