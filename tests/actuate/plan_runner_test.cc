@@ -530,7 +530,7 @@ TEST(PlanRunnerTest, RandomPlansEndInAConsistentWorld) {
     const int n = uniform(1, 8);
     for (int i = 0; i < n; ++i) {
       const std::string& w = workloads[static_cast<std::size_t>(uniform(0, 2))];
-      const auto id = static_cast<std::uint64_t>(i + 1);
+      const std::uint64_t id = static_cast<std::uint64_t>(i) + 1;
       Action a;
       switch (uniform(0, 2)) {
         case 0: {
