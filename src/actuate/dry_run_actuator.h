@@ -1,7 +1,7 @@
 // The dry-run backend (issue #12): logs what it would do and changes nothing. Preconditions
 // always hold and every action verifies at once, so a PlanRunner over it walks each action from
-// apply to verified in one Tick. Used by `serve` with `actuators.backend: dry-run` and by shadow
-// runs.
+// apply to verified in one Tick. Meant for the daemon's `actuators: dry-run` setting and for
+// demos (not wired yet: see the issue #12 note).
 #pragma once
 
 #include <cstdint>

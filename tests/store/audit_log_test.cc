@@ -313,6 +313,30 @@ TEST(AuditLogTest, DamagedTailIsTruncatedLoggedAndCounted) {
   }
 }
 
+TEST(AuditLogTest, RepairsAppendsAndBytesAreExportedAsMetrics) {
+  TempDir dir;
+  {
+    auto log = OpenOrDie(dir.path());
+    ASSERT_NE(log, nullptr);
+    AppendN(*log, 1, 5);
+  }
+  // Cut 3 bytes off record 5: the repair truncates its other 32 bytes, leaving 8 + 4 × 35 = 148.
+  fs::resize_file(Segment(dir.path(), 1), kHeader + 5 * kFrame - 3);
+  MetricsRegistry metrics;
+  AuditLogOptions options;
+  options.metrics = &metrics;
+  auto log = OpenOrDie(dir.path(), options);
+  ASSERT_NE(log, nullptr);
+  AppendN(*log, 5, 6);  // 148 + 2 × 35 = 218 bytes
+  const std::string text = metrics.RenderText();
+  for (const char* line :
+       {"prognos_audit_repairs_total 1\n", "prognos_audit_truncated_bytes_total 32\n",
+        "prognos_audit_appends_total 2\n", "prognos_audit_bytes 218\n"}) {
+    SCOPED_TRACE(line);
+    EXPECT_NE(text.find(line), std::string::npos) << text;
+  }
+}
+
 TEST(AuditLogTest, DamageInAnEarlierSegmentDropsTheLaterOnes) {
   TempDir dir;
   const AuditLogOptions options = Opts(AuditFsync::kNone, 100);
