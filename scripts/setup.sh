@@ -11,7 +11,7 @@ packages=(
   libsqlite3-dev libeigen3-dev libxgboost-dev xgboost libcurl4-openssl-dev libssl-dev
   libspdlog-dev libfmt-dev libcli11-dev libsimdjson-dev libhowardhinnant-date-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  prometheus python3 python3-statsmodels python3-pandas python3-snappy
+  prometheus prometheus-alertmanager python3 python3-statsmodels python3-pandas python3-snappy
   curl procps
 )
 missing=()
