@@ -48,9 +48,14 @@ bool RunPlanningReplay(const std::vector<ingest::ReplaySeries>& batches,
   std::stable_sort(order.begin(), order.end(),
                    [](const Ref& a, const Ref& b) { return a.t < b.t; });
 
+  auto options = daemon::ToControllerOptions(config);
+  if (!options) {
+    std::fprintf(stderr, "replay: %s\n", options.error().message.c_str());
+    return false;
+  }
   actuate::DryRunActuator actuator([](std::string_view) {});
   engine::Controller controller(
-      engine, daemon::ToControllerOptions(config), actuator, nullptr,
+      engine, std::move(*options), actuator, nullptr,
       [&](const policy::AuditEntry& e) {
         if (keep_entries) totals->entries.push_back(e);
         if (e.kind == "decision" && e.action) {

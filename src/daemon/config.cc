@@ -137,8 +137,9 @@ const std::vector<SectionKeys>& AllSectionKeys() {
   static const std::vector<SectionKeys> all_sections = {
       {"",
        {"ingest", "store", "api", "signals", "indicators", "actuators", "telemetry", "policy",
-        "tiers", "zones", "hosts", "pools", "workloads", "customers"}},
+        "tiers", "zones", "hosts", "pools", "workloads", "customers", "models"}},
       {"actuators", {"backend", "tick", "audit_fsync"}},
+      {"models", {"failure_model"}},
       {"telemetry", {"workload_label", "usage"}},
       {"usage", {"cpu", "memory", "network", "disk_io"}},
       {"ingest",
@@ -174,8 +175,7 @@ bool IsSecretLike(std::string_view key) {
 }
 
 bool IsPlannedSection(std::string_view key) {
-  static constexpr std::array<std::string_view, 4> kPlanned = {"components", "models", "notify",
-                                                               "alerts"};
+  static constexpr std::array<std::string_view, 3> kPlanned = {"components", "notify", "alerts"};
   return std::find(kPlanned.begin(), kPlanned.end(), key) != kPlanned.end();
 }
 
@@ -297,6 +297,16 @@ class ConfigWalker {
             {"telemetry",
              [this](const Field& f) {
                WalkSection(f, [this](const YAML::Node& n, const Field& s) { WalkTelemetry(n, s); });
+             }},
+            {"models",
+             [this](const Field& f) {
+               WalkSection(f, [this](const YAML::Node& n, const Field& s) {
+                 WalkMap(n, s.path, "models",
+                         {{"failure_model", [this](const Field& m) {
+                             Set(&config_->control.failure_model,
+                                 String(m, "models/disk.model", false));
+                           }}});
+               });
              }},
             {"policy", [this](const Field& f) { policy_doc_[f.key] = f.value; }},
             {"tiers", [this](const Field& f) { policy_doc_[f.key] = f.value; }},

@@ -75,6 +75,7 @@ struct ControlConfig {
   std::string workload_label = "component";  // telemetry.workload_label
   std::array<std::string, policy::kResourceCount> usage = {"cpu_cores", "memory_gib",
                                                            "network_mbps", "disk_iops"};
+  std::string failure_model;  // models.failure_model: a file written by `prognos failure train`
   policy::PolicySpec policy;
   policy::Inventory inventory;
   bool has_policy = false;  // any of the policy sections present

@@ -3,7 +3,11 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <filesystem>
 
 #include "actuate/dry_run_actuator.h"
@@ -97,7 +101,7 @@ Result<api::ApiOptions> ToApiOptions(const Config& config) {
   return o;
 }
 
-engine::ControllerOptions ToControllerOptions(const Config& config) {
+Result<engine::ControllerOptions> ToControllerOptions(const Config& config) {
   engine::ControllerOptions o;
   o.policy = config.control.policy;
   o.inventory = config.control.inventory;
@@ -107,6 +111,22 @@ engine::ControllerOptions ToControllerOptions(const Config& config) {
     o.directions[ind.name] = ind.direction == Direction::kLowerIsWorse ? signal::WorseDirection::kLower
                              : ind.direction == Direction::kBoth     ? signal::WorseDirection::kBoth
                                                                      : signal::WorseDirection::kHigher;
+  }
+  if (!config.control.failure_model.empty()) {
+    std::ifstream in(config.control.failure_model, std::ios::binary);
+    if (!in) {
+      return MakeError(ErrorCode::kIo, "models.failure_model: cannot read " +
+                                           config.control.failure_model + ": " +
+                                           std::strerror(errno));
+    }
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto model = predict::FailureModel::Deserialize(bytes);
+    if (!model) {
+      return MakeError(ErrorCode::kInvalidArgument, "models.failure_model: " +
+                                                        config.control.failure_model + ": " +
+                                                        model.error().message);
+    }
+    o.failure_model = std::make_shared<const predict::FailureModel>(std::move(*model));
   }
   return o;
 }
@@ -141,8 +161,10 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const Config& config) {
       (std::filesystem::path(config.store.data_dir) / "audit").string(), audit_options);
   if (!audit) return tl::unexpected(audit.error());
   d->audit_ = std::move(*audit);
+  auto controller_options = ToControllerOptions(config);
+  if (!controller_options) return tl::unexpected(controller_options.error());
   d->controller_ = std::make_unique<engine::Controller>(
-      *d->engine_, ToControllerOptions(config), *d->actuator_, d->audit_.get());
+      *d->engine_, std::move(*controller_options), *d->actuator_, d->audit_.get());
   d->server_ = std::make_unique<api::ApiServer>(*d->engine_, d->metrics_, *api_options,
                                                 d->controller_.get());
   auto port = d->server_->Start();

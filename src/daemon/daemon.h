@@ -25,7 +25,8 @@ engine::EngineOptions ToEngineOptions(const Config& config);
 // Splits "host:port" ("[::1]:80" too); port 0 allowed.
 Result<std::pair<std::string, int>> ParseListen(const std::string& listen);
 Result<api::ApiOptions> ToApiOptions(const Config& config);
-engine::ControllerOptions ToControllerOptions(const Config& config);
+// Reads models.failure_model when set (an unreadable or corrupt model file is an error).
+Result<engine::ControllerOptions> ToControllerOptions(const Config& config);
 // The actuator named by actuators.backend ("dry-run" logs through spdlog).
 Result<std::unique_ptr<actuate::Actuator>> MakeActuator(const Config& config);
 

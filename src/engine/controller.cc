@@ -54,6 +54,9 @@ struct Controller::Impl {
         audit(log),
         on_entry(std::move(cb)),
         planner(options.policy),
+        features(options.failure_model ? std::make_unique<predict::FeatureBuilder>(
+                                             options.failure_model->spec())
+                                       : nullptr),
         runner(a),
         inventory(options.inventory) {
     options.policy.Normalize();
@@ -67,6 +70,7 @@ struct Controller::Impl {
 
   mutable std::mutex mu;
   policy::Planner planner;
+  std::unique_ptr<predict::FeatureBuilder> features;  // when a failure model is configured
   actuate::PlanRunner runner;
   policy::Inventory inventory;
   std::unordered_map<std::string, WorkloadTracks> workloads;  // by component label
@@ -92,8 +96,14 @@ struct Controller::Impl {
     const int r = ResourceOf(name);
     if (r < 0 || !component || component->empty()) {
       // A health indicator: track how far it is from its own baseline (the failure evidence).
-      if (name == "status" || !labels.Get(kHostLabel)) return;
+      auto host = labels.Get(kHostLabel);
+      if (name == "status" || !host) return;
       std::lock_guard<std::mutex> lock(mu);
+      if (features) {
+        if (auto idx = features->IndicatorIndex(name)) {
+          (void)features->UpdateOne(*host, s.t, *idx, s.v);  // out of order: skipped
+        }
+      }
       auto it = deviations.find(id);
       if (it == deviations.end()) {
         signal::DeviationConfig dc;
@@ -237,8 +247,21 @@ struct Controller::Impl {
     if (!h.top.empty()) risk.root_cause = h.top.front().name;
     const double x = options.hazard_a + options.hazard_b * (1.0 - h.score / 100.0);
     // Debounced upstream: each indicator's deviation needs two of its last three samples.
-    risk.p_fail = std::max(status_floor, 1.0 / (1.0 + std::exp(-x)));
+    double p = 1.0 / (1.0 + std::exp(-x));
     risk.model = "health-hazard";
+    if (features && features->Known(v.host)) {
+      auto pm = options.failure_model->PredictEntity(*features, v.host);
+      if (pm) {
+        const double model_h = static_cast<double>(options.failure_model->horizon_ms());
+        const double ratio =
+            model_h > 0 ? static_cast<double>(options.policy.horizon_ms) / model_h : 1.0;
+        const double p_model = 1.0 - std::pow(1.0 - Clamp01(*pm), ratio);
+        if (p_model > p) risk.root_cause = "failure_model";
+        p = 1.0 - (1.0 - p) * (1.0 - p_model);
+        risk.model = "health-hazard+failure-model";
+      }
+    }
+    risk.p_fail = std::max(status_floor, p);
     const auto& th = options.policy.thresholds;
     risk.tier = risk.p_fail >= th.critical_p_fail  ? policy::AlertTier::kCritical
                 : risk.p_fail >= th.warning_p_fail ? policy::AlertTier::kWarning

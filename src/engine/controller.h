@@ -24,6 +24,7 @@
 #include "core/sample.h"
 #include "core/time.h"
 #include "policy/types.h"
+#include "predict/failure_model.h"
 #include "signal/deviation.h"
 
 namespace prognos::store {
@@ -57,6 +58,11 @@ struct ControllerOptions {
   // Defaults: health 100 → 0.007, 70 → 0.047, 50 → 0.5, 30 → 0.95.
   double hazard_a = -5.0;
   double hazard_b = 10.0;
+  // Optional calibrated failure model (prognos failure train): fed the host's samples of the
+  // model's indicators (e.g. SMART counters); its P(failure within its own horizon) is rescaled
+  // to the policy horizon assuming a constant hazard, p_H = 1 − (1 − p)^(H / H_model), and
+  // combined with the health hazard as independent causes: 1 − (1 − p_health)(1 − p_H).
+  std::shared_ptr<const predict::FailureModel> failure_model;
   // A host reporting status "fail" has p_fail 1; "warning" raises p to at least this.
   double warning_p_fail = 0.3;
 };

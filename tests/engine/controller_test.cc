@@ -201,6 +201,64 @@ TEST_F(ControllerTest, ScalesAheadOfRisingDemand) {
   EXPECT_GE(allocated, 3.0) << "allocation did not follow demand to 3 cores";
 }
 
+// A failure model (trained here on a synthetic table: failure within 10 days when the latest
+// smart_5_raw ≥ 0.8, else rarely) raises the p_fail of the host whose SMART value is high, through
+// the engine's samples, rescaled from the model's 10-day horizon to the policy's hour:
+// p_1h = 1 − (1 − p_10d)^(1/240).
+TEST_F(ControllerTest, AFailureModelRaisesTheRiskOfTheHostItFlags) {
+  predict::FailureFeatureSpec spec;
+  spec.indicators = {"smart_5_raw"};
+  spec.delta_days = {1};
+  predict::FailureTrainingSet data;
+  data.feature_count = predict::FailureFeatureNames(spec).size();
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (int i = 0; i < 2000; ++i) {
+    const double x = u(rng);
+    for (std::size_t f = 0; f < data.feature_count; ++f) {
+      data.features.push_back(f == 0 ? static_cast<float>(x) : 0.0F);
+    }
+    data.labels.push_back(u(rng) < (x > 0.8 ? 0.95 : 0.01) ? 1.0 : 0.0);
+    data.times.push_back((i % 10) * kDayMs);
+  }
+  predict::FailureTrainOptions to;
+  to.rounds = 30;
+  to.max_depth = 3;
+  to.seed = 42;
+  to.nthread = 1;
+  auto model = predict::FailureModel::Train(spec, 10 * kDayMs, data, to);
+  ASSERT_TRUE(model.has_value()) << model.error().message;
+  auto shared = std::make_shared<const predict::FailureModel>(std::move(*model));
+  std::vector<float> high(data.feature_count, 0.0F);
+  high[0] = 0.95F;
+  const double p10d = *shared->Predict(high);
+  ControllerOptions o;
+  o.inventory = Cluster();
+  o.failure_model = shared;
+  Start(o);
+  const TimestampMs t = kStart;
+  Send("h1", "", "smart_5_raw", t, 0.95);
+  Send("h2", "", "smart_5_raw", t, 0.05);
+  Flush();
+  controller_->Tick(t);
+  double p1 = -1, p2 = -1;
+  for (const auto& r : controller_->risks()) {
+    if (r.host == "h1") p1 = r.p_fail;
+    if (r.host == "h2") p2 = r.p_fail;
+    if (r.host == "h1") {
+      EXPECT_EQ(r.model, "health-hazard+failure-model");
+    }
+  }
+  ASSERT_GE(p1, 0);
+  ASSERT_GE(p2, 0);
+  EXPECT_GT(p1, p2);
+  // One sample: no deviation yet, so the health hazard is its floor 1 / (1 + e^5) and the model
+  // adds 1 − (1 − p10d)^(1/240).
+  const double floor = 1.0 / (1.0 + std::exp(5.0));
+  const double expected = 1.0 - (1.0 - floor) * std::pow(1.0 - p10d, 1.0 / 240.0);
+  EXPECT_NEAR(p1, expected, 0.02);
+}
+
 TEST_F(ControllerTest, PreferencesAreValidatedAndAudited) {
   ControllerOptions o;
   o.inventory = Cluster();
