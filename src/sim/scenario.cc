@@ -387,11 +387,11 @@ void ParseFaults(Reader& r, const YAML::Node& f, Scenario* s,
 void ParsePolicy(Reader& r, const YAML::Node& n, Scenario* s) {
   const std::string p = "policy";
   if (!r.Map(n, p)) return;
-  r.CheckKeys(
-      n, p,
-      {"horizon", "headroom", "migrate_p_fail", "maintenance_p_fail", "scale_in_utilization",
-       "stabilization_window", "cooldown", "max_actions_per_interval", "max_concurrent_migrations",
-       "hysteresis", "allow_preemption", "allow_migration", "allow_pool_changes"});
+  r.CheckKeys(n, p,
+              {"horizon", "headroom", "migrate_p_fail", "maintenance_p_fail",
+               "scale_in_utilization", "stabilization_window", "cooldown",
+               "max_actions_per_interval", "max_concurrent_migrations", "max_unavailable_per_zone",
+               "hysteresis", "allow_preemption", "allow_migration", "allow_pool_changes"});
   policy::PolicySpec& spec = s->policy;
   r.Duration(n, p, "horizon", &spec.horizon_ms, kMinuteMs);
   r.Double(n, p, "headroom", &spec.headroom, 0, 10);
@@ -402,6 +402,7 @@ void ParsePolicy(Reader& r, const YAML::Node& n, Scenario* s) {
   r.Duration(n, p, "cooldown", &spec.damping.cooldown_ms, 0);
   r.Int(n, p, "max_actions_per_interval", &spec.damping.max_actions_per_interval, 1, 1000000);
   r.Int(n, p, "max_concurrent_migrations", &spec.damping.max_concurrent_migrations, 0, 1000000);
+  r.Int(n, p, "max_unavailable_per_zone", &spec.damping.max_unavailable_per_zone, 0, 1000000);
   r.Double(n, p, "hysteresis", &spec.damping.hysteresis, 0, 10);
   auto flag = [&](const char* key, bool* out) {
     const YAML::Node b = n[key];
