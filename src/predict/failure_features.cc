@@ -199,6 +199,15 @@ std::optional<std::size_t> FeatureBuilder::IndicatorIndex(std::string_view name)
   return std::nullopt;
 }
 
+bool FeatureBuilder::SetType(std::string_view entity, std::string_view type) {
+  const auto it = entities_.find(std::string(entity));
+  if (it == entities_.end()) return false;
+  if (spec_.type_label.empty() || type.empty()) return true;
+  const auto rate = spec_.type_rates.find(std::string(type));
+  it->second.type_prior = rate != spec_.type_rates.end() ? rate->second : spec_.fleet_rate;
+  return true;
+}
+
 bool FeatureBuilder::Known(std::string_view entity) const {
   return entities_.find(std::string(entity)) != entities_.end();
 }

@@ -93,6 +93,10 @@ class FeatureBuilder {
   // Same, written into out (resized); returns false if the entity was never seen.
   bool FeaturesInto(std::string_view entity, std::vector<float>& out) const;
 
+  // Sets a known entity's type for type_prior (the engine's per-sample path, where the type
+  // comes as a label rather than with a row); false if the entity was never seen.
+  bool SetType(std::string_view entity, std::string_view type);
+
   bool Known(std::string_view entity) const;
   std::size_t entity_count() const { return entities_.size(); }
   // Drops an entity (decommissioned drive, deleted host).

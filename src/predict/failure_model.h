@@ -2,8 +2,11 @@
 // FailureFeatures: gradient-boosted trees (XGBoost, binary:logistic) trained on labelled history,
 // calibrated on a later, held-out time slice (Platt or isotonic, see calibration.h), saved and
 // loaded as one versioned byte blob. Pure: bytes in, bytes out, no file IO, no clock; randomness
-// from the seed in the options. Not thread-safe (one owner; Predict on one model must not run
-// concurrently with Train/Deserialize of the same object).
+// from the seed in the options. Thread-compatible: the const Predict* methods may run
+// concurrently on one model (they use only XGBoost's in-place prediction, which its docs call
+// "safe and lock free" from multiple threads); Train, Retrain and Deserialize return new objects.
+// Do not keep a FailureModel in a static: freeing a booster after XGBoost's own statics are
+// destroyed aborts the process.
 //
 // Retraining: `Retrain` refits from scratch on new labelled history with the current model's
 // feature spec and horizon (the engine keeps serving the old model until the new one is

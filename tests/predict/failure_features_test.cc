@@ -264,6 +264,12 @@ TEST(FailureFeaturesTest, TypeRatesAreSmoothedTowardTheFleet) {
   // The type sticks when later updates do not repeat it.
   ASSERT_TRUE(builder.Update("a", kDayMs, v).has_value());
   EXPECT_FLOAT_EQ(builder.Features("a").back(), static_cast<float>(2.0 / 52.0));
+  // The engine's path: UpdateOne, then the type from a label.
+  ASSERT_TRUE(builder.UpdateOne("c", 0, 0, 1.0).has_value());
+  EXPECT_TRUE(std::isnan(builder.Features("c").back()));
+  EXPECT_TRUE(builder.SetType("c", "B"));
+  EXPECT_FLOAT_EQ(builder.Features("c").back(), static_cast<float>(2.0 / 148.0));
+  EXPECT_FALSE(builder.SetType("never-seen", "B"));
 }
 
 }  // namespace
