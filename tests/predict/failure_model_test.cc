@@ -274,7 +274,7 @@ TEST(FailureModelTest, PredictEntityUsesTheBuildersFeatures) {
   ASSERT_FALSE(unknown.has_value());
   EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
   FailureFeatureSpec other = OneIndicator();
-  other.indicators.push_back("w");
+  other.indicators.emplace_back("w");
   FeatureBuilder wrong(other);
   EXPECT_FALSE(model->PredictEntity(wrong, "disk-1").has_value());
 }
