@@ -1,0 +1,54 @@
+// The one outbound call the notifier makes: POST a JSON body to a fixed URL. An interface so the
+// queueing logic can be tested with a stand-in; CurlTransport is the real one (libcurl).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "core/time.h"
+
+namespace prognos::notify {
+
+struct HttpReply {
+  long status = 0;   // HTTP status code
+  std::string body;  // first 4 KiB, for error messages
+};
+
+// Called from the notifier's sender thread only.
+class AlertTransport {
+ public:
+  virtual ~AlertTransport() = default;
+  // kUnavailable when no HTTP reply came (connection refused, DNS, timeout); otherwise the reply,
+  // whatever its status.
+  virtual Result<HttpReply> PostJson(const std::string& body) = 0;
+};
+
+struct CurlTransportConfig {
+  std::string url;                   // full URL, e.g. http://127.0.0.1:9093/api/v2/alerts
+  std::vector<std::string> headers;  // extra "Name: value" headers (e.g. Authorization)
+  DurationMs connect_timeout_ms = 2 * kSecondMs;
+  DurationMs request_timeout_ms = 5 * kSecondMs;  // whole request, connect included
+};
+
+// libcurl easy handle reused across calls (keep-alive). Not thread-safe: one per sender thread.
+class CurlTransport final : public AlertTransport {
+ public:
+  // kInternal when libcurl cannot be initialised.
+  static Result<std::unique_ptr<CurlTransport>> Create(CurlTransportConfig config);
+  ~CurlTransport() override;
+  CurlTransport(const CurlTransport&) = delete;
+  CurlTransport& operator=(const CurlTransport&) = delete;
+
+  Result<HttpReply> PostJson(const std::string& body) override;
+
+ private:
+  CurlTransport(CurlTransportConfig config, void* handle, void* headers);
+
+  CurlTransportConfig config_;
+  void* handle_;   // CURL*
+  void* headers_;  // curl_slist*
+};
+
+}  // namespace prognos::notify
