@@ -1,5 +1,6 @@
 // Planner benchmarks (issue #12):
-//   BM_Plan/<workloads>/<hosts>: one Plan() over a synthetic fleet (seeded; sizes below), with
+//   BM_Plan/<workloads>/<hosts>/<capped>: one Plan() over a synthetic fleet (seeded; sizes below),
+//   with
 //     1% failing hosts, 1% pending workloads and forecasts that move every workload up or down,
 //     so every rule runs. Counters: actions emitted, peak RSS of the process (MiB).
 //   BM_PackOpenB/<algorithm>/<fleet>: offline packing of the 8,152 real pod requests (cpu, memory)
@@ -97,7 +98,7 @@ Fleet MakeFleet(int workloads, int hosts, std::uint64_t seed) {
   return f;
 }
 
-PolicySpec BenchSpec() {
+PolicySpec BenchSpec(bool capped = false) {
   PolicySpec spec;
   const char* tiers[] = {"gold", "silver", "bronze"};
   const double q[] = {0.99, 0.95, 0.8};
@@ -109,9 +110,11 @@ PolicySpec BenchSpec() {
     tier.violation_cost_per_hour = 10.0 / (t + 1);
     spec.tiers[tier.name] = tier;
   }
-  // No action cap: measure the planner doing all the work it finds.
-  spec.damping.max_actions_per_interval = 1 << 30;
-  spec.damping.max_concurrent_migrations = 1 << 30;
+  if (!capped) {
+    // No action cap: measure the planner doing all the work it finds.
+    spec.damping.max_actions_per_interval = 1 << 30;
+    spec.damping.max_concurrent_migrations = 1 << 30;
+  }
   return spec;
 }
 
@@ -124,26 +127,35 @@ double PeakRssMiB() {
 // Google Benchmark's BM_ naming, as in the other bench files.
 void BM_Plan(benchmark::State& state) {  // NOLINT(readability-identifier-naming)
   const Fleet f = MakeFleet(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)), 42);
-  const PolicySpec spec = BenchSpec();
+  const PolicySpec spec = BenchSpec(state.range(2) == 1);
   std::size_t actions = 0;
+  std::size_t held = 0;
+  int omitted = 0;
   for (auto _ : state) {
     state.PauseTiming();
     Planner planner(spec);
     state.ResumeTiming();
     ActionPlan plan = planner.Plan(f.inv, f.in);
     actions = plan.actions.size();
+    held = plan.held.size();
+    omitted = plan.held_omitted;
     benchmark::DoNotOptimize(plan);
   }
   state.counters["actions"] = static_cast<double>(actions);
+  state.counters["held"] = static_cast<double>(held);
+  state.counters["held_omitted"] = omitted;
   state.counters["peak_rss_mib"] = PeakRssMiB();
   state.SetComplexityN(state.range(0));
 }
+// Third argument: 0 = no action cap, 1 = the default damping (20 actions per minute, 5
+// concurrent migrations): the rest is built, explained and held.
 BENCHMARK(BM_Plan)
-    ->Args({1000, 100})
-    ->Args({10000, 1000})
-    ->Args({100000, 10000})
+    ->Args({1000, 100, 0})
+    ->Args({10000, 1000, 0})
+    ->Args({100000, 10000, 0})
     ->Unit(benchmark::kMillisecond)
     ->Complexity(benchmark::oNLogN);
+BENCHMARK(BM_Plan)->Args({100000, 10000, 1})->Unit(benchmark::kMillisecond);
 
 std::string DataDir() {
   if (const char* env = std::getenv("PROGNOS_SHARED_DATA")) return env;

@@ -23,6 +23,8 @@ constexpr std::size_t kPreemptHostScan = 256;
 constexpr double kLeverShortfallShare = 0.25;
 // The fleet is short ahead (pre-allocation) when the forecast need exceeds this share of capacity.
 constexpr double kFleetFillLimit = 0.9;
+// Held actions listed in a plan; beyond, they are counted (ActionPlan::held_omitted).
+constexpr std::size_t kMaxHeldListed = 1000;
 
 std::string Num(double v) {
   char buf[32];
@@ -677,6 +679,17 @@ struct PlanRun {
   void ScaleIn() {
     for (std::size_t w = 0; w < inv.workloads.size(); ++w) {
       if (demand_of[w] < 0 || wl_host[w] == kNone || wl_touched[w]) continue;
+      if (plan.held.size() >= kMaxHeldListed && Room() == 0) {
+        // Only counting is left to do; cheap test of the rule below without building the action.
+        const WorkloadDemand& d = in.demand[demand_of[w]];
+        const ResourceVector cur = Size(w);
+        double util = 0;
+        for (std::size_t r = 0; r < kResourceCount; ++r) {
+          if (cur.v[r] > 0) util = std::max(util, d.observed.v[r] / cur.v[r]);
+        }
+        if (util < spec.thresholds.scale_in_utilization) ++plan.held_omitted;
+        continue;
+      }
       const WorkloadDemand& d = in.demand[demand_of[w]];
       const SlaTier& tier = TierOf(w);
       const ResourceVector cur = Size(w);
@@ -775,6 +788,14 @@ struct PlanRun {
   // Actions still allowed in this interval.
   std::size_t Room() { return planner.damper_.Room(in.now); }
 
+  // True when the action cap is reached and the held list is full: the caller skips building the
+  // action (it could only be held) and it is counted in held_omitted.
+  bool CapFull() {
+    if (plan.held.size() < kMaxHeldListed || Room() > 0) return false;
+    ++plan.held_omitted;
+    return true;
+  }
+
   // Rule scale_ahead: allocation ≥ q(tier) × (1 + headroom) / target_utilization.
   void ScaleAhead() {
     std::vector<std::size_t> order;
@@ -794,18 +815,21 @@ struct PlanRun {
       ResourceVector need = q.Scaled((1 + h) / tu);
       ResourceVector target = cur;
       bool short_any = false;
-      std::string short_desc;
       for (std::size_t r = 0; r < kResourceCount; ++r) {
         if (need.v[r] > cur.v[r] * (1 + kEps) + kEps) {
           short_any = true;
           target.v[r] = need.v[r] * (1 + spec.damping.hysteresis / 2);
-          if (!short_desc.empty()) short_desc += ", ";
-          short_desc += std::string(ResourceName(static_cast<Resource>(r))) + " q" +
-                        Num(tier.demand_quantile) + " peak " + Num(q.v[r]) + " needs " +
-                        Num(need.v[r]) + " > allocated " + Num(cur.v[r]);
         }
       }
-      if (!short_any) continue;
+      if (!short_any || CapFull()) continue;
+      std::string short_desc;
+      for (std::size_t r = 0; r < kResourceCount; ++r) {
+        if (target.v[r] == cur.v[r]) continue;
+        if (!short_desc.empty()) short_desc += ", ";
+        short_desc += std::string(ResourceName(static_cast<Resource>(r))) + " q" +
+                      Num(tier.demand_quantile) + " peak " + Num(q.v[r]) + " needs " +
+                      Num(need.v[r]) + " > allocated " + Num(cur.v[r]);
+      }
       GrowWorkload(w, cur, target, short_desc);
     }
   }

@@ -312,8 +312,10 @@ struct ActionPlan {
   // Plan-level options considered and refused (e.g. a pool resize refused by the cost model).
   std::vector<Rejected> rejected;
   // Actions the rules wanted but damping held back (cooldown, stabilization window, max actions
-  // per interval, disruption budget); `reason` ends with why it was held. Never applied.
+  // per interval, disruption budget); `reason` ends with why it was held. Never applied. Once the
+  // action cap is reached and 1,000 are listed, further ones are only counted in held_omitted.
   std::vector<Action> held;
+  int held_omitted = 0;
 };
 
 // ---------------------------------------------------------------------------------------------
