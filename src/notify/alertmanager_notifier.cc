@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string>
+#include <string_view>
 #include <unordered_set>
 #include <utility>
 
@@ -269,7 +271,7 @@ bool AlertmanagerNotifier::Deliver(const std::vector<Item>& batch) {
   DurationMs backoff_ms = config_.backoff_initial_ms;
   for (int attempt = 1; attempt <= config_.max_attempts; ++attempt) {
     auto reply = transport_->PostJson(body);
-    const char* result = "connection_error";
+    std::string_view result = "connection_error";
     bool retry = true;
     if (reply) {
       const long status = reply->status;
@@ -286,14 +288,18 @@ bool AlertmanagerNotifier::Deliver(const std::vector<Item>& batch) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       ++stats_.requests;
-      if (std::string_view(result) != "success") {
+      if (!reply) {
         ++stats_.request_errors;
+        stats_.last_error = reply.error().message;
+      } else if (result != "success") {
+        ++stats_.request_errors;
+        stats_.last_error = "HTTP " + std::to_string(reply->status) + ": " + reply->body;
       }
     }
     if (metrics_) {
-      metrics_->requests.With({result}).Inc();
+      metrics_->requests.With({std::string(result)}).Inc();
     }
-    if (std::string_view(result) == "success") {
+    if (result == "success") {
       return true;
     }
     if (!retry || attempt == config_.max_attempts) {

@@ -75,6 +75,7 @@ struct NotifierStats {
   std::uint64_t request_errors = 0;  // attempts without a 2xx reply
   std::size_t queue_length = 0;      // now
   std::size_t tracked = 0;           // label sets active or awaiting resolution delivery
+  std::string last_error;            // of the last failed attempt ("" if none yet), for logs
 };
 
 // Dedup/resolve state + bounded queue + one sender thread.

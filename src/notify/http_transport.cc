@@ -43,6 +43,11 @@ Result<std::unique_ptr<CurlTransport>> CurlTransport::Create(CurlTransportConfig
     return MakeError(ErrorCode::kInternal, "curl_easy_init failed");
   }
   curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+  // libcurl 7.88 sends "Expect: 100-continue" for bodies over 1 KiB and then may wait up to 1 s
+  // for the 100 reply; a batch of alerts is small enough to send at once.
+  if (headers != nullptr) {
+    headers = curl_slist_append(headers, "Expect:");
+  }
   for (const std::string& h : config.headers) {
     if (headers != nullptr) {
       headers = curl_slist_append(headers, h.c_str());

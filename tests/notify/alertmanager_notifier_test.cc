@@ -11,6 +11,8 @@
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/metrics.h"
@@ -75,17 +77,17 @@ class AlertmanagerNotifierTest : public ::testing::Test {
     if (!testing::AlertmanagerInstalled()) {
       return;
     }
-    dir_ = new TempDir();
-    am_ = new AlertmanagerProcess(dir_->path());
-    if (!am_->Start()) {
-      ADD_FAILURE() << "Alertmanager did not become ready:\n" << am_->Log();
+    suite_dir = new TempDir();
+    suite_am = new AlertmanagerProcess(suite_dir->path());
+    if (!suite_am->Start()) {
+      ADD_FAILURE() << "Alertmanager did not become ready:\n" << suite_am->Log();
     }
   }
   static void TearDownTestSuite() {
-    delete am_;
-    delete dir_;
-    am_ = nullptr;
-    dir_ = nullptr;
+    delete suite_am;
+    delete suite_dir;
+    suite_am = nullptr;
+    suite_dir = nullptr;
   }
 
   std::unique_ptr<AlertmanagerNotifier> Make(const std::string& url) {
@@ -102,20 +104,20 @@ class AlertmanagerNotifierTest : public ::testing::Test {
     return n ? std::move(*n) : nullptr;
   }
 
-  static TempDir* dir_;
-  static AlertmanagerProcess* am_;
+  static TempDir* suite_dir;
+  static AlertmanagerProcess* suite_am;
   FakeClock clock_{SystemClock().NowMs() - 2 * kMinuteMs};
   MetricsRegistry registry_;
 };
 
-TempDir* AlertmanagerNotifierTest::dir_ = nullptr;
-AlertmanagerProcess* AlertmanagerNotifierTest::am_ = nullptr;
+TempDir* AlertmanagerNotifierTest::suite_dir = nullptr;
+AlertmanagerProcess* AlertmanagerNotifierTest::suite_am = nullptr;
 
 TEST_F(AlertmanagerNotifierTest, DeliversLabelsAnnotationsAndTimes) {
   if (SkipWithoutAlertmanager()) {
     GTEST_SKIP() << "no " << testing::kAlertmanagerBinary;
   }
-  auto n = Make(am_->Url());
+  auto n = Make(suite_am->Url());
   ASSERT_NE(n, nullptr);
   const TimestampMs now = clock_.NowMs();
   Alert critical = RiskAlert("PrognosDeliver", "node-17", AlertTier::kCritical);
@@ -129,7 +131,7 @@ TEST_F(AlertmanagerNotifierTest, DeliversLabelsAnnotationsAndTimes) {
   nlohmann::json alerts;
   // The dispatcher marks alerts asynchronously ("unprocessed" → "active").
   ASSERT_TRUE(WaitFor([&] {
-    alerts = ListAlerts(*am_, "PrognosDeliver");
+    alerts = ListAlerts(*suite_am, "PrognosDeliver");
     if (alerts.size() != 2) {
       return false;
     }
@@ -173,13 +175,13 @@ TEST_F(AlertmanagerNotifierTest, ResolvedAlertLeavesTheActiveList) {
   if (SkipWithoutAlertmanager()) {
     GTEST_SKIP() << "no " << testing::kAlertmanagerBinary;
   }
-  auto n = Make(am_->Url());
+  auto n = Make(suite_am->Url());
   ASSERT_NE(n, nullptr);
   const std::vector<Alert> both = {RiskAlert("PrognosResolve", "a", AlertTier::kWarning),
                                    RiskAlert("PrognosResolve", "b", AlertTier::kWarning)};
   ASSERT_EQ(n->Update(both, clock_.NowMs()).queued, 2U);
   ASSERT_TRUE(n->Flush(10'000));
-  ASSERT_EQ(ListAlerts(*am_, "PrognosResolve").size(), 2U);
+  ASSERT_EQ(ListAlerts(*suite_am, "PrognosResolve").size(), 2U);
 
   clock_.Advance(10 * kSecondMs);
   const auto r = n->Update({both[1]}, clock_.NowMs());
@@ -187,7 +189,7 @@ TEST_F(AlertmanagerNotifierTest, ResolvedAlertLeavesTheActiveList) {
   EXPECT_EQ(r.deduplicated, 1U);
   ASSERT_TRUE(n->Flush(10'000));
   // endsAt = fake now (real − 110 s) is in the past: Alertmanager lists only b.
-  const auto alerts = ListAlerts(*am_, "PrognosResolve");
+  const auto alerts = ListAlerts(*suite_am, "PrognosResolve");
   ASSERT_EQ(alerts.size(), 1U) << alerts.dump(2);
   EXPECT_EQ(alerts[0]["labels"]["host"], "b");
   EXPECT_EQ(n->Stats().sent, 3U);
@@ -198,7 +200,7 @@ TEST_F(AlertmanagerNotifierTest, ResendsOnlyEveryResendIntervalCountedInPosts) {
   if (SkipWithoutAlertmanager()) {
     GTEST_SKIP() << "no " << testing::kAlertmanagerBinary;
   }
-  auto n = Make(am_->Url());
+  auto n = Make(suite_am->Url());
   ASSERT_NE(n, nullptr);
   const std::vector<Alert> active = {RiskAlert("PrognosDedup", "a", AlertTier::kCritical)};
   const std::string posts = "prognos_notify_requests_total{result=\"success\"}";
@@ -213,11 +215,30 @@ TEST_F(AlertmanagerNotifierTest, ResendsOnlyEveryResendIntervalCountedInPosts) {
   ASSERT_TRUE(n->Flush(10'000));
   EXPECT_EQ(CounterValue(registry_, posts), 2.0);
   EXPECT_EQ(CounterValue(registry_, "prognos_notify_alerts_sent_total"), 2.0);
-  const auto alerts = ListAlerts(*am_, "PrognosDedup");
+  const auto alerts = ListAlerts(*suite_am, "PrognosDedup");
   ASSERT_EQ(alerts.size(), 1U);
   auto ends = ParseTimestamp(alerts[0]["endsAt"].get<std::string>());
   ASSERT_TRUE(ends);
   EXPECT_EQ(*ends, clock_.NowMs() + 4 * kMinuteMs);  // the re-send moved endsAt on
+}
+
+TEST_F(AlertmanagerNotifierTest, BatchesManyAlertsIntoFewPosts) {
+  if (SkipWithoutAlertmanager()) {
+    GTEST_SKIP() << "no " << testing::kAlertmanagerBinary;
+  }
+  auto n = Make(suite_am->Url());  // max_batch 64
+  ASSERT_NE(n, nullptr);
+  std::vector<Alert> active;
+  for (int i = 0; i < 150; ++i) {
+    active.push_back(RiskAlert("PrognosBatch", "host-" + std::to_string(i), AlertTier::kWarning));
+  }
+  ASSERT_EQ(n->Update(active, clock_.NowMs()).queued, 150U);
+  ASSERT_TRUE(n->Flush(10'000));
+  // Update queues all 150 under one lock, so the sender sees them together: 64 + 64 + 22.
+  const auto s = n->Stats();
+  EXPECT_EQ(s.sent, 150U);
+  EXPECT_EQ(s.requests, 3U);
+  EXPECT_EQ(ListAlerts(*suite_am, "PrognosBatch").size(), 150U);
 }
 
 TEST_F(AlertmanagerNotifierTest, CountsFailuresWhileDownAndDeliversWhenBack) {
@@ -241,6 +262,7 @@ TEST_F(AlertmanagerNotifierTest, CountsFailuresWhileDownAndDeliversWhenBack) {
   EXPECT_EQ(s.request_errors, 3U);
   EXPECT_EQ(CounterValue(registry_, "prognos_notify_requests_total{result=\"connection_error\"}"),
             3.0);
+  EXPECT_NE(s.last_error.find("Couldn't connect"), std::string::npos) << s.last_error;
 
   ASSERT_TRUE(am.Start()) << am.Log();  // same port, same storage
   clock_.Advance(5 * kSecondMs);        // well inside the resend interval: due because it failed
