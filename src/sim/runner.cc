@@ -421,6 +421,7 @@ void Run::EmitTelemetry(TimestampMs t, std::int64_t step) {
   while (host_labels_.size() < hosts.size()) {
     const SimHost& h = hosts[host_labels_.size()];
     std::vector<Labels> l;
+    l.reserve(kIndicatorNames.size());
     for (const char* name : kIndicatorNames) l.push_back(MakeLabels(name, "", h.id));
     host_labels_.push_back(std::move(l));
   }
@@ -513,8 +514,7 @@ void Run::EmitTelemetry(TimestampMs t, std::int64_t step) {
 }
 
 void Run::FaultEvents(TimestampMs t) {
-  for (std::size_t i = 0; i < faults_.size(); ++i) {
-    Fault& f = faults_[i];
+  for (Fault& f : faults_) {
     SimHost& h = world_.hosts()[static_cast<std::size_t>(f.host)];
     const TimestampMs watch = f.preceded ? f.precursor_start : f.at - s_.control_interval_ms;
     if (!f.started && t >= watch) {
@@ -1041,7 +1041,7 @@ std::string CompareTable(const std::string& scenario_name, const std::vector<Com
       }
       double mean = 0;
       for (double x : v) mean += x;
-      mean /= std::max<std::size_t>(1, v.size());
+      mean /= static_cast<double>(std::max<std::size_t>(1, v.size()));
       double var = 0;
       for (double x : v) var += (x - mean) * (x - mean);
       const double sd = v.size() > 1 ? std::sqrt(var / static_cast<double>(v.size() - 1)) : 0;

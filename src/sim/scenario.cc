@@ -168,7 +168,7 @@ void ParseVms(Reader& r, const YAML::Node& n, const std::string& path, std::vect
     return;
   }
   if (n.IsScalar()) {
-    const std::string s = n.Scalar();
+    const std::string& s = n.Scalar();
     const auto dash = s.find('-');
     double a = 0;
     double b = 0;
@@ -528,7 +528,12 @@ Result<Scenario> ParseScenario(std::string_view yaml, const std::string& file,
   s.policy.Normalize();
   if (!errors.empty()) {
     std::string all;
-    for (const auto& e : errors) all += (all.empty() ? "" : "\n") + file + ": " + e;
+    for (const auto& e : errors) {
+      if (!all.empty()) all += '\n';
+      all += file;
+      all += ": ";
+      all += e;
+    }
     return MakeError(ErrorCode::kInvalidArgument, all);
   }
   if (s.name.empty()) s.name = std::filesystem::path(file).stem().string();

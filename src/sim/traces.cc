@@ -60,8 +60,8 @@ void Regularise(const std::vector<std::optional<TimestampMs>>& times,
                 std::vector<std::vector<double>>* out, DemandTrace* stats) {
   out->assign(columns.size(), {});
   std::optional<TimestampMs> t0;
-  for (std::size_t i = 0; i < times.size(); ++i) {
-    if (times[i] && (!t0 || *times[i] < *t0)) t0 = times[i];
+  for (const auto& t : times) {
+    if (t && (!t0 || *t < *t0)) t0 = t;
   }
   stats->rows += times.size();
   if (!t0) {
