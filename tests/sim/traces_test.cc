@@ -75,6 +75,35 @@ TEST(TracesTest, NotABitbrainsFileIsAnError) {
   EXPECT_NE(t.error().message.find("not a Bitbrains file"), std::string::npos);
 }
 
+// Alibaba machine usage (headerless: machine_id, time_stamp, cpu %, mem %, …) is irregular: each
+// machine's samples are averaged per 5-minute slot; out-of-range rows (cpu 101) are skipped.
+TEST(TracesTest, AlibabaMachineUsageIsAveragedPerSlot) {
+  TempDir dir;
+  const std::string path = dir.path() + "/usage.csv";
+  std::ofstream(path) << "m_1,0,40,50,,,1,1,5\n"
+                         "m_1,100,60,50,,,1,1,5\n"   // slot 0: cpu (40 + 60) / 2 = 50 %
+                         "m_1,200,101,50,,,1,1,5\n"  // invalid percent: skipped
+                         "m_1,900,25,75,,,1,1,5\n"   // slot 3; slots 1, 2 held
+                         "m_2,0,10,10,,,1,1,5\n";
+  auto t = LoadAlibaba(path, 5 * kMinuteMs, /*cores=*/8, /*memory_gib=*/32);
+  ASSERT_TRUE(t.has_value()) << t.error().message;
+  ASSERT_EQ(t->size(), 2U);
+  const DemandTrace& m1 = (*t)[0];
+  EXPECT_EQ(m1.name, "alibaba/m_1");
+  // 50 % of 8 cores = 4; 50 % of 32 GiB = 16; slot 3: 25 % → 2 cores, 75 % → 24 GiB.
+  const std::vector<double> cores = {4, 4, 4, 2};
+  const std::vector<double> gib = {16, 16, 16, 24};
+  ASSERT_EQ(m1.cores.size(), cores.size());
+  for (std::size_t i = 0; i < cores.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_DOUBLE_EQ(m1.cores[i], cores[i]);
+    EXPECT_DOUBLE_EQ(m1.memory_gib[i], gib[i]);
+  }
+  EXPECT_EQ(m1.rejected_rows, 1U);
+  EXPECT_EQ(m1.filled_slots, 2U);
+  EXPECT_DOUBLE_EQ((*t)[1].cores[0], 0.8);  // m_2: 10 % of 8
+}
+
 TEST(TracesTest, RealBitbrainsVmWhenPresent) {
   const std::string dir = std::string(PROGNOS_SOURCE_DIR) + "/../shared/data/bitbrains_rnd/2013-7";
   if (!std::filesystem::exists(dir)) GTEST_SKIP() << "shared data absent";
