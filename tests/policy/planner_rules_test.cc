@@ -318,6 +318,51 @@ TEST(PlannerRulesTest, ContendedCriticalWorkloadGetsALeverOthersMove) {
   }
 }
 
+TEST(PlannerRulesTest, EachResourceHasItsLever) {
+  // As above with the shortage on one other resource r: h1 has 8 of r, x holds 2, w holds 6 and
+  // its forecast q0.9 3.25 of r needs 6.5 → target 6.825, short by 0.825 ≤ 1.5. CPU is ample.
+  //   memory → memory limit 6 → 6.825 GiB; network → bandwidth reservation 6 → 6.825 Mbit/s;
+  //   disk_io → io priority (ionice level) 4 → 2.
+  struct Case {
+    Resource resource;
+    ActionType lever;
+    double before, after;
+  };
+  const std::vector<Case> cases = {
+      {Resource::kMemory, ActionType::kSetMemoryLimit, 6, 6.825},
+      {Resource::kNetwork, ActionType::kReserveBandwidth, 6, 6.825},
+      {Resource::kDiskIo, ActionType::kSetIoPriority, 4, 2},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(ResourceName(c.resource)));
+    Inventory inv;
+    Host h = MkHost("h1", 64, 0);
+    h.capacity[c.resource] = 8;
+    inv.hosts = {h};
+    Workload w = MkWl("w", "h1", 1, 0, 50);
+    w.request[c.resource] = 6;
+    w.criticality = Criticality::kHigh;
+    Workload x = MkWl("x", "h1", 1, 0, 10);
+    x.request[c.resource] = 2;
+    inv.workloads = {w, x};
+    PlannerInput in;
+    in.now = kT0;
+    ResourceVector observed = Rv(0.5);
+    observed[c.resource] = 3;
+    ResourceVector q = Rv(0.5);
+    q[c.resource] = 3.25;
+    in.demand = {Demand("w", observed, q)};
+    Planner planner(Spec());
+    ActionPlan plan = planner.Plan(inv, in);
+    ASSERT_EQ(Types(plan), (std::vector<ActionType>{c.lever}));
+    EXPECT_EQ(plan.actions[0].resource, c.resource);
+    EXPECT_NEAR(plan.actions[0].amount_before, c.before, 1e-9);
+    EXPECT_NEAR(plan.actions[0].amount, c.after, 1e-9);
+    // Its inverse restores the old value.
+    EXPECT_NEAR(Inverse(plan.actions[0]).amount, c.before, 1e-9);
+  }
+}
+
 TEST(PlannerRulesTest, MaintenanceAtTheLatestSafeTimeThenEvacuation) {
   // p_fail 0.3 (≥ 0.2, < 0.5), failure expected in 8 h: margin 2 h, window 1 h → start at
   // t0 + 8 − 2 − 1 = t0 + 5 h. When that time comes, the host is evacuated and drained.
