@@ -120,7 +120,13 @@ inline bool WaitFor(const std::function<bool()>& done, int timeout_ms = 10000) {
 class AlertmanagerProcess {
  public:
   // `dir` holds the config, the storage and the log; port 0 picks a free one.
-  explicit AlertmanagerProcess(std::string dir, int port = 0) : dir_(std::move(dir)), port_(port) {}
+  // `config`: alertmanager.yml text; empty: one null receiver ("blackhole").
+  explicit AlertmanagerProcess(std::string dir, std::string config = "")
+      : dir_(std::move(dir)), config_(std::move(config)) {
+    if (config_.empty()) {
+      config_ = "route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n";
+    }
+  }
   ~AlertmanagerProcess() { Stop(); }
   AlertmanagerProcess(const AlertmanagerProcess&) = delete;
   AlertmanagerProcess& operator=(const AlertmanagerProcess&) = delete;
@@ -131,7 +137,7 @@ class AlertmanagerProcess {
       port_ = PickFreePort();
     }
     const std::string config = dir_ + "/alertmanager.yml";
-    std::ofstream(config) << "route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n";
+    std::ofstream(config) << config_;
     std::filesystem::create_directories(dir_ + "/data");
     const std::string log = dir_ + "/alertmanager.log";
     std::vector<std::string> args = {kAlertmanagerBinary,
@@ -200,7 +206,8 @@ class AlertmanagerProcess {
 
  private:
   std::string dir_;
-  int port_;
+  std::string config_;
+  int port_ = 0;
   pid_t pid_ = -1;
 };
 
