@@ -45,6 +45,7 @@ policy::Action Migrate(std::uint64_t id, const std::string& from, const std::str
 
 std::vector<policy::Outcome> Outcomes(const std::vector<policy::ActionOutcome>& v) {
   std::vector<policy::Outcome> out;
+  out.reserve(v.size());
   for (const auto& o : v) out.push_back(o.outcome);
   return out;
 }
