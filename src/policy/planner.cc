@@ -461,7 +461,10 @@ struct PlanRun {
         continue;
       }
       int& unavailable = zone_unavailable[H(h).zone];
-      if (unavailable < spec.damping.max_unavailable_per_zone) {
+      // The budget limits voluntary disruption. A host at p_fail ≥ critical_p_fail is about to be
+      // unavailable anyway: moving its work first loses nothing, so it does not wait for it.
+      if (unavailable < spec.damping.max_unavailable_per_zone ||
+          host_pfail[h] >= spec.thresholds.critical_p_fail) {
         ++unavailable;
         may_drain[h] = true;
       }

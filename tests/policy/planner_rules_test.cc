@@ -393,17 +393,20 @@ TEST(PlannerRulesTest, DisruptionBudgetsQueueTheRest) {
     const char* name;
     int max_migrations;
     int max_unavailable;
+    double p2;  // p_fail of h2
     std::size_t migrations;
     std::size_t deferred;
     std::size_t drains;
   };
-  // h1 (p 0.95) and h2 (p 0.9), zone a, two workloads each; h3 and h4 healthy in zone b.
+  // h1 (p 0.95) and h2, zone a, two workloads each; h3 and h4 healthy in zone b.
   const std::vector<Case> cases = {
-      {"unlimited", 10, 10, 4, 0, 2},
+      {"unlimited", 10, 10, 0.9, 4, 0, 2},
       // Migration budget 3: h1's two move and h1 drains; one of h2's moves, h2 keeps one.
-      {"migration_budget", 3, 10, 3, 1, 1},
-      // Zone budget 1: only h1 may be drained; h2's workloads wait.
-      {"zone_budget", 10, 1, 2, 2, 1},
+      {"migration_budget", 3, 10, 0.9, 3, 1, 1},
+      // Zone budget 1: only h1 may be drained; h2 (p 0.7 < critical 0.8) waits.
+      {"zone_budget", 10, 1, 0.7, 2, 2, 1},
+      // h2 at p 0.9 ≥ critical 0.8 is about to fail anyway: the zone budget does not hold it.
+      {"critical_ignores_zone_budget", 10, 1, 0.9, 4, 0, 2},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -419,7 +422,7 @@ TEST(PlannerRulesTest, DisruptionBudgetsQueueTheRest) {
     r1.p_fail = 0.95;
     HostRisk r2;
     r2.host = "h2";
-    r2.p_fail = 0.9;
+    r2.p_fail = c.p2;
     in.risks = {r1, r2};
     PolicySpec spec = Spec();
     spec.thresholds.maintenance_p_fail = 0.99;
