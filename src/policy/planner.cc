@@ -1330,7 +1330,14 @@ struct PlanRun {
                   " > quota " + Num(c.quota.v[r]);
         }
       }
-      if (over.empty()) continue;
+      const std::string key = "throttle:" + c.id;
+      if (over.empty()) {
+        planner.levers_.erase(key);  // back within quota: a later excess is throttled afresh
+        continue;
+      }
+      // Already capped at (about) this ratio by an earlier plan: nothing new to do.
+      auto prev = planner.levers_.find(key);
+      if (prev != planner.levers_.end() && std::fabs(prev->second - ratio) < 0.01) continue;
       Action a;
       a.type = ActionType::kThrottle;
       a.customer = c.id;
@@ -1347,7 +1354,7 @@ struct PlanRun {
       a.precondition = "customer " + c.id + " still over quota";
       a.expected_effect = "customer " + c.id + " usage within quota";
       a.verify_window_ms = kLeverVerifyMs;
-      Emit(std::move(a));
+      if (Emit(std::move(a))) planner.levers_[key] = ratio;
     }
   }
 

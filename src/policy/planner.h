@@ -22,7 +22,8 @@ struct PlannerState {
   DampingState damping;
   FeedbackState feedback;
   std::vector<Preference> preferences;
-  // Lever values the planner set, by "<action type>:<workload>" (what an inverse restores).
+  // Lever values the planner set, by "<action type>:<workload>" (what an inverse restores), and
+  // throttle caps by "throttle:<customer>" (not re-emitted while unchanged).
   std::map<std::string, double> levers;
   // Host → end of the maintenance window scheduled for it (no second window before it ends).
   std::map<std::string, TimestampMs> maintenance_until;

@@ -234,6 +234,9 @@ TEST(PlannerRulesTest, ThrottlesACustomerOverQuota) {
   ASSERT_EQ(Types(plan), (std::vector<ActionType>{ActionType::kThrottle}));
   EXPECT_EQ(plan.actions[0].customer, "c");
   EXPECT_NEAR(plan.actions[0].amount, 4.0 / 6.0, 1e-12);
+  // Still over quota after the cooldown: the cap is in place, not emitted again.
+  in.now += 10 * kMinuteMs;
+  EXPECT_TRUE(planner.Plan(inv, in).actions.empty());
 }
 
 TEST(PlannerRulesTest, ScaleUpNeverPassesTheCustomerQuota) {
