@@ -1236,8 +1236,8 @@ struct PlanRun {
     }
     if (!best) return false;
     const Pool& pool = inv.pools[best->pool];
-    const std::string option = (pool.nodes == 0 ? "create pool " : "grow pool ") + pool.id +
-                               " by " + std::to_string(best->nodes) + " node(s)";
+    const std::string option = (!pool.created ? "create pool " : "grow pool ") + pool.id + " by " +
+                               std::to_string(best->nodes) + " node(s)";
     if (spec.cost_weight * best->cost > spec.risk_weight * violation_cost) {
       plan.rejected.push_back(
           {option, "cost " + Num(best->cost) + " (nodes × " + Num(pool.node_cost_per_hour) +
@@ -1248,8 +1248,8 @@ struct PlanRun {
       return false;
     }
     Action a;
-    a.type = pool.nodes == 0 ? ActionType::kCreatePool
-                             : (forecast ? ActionType::kPreallocate : ActionType::kResizePool);
+    a.type = !pool.created ? ActionType::kCreatePool
+                           : (forecast ? ActionType::kPreallocate : ActionType::kResizePool);
     a.pool = pool.id;
     a.nodes_before = pool.nodes;
     a.nodes_after = pool.nodes + best->nodes;

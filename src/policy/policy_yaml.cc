@@ -447,6 +447,8 @@ class Walker {
                                   int l) { Real(v, vp, l, &x->creation_cost, 0, 1e12); }},
             {"lead_time", [&](const YAML::Node& v, const std::string& vp,
                               int l) { Duration(v, vp, l, &x->lead_time_ms); }},
+            {"created", [&](const YAML::Node& v, const std::string& vp,
+                            int l) { Bool(v, vp, l, &x->created); }},
         });
   }
 

@@ -77,6 +77,9 @@ struct Pool {
   double node_cost_per_hour = 0;  // unit cost of one node per hour
   double creation_cost = 0;       // one-off cost of adding a node (or creating the pool)
   DurationMs lead_time_ms = 0;    // time from request to usable capacity
+  // false: a template the planner may create (kCreatePool; `nodes` is 0 until then). A declared
+  // pool exists even at 0 nodes and grows with kResizePool / kPreallocate.
+  bool created = true;
 };
 
 // A placed or pending unit of work. `request` is what is reserved on `host` per replica.

@@ -96,28 +96,34 @@ TEST(PlannerRulesTest, PoolGrowthFollowsTheCostModel) {
   // Pending w (cpu 6, mem 4) fits nowhere (h1 has 4 cpu) → deferred need (6, 4).
   // Pool p (node 4 cpu / 16 GiB, 10/h, creation 5): nodes = ceil(max(6/4, 4/16)) = 2,
   //   cost = 2 × (10 × 1 h + 5) = 30.
-  // Pool q (not created, node 8 / 32, 1/h, creation 1): nodes = ceil(max(6/8, 4/32)) = 1,
+  // Pool q (0 nodes, node 8 / 32, 1/h, creation 1): nodes = ceil(max(6/8, 4/32)) = 1,
   //   cost = 1 × (1 + 1) = 2 — the cheapest when it is offered.
   // Expected violation cost = tier cost/h × 1 h.
   struct Case {
     const char* name;
     double violation_cost;
     bool offer_q;
+    bool q_template;  // q is a template (created: false) rather than a declared empty pool
     std::optional<ActionType> expected;
     int nodes_after;
   };
   const std::vector<Case> cases = {
-      {"refused_by_cost", 1.0, false, std::nullopt, 0},
-      {"resize_allowed", 100.0, false, ActionType::kResizePool, 3},
-      {"create_cheaper_pool", 100.0, true, ActionType::kCreatePool, 1},
-      {"create_refused_too", 1.0, true, std::nullopt, 0},  // 2 > 1
+      {"refused_by_cost", 1.0, false, false, std::nullopt, 0},
+      {"resize_allowed", 100.0, false, false, ActionType::kResizePool, 3},
+      {"create_cheaper_pool", 100.0, true, true, ActionType::kCreatePool, 1},
+      {"declared_empty_pool_grows", 100.0, true, false, ActionType::kResizePool, 1},
+      {"create_refused_too", 1.0, true, true, std::nullopt, 0},  // 2 > 1
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     Inventory inv;
     inv.hosts = {MkHost("h1", 4, 16, "a", "p")};
     inv.pools = {MkPool("p", "a", Rv(4, 16), 1, 0, 5, 10, 5)};
-    if (c.offer_q) inv.pools.push_back(MkPool("q", "a", Rv(8, 32), 0, 0, 3, 1, 1));
+    if (c.offer_q) {
+      // A template pool (created: false): the planner may create it.
+      inv.pools.push_back(MkPool("q", "a", Rv(8, 32), 0, 0, 3, 1, 1));
+      inv.pools.back().created = !c.q_template;
+    }
     inv.workloads = {MkWl("w", "", 6, 4)};
     PlannerInput in;
     in.now = kT0;
