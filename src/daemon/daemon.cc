@@ -163,6 +163,11 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const Config& config) {
   d->audit_ = std::move(*audit);
   auto controller_options = ToControllerOptions(config);
   if (!controller_options) return tl::unexpected(controller_options.error());
+  auto state = store::BlobStore::Open(
+      (std::filesystem::path(config.store.data_dir) / "state").string());
+  if (!state) return tl::unexpected(state.error());
+  d->state_ = std::move(*state);
+  controller_options->state_store = d->state_.get();
   d->controller_ = std::make_unique<engine::Controller>(
       *d->engine_, std::move(*controller_options), *d->actuator_, d->audit_.get());
   d->server_ = std::make_unique<api::ApiServer>(*d->engine_, d->metrics_, *api_options,

@@ -18,6 +18,7 @@
 #include "engine/controller.h"
 #include "engine/engine.h"
 #include "store/audit_log.h"
+#include "store/blob_store.h"
 
 namespace prognos::daemon {
 
@@ -49,6 +50,7 @@ class Daemon {
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<actuate::Actuator> actuator_;
   std::unique_ptr<store::AuditLog> audit_;
+  std::unique_ptr<store::BlobStore> state_;
   std::unique_ptr<engine::Controller> controller_;
   std::unique_ptr<api::ApiServer> server_;
   // The planning thread: ticks the controller every actuators.tick until Stop.

@@ -12,6 +12,8 @@
 #include "engine/engine.h"
 #include "policy/audit_codec.h"
 #include "policy/planner.h"
+#include "policy/planner_codec.h"
+#include "store/blob_store.h"
 #include "predict/health_score.h"
 #include "signal/deviation.h"
 #include "signal/forecast/online_forecaster.h"
@@ -367,6 +369,49 @@ struct Controller::Impl {
   }
 
   std::unordered_map<std::uint64_t, policy::Action> in_flight;  // by id, until final outcome
+
+  static constexpr std::string_view kStateKey = "planner.state";
+
+  // Restores the planner from its persisted state; an unreadable state is an alert, not a crash.
+  void LoadState(TimestampMs now) {
+    if (options.state_store == nullptr) return;
+    auto bytes = options.state_store->Get(kStateKey);
+    std::string problem;
+    if (!bytes) {
+      problem = bytes.error().message;
+    } else if (*bytes) {
+      auto state = policy::DecodePlannerState(**bytes);
+      if (state) {
+        planner.Restore(std::move(*state));
+        return;
+      }
+      problem = state.error().message;
+    } else {
+      return;  // first start
+    }
+    policy::AuditEntry e;
+    e.t = now;
+    e.kind = "alert";
+    e.message = "warning: planner state unreadable (" + problem +
+                "); starting with empty damping windows and preferences";
+    Record(std::move(e));
+  }
+
+  void SaveState(TimestampMs now) {
+    if (options.state_store == nullptr) return;
+    auto ok = options.state_store->Put(kStateKey, policy::EncodePlannerState(planner.state()));
+    if (!ok && !state_save_failed) {
+      state_save_failed = true;
+      policy::AuditEntry e;
+      e.t = now;
+      e.kind = "alert";
+      e.message = "warning: cannot persist the planner state: " + ok.error().message;
+      Record(std::move(e));
+    } else if (ok) {
+      state_save_failed = false;
+    }
+  }
+  bool state_save_failed = false;
 };
 
 Controller::Controller(Engine& engine, ControllerOptions options, actuate::Actuator& actuator,
@@ -376,6 +421,7 @@ Controller::Controller(Engine& engine, ControllerOptions options, actuate::Actua
   engine.SetSampleObserver(
       [this](const Labels& labels, std::uint64_t id, Sample s) { Observe(labels, id, s); });
   if (audit != nullptr) impl_->next_seq = audit->last_seq() + 1;
+  impl_->LoadState(engine.clock().NowMs());
 }
 
 Controller::~Controller() { impl_->engine.SetSampleObserver({}); }
@@ -453,6 +499,7 @@ TickReport Controller::Tick(TimestampMs now) {
     }
   }
   m.last_plan = report.plan;
+  if (!report.plan.actions.empty() || !report.outcomes.empty()) m.SaveState(now);
   return report;
 }
 
@@ -481,6 +528,7 @@ Result<void> Controller::SetPreference(policy::Preference preference, TimestampM
   if (copy.headroom) what += ", headroom " + std::to_string(*copy.headroom);
   e.message = ok ? "preference set: " + what : "preference rejected: " + what + ": " + ok.error().message;
   m.Record(std::move(e));
+  if (ok) m.SaveState(now);
   return ok;
 }
 

@@ -29,6 +29,7 @@
 
 namespace prognos::store {
 class AuditLog;
+class BlobStore;
 }
 
 namespace prognos::engine {
@@ -63,6 +64,10 @@ struct ControllerOptions {
   // to the policy horizon assuming a constant hazard, p_H = 1 − (1 − p)^(H / H_model), and
   // combined with the health hazard as independent causes: 1 − (1 − p_health)(1 − p_H).
   std::shared_ptr<const predict::FailureModel> failure_model;
+  // Where the planner's state (damping windows, feedback, preferences, maintenance windows)
+  // persists across restarts (blob "planner.state"); nullptr = not persisted. Must outlive the
+  // controller.
+  store::BlobStore* state_store = nullptr;
   // A host reporting status "fail" has p_fail 1; "warning" raises p to at least this.
   double warning_p_fail = 0.3;
 };

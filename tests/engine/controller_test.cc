@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "policy/audit_codec.h"
 #include "store/audit_log.h"
+#include "store/blob_store.h"
 
 namespace prognos::engine {
 namespace {
@@ -277,6 +278,33 @@ TEST_F(ControllerTest, PreferencesAreValidatedAndAudited) {
   EXPECT_EQ(entries_[0].kind, "preference");
   EXPECT_NE(entries_[0].message.find("rejected"), std::string::npos);
   EXPECT_NE(entries_[1].message.find("set"), std::string::npos);
+}
+
+// The planner's state (here a preference) persists in the blob store across a restart; a
+// corrupt state blob is reported as an alert and the controller starts fresh instead of failing.
+TEST_F(ControllerTest, PlannerStateSurvivesARestartAndACorruptStateIsAnAlert) {
+  auto blobs = store::BlobStore::Open(dir_ + "/state");
+  ASSERT_TRUE(blobs.has_value());
+  ControllerOptions o;
+  o.inventory = Cluster();
+  o.state_store = blobs->get();
+  Start(o);
+  policy::Preference p;
+  p.workload = "w2";
+  p.pin_zone = "a";
+  ASSERT_TRUE(controller_->SetPreference(p, kStart).has_value());
+  controller_.reset();
+  Start(o);
+  ASSERT_EQ(controller_->preferences().size(), 1u);
+  EXPECT_EQ(controller_->preferences()[0].pin_zone, "a");
+  controller_.reset();
+  ASSERT_TRUE((*blobs)->Put("planner.state", "not a planner state").has_value());
+  entries_.clear();
+  Start(o);
+  EXPECT_TRUE(controller_->preferences().empty());
+  ASSERT_EQ(entries_.size(), 1u);
+  EXPECT_EQ(entries_[0].kind, "alert");
+  EXPECT_NE(entries_[0].message.find("planner state unreadable"), std::string::npos);
 }
 
 // With a durable audit log, decisions survive a restart of the controller and are filtered by
