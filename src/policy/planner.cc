@@ -564,7 +564,51 @@ struct PlanRun {
       a.precondition = H(h).id + " runs no workload";
       a.expected_effect = H(h).id + " unschedulable";
       a.verify_window_ms = kDrainVerifyMs;
-      Emit(std::move(a), Mode::kUrgent);
+      if (Emit(std::move(a), Mode::kUrgent)) planner.drained_[H(h).id] = in.now;
+    }
+  }
+
+  // Rule uncordon_recovered: a host the planner drained comes back once its p_fail is under
+  // warning_p_fail and no maintenance window holds it (the inverse direction of the drain, so
+  // not inside the drain's stabilization window).
+  void Uncordon() {
+    for (auto it = planner.drained_.begin(); it != planner.drained_.end();) {
+      auto hi = host_idx.find(it->first);
+      if (hi == host_idx.end()) {
+        it = planner.drained_.erase(it);  // the host is gone
+        continue;
+      }
+      const std::size_t h = hi->second;
+      if (H(h).schedulable) {
+        // Drained in this very plan (not applied yet): keep. Else someone uncordoned it.
+        it = it->second < in.now ? planner.drained_.erase(it) : std::next(it);
+        continue;
+      }
+      const bool window = planner.maintenance_until_.count(H(h).id) > 0;
+      if (host_evacuate[h] || window || host_pfail[h] >= spec.thresholds.warning_p_fail) {
+        ++it;
+        continue;
+      }
+      Action a;
+      a.type = ActionType::kDrain;
+      a.host = H(h).id;
+      a.amount = 0;
+      a.amount_before = 1;
+      a.rule = "uncordon_recovered";
+      a.reason = "uncordon " + H(h).id + ": p_fail " + Num(host_pfail[h]) + " < warning " +
+                 Num(spec.thresholds.warning_p_fail) + " (health " + Num(host_health[h]) +
+                 "), drained at " + FormatTimestamp(it->second) + ", no maintenance pending";
+      a.expected_cost_per_hour = 0;
+      a.expected_risk = host_pfail[h];
+      a.precondition = H(h).id + " cordoned";
+      a.expected_effect = H(h).id + " schedulable";
+      a.verify_window_ms = kDrainVerifyMs;
+      if (Emit(std::move(a))) {
+        index.SetActive(h, true);
+        it = planner.drained_.erase(it);
+      } else {
+        ++it;
+      }
     }
   }
 
@@ -1421,6 +1465,7 @@ struct PlanRun {
     }
     Setup();
     Evacuate();
+    Uncordon();
     ScaleIn();
     PlacePending();
     ScaleAhead();
@@ -1519,6 +1564,7 @@ PlannerState Planner::state() const {
   s.maintenance_until = maintenance_until_;
   s.maintenance_start = maintenance_start_;
   s.migrations_in_flight = migrations_in_flight_;
+  s.drained = drained_;
   return s;
 }
 
@@ -1531,6 +1577,7 @@ void Planner::Restore(PlannerState state) {
   maintenance_until_ = std::move(state.maintenance_until);
   maintenance_start_ = std::move(state.maintenance_start);
   migrations_in_flight_ = std::move(state.migrations_in_flight);
+  drained_ = std::move(state.drained);
 }
 
 namespace {

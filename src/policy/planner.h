@@ -31,6 +31,8 @@ struct PlannerState {
   std::map<std::string, TimestampMs> maintenance_start;
   // Workload → end of the verify window of its migration (counts against the disruption budget).
   std::map<std::string, TimestampMs> migrations_in_flight;
+  // Host → when the planner drained it (it uncordons the host once it has recovered).
+  std::map<std::string, TimestampMs> drained;
 };
 
 // Verification windows the planner gives its actions.
@@ -83,6 +85,7 @@ class Planner {
   std::map<std::string, TimestampMs> maintenance_until_;
   std::map<std::string, TimestampMs> maintenance_start_;
   std::map<std::string, TimestampMs> migrations_in_flight_;
+  std::map<std::string, TimestampMs> drained_;
   std::string last_feedback_;
 };
 

@@ -149,7 +149,7 @@ bool DecodePayload(Reader& r, PlannerState* s) {
     s->levers[k] = v;
   }
   return GetTimeMap(r, &s->maintenance_until) && GetTimeMap(r, &s->maintenance_start) &&
-         GetTimeMap(r, &s->migrations_in_flight) && r.done();
+         GetTimeMap(r, &s->migrations_in_flight) && GetTimeMap(r, &s->drained) && r.done();
 }
 
 }  // namespace
@@ -193,6 +193,7 @@ std::string EncodePlannerState(const PlannerState& s) {
   PutTimeMap(p, s.maintenance_until);
   PutTimeMap(p, s.maintenance_start);
   PutTimeMap(p, s.migrations_in_flight);
+  PutTimeMap(p, s.drained);
 
   Writer out;
   out.out().append(kMagic.data(), kMagic.size());

@@ -29,6 +29,7 @@ PlannerState SampleState() {
   s.maintenance_until["h7"] = 1'700'003'600'000;
   s.maintenance_start["h7"] = 1'700'000'000'000;
   s.migrations_in_flight["web-1"] = 1'700'000'900'000;
+  s.drained["h9"] = 1'700'000'300'000;
   return s;
 }
 
@@ -59,6 +60,7 @@ void ExpectSame(const PlannerState& a, const PlannerState& b) {
   EXPECT_EQ(a.maintenance_until, b.maintenance_until);
   EXPECT_EQ(a.maintenance_start, b.maintenance_start);
   EXPECT_EQ(a.migrations_in_flight, b.migrations_in_flight);
+  EXPECT_EQ(a.drained, b.drained);
 }
 
 TEST(PlannerCodecTest, RoundTripsEveryField) {
@@ -78,8 +80,8 @@ TEST(PlannerCodecTest, HeaderLayoutIsAsDocumented) {
   EXPECT_EQ(bytes.substr(0, 4), "PGPS");
   EXPECT_EQ(static_cast<unsigned char>(bytes[4]), 1);
   EXPECT_EQ(static_cast<unsigned char>(bytes[5]), 0);
-  // Empty state payload: id 8 + 5 counts × 4 + 2 × 20 doubles × 8 + 3 time maps × 4 = 360.
-  EXPECT_EQ(bytes.size(), 10u + 360u + 4u);
+  // Empty state payload: id 8 + 5 counts × 4 + 2 × 20 doubles × 8 + 4 time maps × 4 = 364.
+  EXPECT_EQ(bytes.size(), 10u + 364u + 4u);
 }
 
 TEST(PlannerCodecTest, RejectsCorruptInput) {
