@@ -27,7 +27,11 @@ struct AlertmanagerNotifier::Metrics {
                               "POST /api/v2/alerts attempts by result.", {"result"})),
         queue_length(
             r.AddGauge("prognos_notify_queue_length", "Alerts waiting for the notify sender.")
-                .With({})) {}
+                .With({})),
+        request_duration(r.AddHistogram("prognos_notify_request_duration_seconds",
+                                        "Duration of one POST /api/v2/alerts attempt.",
+                                        ExponentialBuckets(0.001, 4.0, 8))
+                             .With({})) {}
 
   Counter& sent;
   Counter& failed;
@@ -35,6 +39,7 @@ struct AlertmanagerNotifier::Metrics {
   Counter& invalid;
   Family<Counter>& requests;
   Gauge& queue_length;
+  Histogram& request_duration;  // 1 ms … 16 s
 };
 
 Result<void> ValidateConfig(const AlertmanagerConfig& config) {
@@ -270,7 +275,12 @@ bool AlertmanagerNotifier::Deliver(const std::vector<Item>& batch) {
   const std::string body = EncodePostableAlerts(alerts);
   DurationMs backoff_ms = config_.backoff_initial_ms;
   for (int attempt = 1; attempt <= config_.max_attempts; ++attempt) {
+    const auto started = std::chrono::steady_clock::now();
     auto reply = transport_->PostJson(body);
+    if (metrics_) {
+      metrics_->request_duration.Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
     std::string_view result = "connection_error";
     bool retry = true;
     if (reply) {

@@ -96,7 +96,8 @@ class AlertmanagerNotifier {
   // Validates the config, builds the libcurl transport (unless `transport` is given) and starts
   // the sender. `clock` and `metrics` (optional) must outlive the notifier. Metric families:
   // prognos_notify_alerts_{sent,failed,dropped,invalid}_total, prognos_notify_requests_total
-  // {result=success|client_error|server_error|connection_error}, prognos_notify_queue_length.
+  // {result=success|client_error|server_error|connection_error}, prognos_notify_queue_length,
+  // prognos_notify_request_duration_seconds. One notifier per registry.
   static Result<std::unique_ptr<AlertmanagerNotifier>> Create(
       AlertmanagerConfig config, const Clock& clock, MetricsRegistry* metrics = nullptr,
       std::unique_ptr<AlertTransport> transport = nullptr);

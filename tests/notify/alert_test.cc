@@ -279,6 +279,8 @@ TEST_F(NotifierLogicTest, CountsInvalidAlertsAndSendsTheRest) {
   EXPECT_NE(text.find("prognos_notify_alerts_sent_total 1"), std::string::npos) << text;
   EXPECT_NE(text.find("prognos_notify_requests_total{result=\"success\"} 1"), std::string::npos)
       << text;
+  EXPECT_NE(text.find("prognos_notify_request_duration_seconds_count 1"), std::string::npos)
+      << text;
   EXPECT_EQ(LastBody()[0]["startsAt"], FormatTimestamp(clock_.NowMs()));
 }
 
