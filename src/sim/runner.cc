@@ -137,6 +137,7 @@ struct Fault {
   std::vector<std::string> at_precursor;  // workloads on the host when the precursor began
   int on_host_at_fault = 0;
   std::optional<TimestampMs> predicted_at;
+  std::optional<TimestampMs> migration_decided_at;  // first migrate decision off the host
 };
 
 // Precursor progress in [0, 1] of a fault at time t (0 outside the precursor window).
@@ -690,6 +691,17 @@ Result<RunResult> Run::Execute() {
       if (entry.action) key += ":" + std::string(policy::ActionTypeName(entry.action->type));
       if (entry.outcome) key += ":" + std::string(policy::OutcomeName(entry.outcome->outcome));
       ++audit_counts_[key];
+      if (entry.kind == "decision" && entry.action &&
+          entry.action->type == policy::ActionType::kMigrate && !entry.action->host.empty()) {
+        for (Fault& f : faults_) {
+          const TimestampMs from = f.preceded ? f.precursor_start : f.at - s_.control_interval_ms;
+          if (world_.hosts()[static_cast<std::size_t>(f.host)].id == entry.action->host &&
+              entry.t >= from - s_.policy.horizon_ms && entry.t <= f.at + f.duration_ms &&
+              !f.migration_decided_at) {
+            f.migration_decided_at = entry.t;
+          }
+        }
+      }
       if (options_.on_audit) options_.on_audit(entry);
     };
     controller_ = std::make_unique<engine::Controller>(*engine_, co, *actuator_, nullptr, on_entry);
@@ -788,7 +800,9 @@ nlohmann::ordered_json Run::Report() const {
         {"workloads_on_host_at_fault", f.on_host_at_fault},
         {"migrated_before_fault", migrated},
         {"predicted_at", f.predicted_at ? FormatTimestamp(*f.predicted_at) : ""},
-        {"lead_time_s", f.predicted_at ? (f.at - *f.predicted_at) / 1000 : 0}};
+        {"lead_time_s", f.predicted_at ? (f.at - *f.predicted_at) / 1000 : 0},
+        {"migration_decided_at",
+         f.migration_decided_at ? FormatTimestamp(*f.migration_decided_at) : ""}};
     if (f.drive != nullptr) {
       const double days = static_cast<double>(f.drive->days.size());
       j["drive"] = {
