@@ -231,6 +231,7 @@ TEST_F(AlertmanagerNotifierTest, BatchesManyAlertsIntoFewPosts) {
   auto n = Make(suite_am->Url());  // max_batch 64
   ASSERT_NE(n, nullptr);
   std::vector<Alert> active;
+  active.reserve(150);
   for (int i = 0; i < 150; ++i) {
     active.push_back(RiskAlert("PrognosBatch", "host-" + std::to_string(i), AlertTier::kWarning));
   }
