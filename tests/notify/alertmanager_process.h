@@ -131,41 +131,32 @@ class AlertmanagerProcess {
   AlertmanagerProcess(const AlertmanagerProcess&) = delete;
   AlertmanagerProcess& operator=(const AlertmanagerProcess&) = delete;
 
-  // Starts Alertmanager (same port as before on a restart) and waits for /-/ready.
+  // Starts Alertmanager (same port as before on a restart) and waits for /-/ready. A first start
+  // that loses its picked port to another process (it exits at once) tries another port.
   bool Start(int timeout_ms = 15000) {
-    if (port_ == 0) {
-      port_ = PickFreePort();
-    }
-    const std::string config = dir_ + "/alertmanager.yml";
-    std::ofstream(config) << config_;
-    std::filesystem::create_directories(dir_ + "/data");
-    const std::string log = dir_ + "/alertmanager.log";
-    std::vector<std::string> args = {kAlertmanagerBinary,
-                                     "--config.file=" + config,
-                                     "--storage.path=" + dir_ + "/data",
-                                     "--web.listen-address=" + Address(),
-                                     "--cluster.listen-address=",
-                                     "--log.level=warn"};
-    std::vector<char*> argv;
-    for (std::string& a : args) {
-      argv.push_back(a.data());
-    }
-    argv.push_back(nullptr);
-    pid_ = fork();
-    if (pid_ == 0) {
-      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (fd >= 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
+    const bool pick = port_ == 0;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      if (pick) {
+        port_ = PickFreePort();
       }
-      execv(argv[0], argv.data());
-      _exit(127);
+      if (!Spawn()) {
+        return false;
+      }
+      bool ready = false;
+      WaitFor(
+          [&] {
+            ready = HttpGet(Url() + "/-/ready").status == 200;
+            return ready || !Running();
+          },
+          timeout_ms);
+      if (ready) {
+        return true;
+      }
+      if (!pick || Running()) {
+        return false;  // a restart cannot move, or it hangs: give up
+      }
     }
-    if (pid_ < 0) {
-      return false;
-    }
-    return WaitFor([this] { return Running() && HttpGet(Url() + "/-/ready").status == 200; },
-                   timeout_ms);
+    return false;
   }
 
   // SIGTERM, then reap (SIGKILL after 5 s).
@@ -187,12 +178,17 @@ class AlertmanagerProcess {
     pid_ = -1;
   }
 
+  // False once the child has exited (it is then reaped).
   bool Running() {
     if (pid_ <= 0) {
       return false;
     }
     int status = 0;
-    return waitpid(pid_, &status, WNOHANG) == 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;
+    }
+    return true;
   }
 
   std::string Address() const { return "127.0.0.1:" + std::to_string(port_); }
@@ -205,6 +201,36 @@ class AlertmanagerProcess {
   }
 
  private:
+  bool Spawn() {
+    const std::string config = dir_ + "/alertmanager.yml";
+    std::ofstream(config) << config_;
+    std::filesystem::create_directories(dir_ + "/data");
+    const std::string log = dir_ + "/alertmanager.log";
+    std::vector<std::string> args = {kAlertmanagerBinary,
+                                     "--config.file=" + config,
+                                     "--storage.path=" + dir_ + "/data",
+                                     "--web.listen-address=" + Address(),
+                                     "--cluster.listen-address=",
+                                     "--log.level=warn"};
+    std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
+    for (std::string& a : args) {
+      argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
+    pid_ = fork();
+    if (pid_ == 0) {  // child: only async-signal-safe calls until exec
+      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+      }
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    return pid_ > 0;
+  }
+
   std::string dir_;
   std::string config_;
   int port_ = 0;
