@@ -25,7 +25,8 @@ struct PlannerState {
   // Lever values the planner set, by "<action type>:<workload>" (what an inverse restores), and
   // throttle caps by "throttle:<customer>" (not re-emitted while unchanged).
   std::map<std::string, double> levers;
-  // Host → end of the maintenance window scheduled for it (no second window before it ends).
+  // Host → end of the maintenance hold-off: window end + kMaintenanceRepeatMs (no second window
+  // for the host before it).
   std::map<std::string, TimestampMs> maintenance_until;
   // Host → start of that window (workloads are moved off when it comes).
   std::map<std::string, TimestampMs> maintenance_start;
@@ -43,6 +44,8 @@ inline constexpr DurationMs kDrainVerifyMs = 30 * kMinuteMs;
 inline constexpr DurationMs kPoolVerifyMs = 10 * kMinuteMs;  // after the pool's lead time
 // Length of a proposed maintenance window.
 inline constexpr DurationMs kMaintenanceWindowMs = kHourMs;
+// After a window ends, no new one is proposed for the same host for this long.
+inline constexpr DurationMs kMaintenanceRepeatMs = kDayMs;
 // Default value of a cpu-shares lever before the planner touched it (cgroup v1 default).
 inline constexpr double kDefaultCpuShares = 1024;
 

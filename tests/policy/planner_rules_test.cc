@@ -396,7 +396,7 @@ TEST(PlannerRulesTest, MaintenanceAtTheLatestSafeTimeThenEvacuation) {
   ASSERT_EQ(Types(p1), (std::vector<ActionType>{ActionType::kMigrate, ActionType::kDrain}));
   EXPECT_EQ(p1.actions[0].target_host, "h2");
   // The runner applies both; the window ends at t0 + 6 h. Repaired (p_fail 0.05 < warning 0.3):
-  // inside the window the host stays cordoned, after it the planner uncordons it.
+  // the host stays cordoned for a day after its drain (t0 + 5 h), then the planner uncordons it.
   inv.workloads[0].host = "h2";
   inv.hosts[0].schedulable = false;
   in.risks[0].p_fail = 0.05;
@@ -404,6 +404,8 @@ TEST(PlannerRulesTest, MaintenanceAtTheLatestSafeTimeThenEvacuation) {
   in.now = kT0 + 5 * kHourMs + 30 * kMinuteMs;
   EXPECT_TRUE(planner.Plan(inv, in).actions.empty());
   in.now = kT0 + 6 * kHourMs + kMinuteMs;
+  EXPECT_TRUE(planner.Plan(inv, in).actions.empty());
+  in.now = kT0 + 29 * kHourMs;
   ActionPlan p2 = planner.Plan(inv, in);
   ASSERT_EQ(Types(p2), (std::vector<ActionType>{ActionType::kDrain}));
   EXPECT_EQ(p2.actions[0].rule, "uncordon_recovered");
