@@ -80,7 +80,7 @@ Result<LabelSet> AlertLabels(const Alert& alert, const LabelSet& static_labels) 
   return labels;
 }
 
-LabelSet AlertAnnotations(const Alert& alert) {
+Result<LabelSet> AlertAnnotations(const Alert& alert) {
   LabelSet out;
   PutIfSet(out, "summary", alert.summary);
   PutIfSet(out, "description", alert.description);
@@ -92,6 +92,9 @@ LabelSet AlertAnnotations(const Alert& alert) {
   PutIfSet(out, "root_cause", alert.root_cause);
   PutIfSet(out, "runbook", alert.runbook);
   for (const auto& [name, value] : alert.annotations) {
+    if (!IsValidLabelName(name)) {
+      return MakeError(ErrorCode::kInvalidArgument, "invalid annotation name '" + name + "'");
+    }
     if (!value.empty()) {
       out.emplace(name, value);
     }

@@ -38,7 +38,7 @@ struct Alert {
   double p_fail = std::numeric_limits<double>::quiet_NaN();  // [0, 1]; NaN: not sent
   std::string root_cause;                                    // e.g. "disk_io_ms on sda"
   std::string runbook;                                       // a URL
-  LabelSet annotations;                                      // extra annotations
+  LabelSet annotations;  // extra annotations; names as for labels
 
   // When the condition began; 0: the time the notifier first saw this label set.
   TimestampMs starts_at = 0;
@@ -64,8 +64,9 @@ bool IsValidLabelName(std::string_view name);
 Result<LabelSet> AlertLabels(const Alert& alert, const LabelSet& static_labels);
 
 // summary, description, p_fail ("0.734", 3 decimals), root_cause, runbook, then the extra
-// annotations (which do not replace those); empty values left out.
-LabelSet AlertAnnotations(const Alert& alert);
+// annotations (which do not replace those); empty values left out. kInvalidArgument for an extra
+// annotation whose name is not a valid label name (Alertmanager validates annotation names too).
+Result<LabelSet> AlertAnnotations(const Alert& alert);
 
 // A canonical, collision-free key of a label set (names and values joined by NUL bytes).
 std::string LabelSetKey(const LabelSet& labels);

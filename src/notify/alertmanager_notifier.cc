@@ -161,8 +161,9 @@ UpdateResult AlertmanagerNotifier::Update(const std::vector<Alert>& active, Time
     seen.reserve(active.size());
     for (const Alert& alert : active) {
       auto labels = AlertLabels(alert, config_.static_labels);
-      if (!labels) {
-        result.invalid.push_back(labels.error());
+      auto annotations = AlertAnnotations(alert);
+      if (!labels || !annotations) {
+        result.invalid.push_back(!labels ? labels.error() : annotations.error());
         continue;
       }
       std::string key = LabelSetKey(*labels);
@@ -178,7 +179,7 @@ UpdateResult AlertmanagerNotifier::Update(const std::vector<Alert>& active, Time
         t.labels = std::move(*labels);
         t.starts_at = alert.starts_at > 0 ? alert.starts_at : now;
       }
-      t.annotations = AlertAnnotations(alert);
+      t.annotations = std::move(*annotations);
       t.generator_url = alert.generator_url.empty() ? config_.generator_url : alert.generator_url;
       if (t.queued_ever && now - t.last_queued < config_.resend_interval_ms) {
         ++result.deduplicated;

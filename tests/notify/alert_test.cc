@@ -83,7 +83,11 @@ TEST(AlertAnnotationsTest, FormatsPFailAndLeavesOutEmptyOnes) {
                          {"p_fail", "0.734"},
                          {"root_cause", "disk_io_ms"},
                          {"dashboard", "http://grafana/d/1"}};
-  EXPECT_EQ(AlertAnnotations(a), want);
+  auto got = AlertAnnotations(a);
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(*got, want);
+  a.annotations = {{"dashboard-url", "x"}};  // Alertmanager would answer 400 for the batch
+  EXPECT_FALSE(AlertAnnotations(a));
 }
 
 TEST(EncodePostableAlertsTest, WritesAlertmanagerV2Shape) {
