@@ -288,6 +288,57 @@ TEST_F(NotifierLogicTest, CountsInvalidAlertsAndSendsTheRest) {
   EXPECT_EQ(LastBody()[0]["startsAt"], FormatTimestamp(clock_.NowMs()));
 }
 
+TEST_F(NotifierLogicTest, GivesUpAnUndeliverableResolutionAfterRetention) {
+  AlertmanagerConfig config;
+  config.max_attempts = 1;
+  config.resolved_retention_ms = 15 * kMinuteMs;
+  auto n = Make(config);
+  ASSERT_EQ(n->Update({MakeAlert("h1")}, 0).queued, 1U);
+  ASSERT_TRUE(n->Flush(5000));
+  {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    for (int i = 0; i < 10; ++i) {
+      shared_->script.emplace_back(HttpReply{503, "down"});
+    }
+  }
+  EXPECT_EQ(n->Update({}, kMinuteMs).resolved, 1U);
+  ASSERT_TRUE(n->Flush(5000));
+  EXPECT_EQ(n->Update({}, 2 * kMinuteMs).resolved, 1U);  // failed: retried, same endsAt
+  ASSERT_TRUE(n->Flush(5000));
+  EXPECT_EQ(LastBody()[0]["endsAt"], FormatTimestamp(kMinuteMs));
+  EXPECT_EQ(n->Stats().last_error, "HTTP 503: down");
+  // 15 min after the resolution: given up, forgotten, nothing sent.
+  const auto r = n->Update({}, kMinuteMs + 15 * kMinuteMs + 1);
+  EXPECT_EQ(r.queued, 0U);
+  ASSERT_TRUE(n->Flush(5000));
+  const auto s = n->Stats();
+  EXPECT_EQ(s.tracked, 0U);
+  EXPECT_EQ(s.requests, 3U);
+  EXPECT_EQ(s.failed, 2U);
+}
+
+TEST_F(NotifierLogicTest, DestructorCutsABackoffShort) {
+  AlertmanagerConfig config;
+  config.max_attempts = 5;
+  config.backoff_initial_ms = config.backoff_max_ms = kHourMs;
+  {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    shared_->script.emplace_back(HttpReply{503, ""});
+  }
+  auto made = AlertmanagerNotifier::Create(config, clock_, nullptr,
+                                           std::make_unique<ScriptedTransport>(shared_));
+  ASSERT_TRUE(made);
+  ASSERT_EQ((*made)->Update({MakeAlert("h1")}, 0).queued, 1U);
+  {
+    std::unique_lock<std::mutex> lock(shared_->mu);
+    ASSERT_TRUE(
+        shared_->cv.wait_for(lock, std::chrono::seconds(5), [&] { return shared_->entered; }));
+  }
+  EXPECT_FALSE((*made)->Flush(10));  // backing off for an hour
+  made->reset();                     // returns at once: the wait is on the condition variable
+  EXPECT_EQ(Posts(), 1U);
+}
+
 TEST(AlertmanagerConfigTest, RejectsBadFields) {
   AlertmanagerConfig c;
   c.url = "127.0.0.1:9093";
