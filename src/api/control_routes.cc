@@ -80,10 +80,10 @@ void HandleDecisions(engine::Controller* c, const httplib::Request& req, httplib
   json items = json::array();
   json next = nullptr;
   if (c != nullptr) {
+    // One more than the page: its presence says there is a next page.
     auto entries = c->Decisions(since, req.get_param_value("host"),
-                                req.get_param_value("workload"), 0);
+                                req.get_param_value("workload"), limit + 1, after);
     for (const auto& e : entries) {
-      if (e.seq <= after) continue;
       if (items.size() == limit) {
         next = std::to_string(items.back()["seq"].get<std::uint64_t>());
         break;

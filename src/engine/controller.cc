@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <deque>
 #include <map>
 #include <limits>
@@ -14,6 +15,7 @@
 #include "policy/planner.h"
 #include "policy/planner_codec.h"
 #include "store/blob_store.h"
+#include "predict/alert_tiers.h"
 #include "predict/health_score.h"
 #include "signal/deviation.h"
 #include "signal/forecast/online_forecaster.h"
@@ -45,6 +47,13 @@ struct WorkloadTracks {
 
 double Clamp01(double x) { return std::isfinite(x) ? std::clamp(x, 0.0, 1.0) : 0.0; }
 
+// Two decimals, for alert messages.
+std::string FormatNumber(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2f", x);
+  return buf;
+}
+
 }  // namespace
 
 struct Controller::Impl {
@@ -73,6 +82,8 @@ struct Controller::Impl {
   mutable std::mutex mu;
   policy::Planner planner;
   std::unique_ptr<predict::FeatureBuilder> features;  // when a failure model is configured
+  predict::AlertTiers tiers;                          // adaptive, debounced alert tiers per host
+  std::vector<policy::AuditEntry> tier_changes;       // written by the tick that computed them
   actuate::PlanRunner runner;
   policy::Inventory inventory;
   std::unordered_map<std::string, WorkloadTracks> workloads;  // by component label
@@ -264,11 +275,29 @@ struct Controller::Impl {
       }
     }
     risk.p_fail = std::max(status_floor, p);
-    const auto& th = options.policy.thresholds;
-    risk.tier = risk.p_fail >= th.critical_p_fail  ? policy::AlertTier::kCritical
-                : risk.p_fail >= th.warning_p_fail ? policy::AlertTier::kWarning
-                : risk.p_fail >= 0.1               ? policy::AlertTier::kInfo
-                                                   : policy::AlertTier::kNone;
+    // Tier: adaptive to the host's own baseline and trend, debounced (predict::AlertTiers); the
+    // host's criticality is that of the most critical workload it runs.
+    double criticality = 0.25;
+    for (const auto& w : inventory.workloads) {
+      if (w.host == v.host) {
+        criticality = std::max(criticality, 0.25 * (1 + static_cast<int>(w.criticality)));
+      }
+    }
+    const predict::TierDecision td =
+        tiers.Update(v.host, now, {risk.p_fail, risk.health, criticality});
+    risk.tier = static_cast<policy::AlertTier>(static_cast<int>(td.tier));
+    if (td.changed) {
+      policy::AuditEntry e;
+      e.t = now;
+      e.kind = "alert";
+      e.message = std::string(policy::AlertTierName(risk.tier)) + ": host " + v.host +
+                  " p_fail " + FormatNumber(risk.p_fail) + " health " + FormatNumber(risk.health) +
+                  (risk.root_cause.empty() ? "" : " (root cause " + risk.root_cause + ")") +
+                  " [score " + FormatNumber(td.judged) + " vs threshold " +
+                  FormatNumber(td.threshold[std::max(0, static_cast<int>(td.tier) - 1)]) + "]";
+      e.risks.push_back(risk);
+      tier_changes.push_back(std::move(e));
+    }
     double total = 0;
     for (double d : driver) total += d;
     if (total > 0) {
@@ -446,6 +475,8 @@ TickReport Controller::Tick(TimestampMs now) {
   // 2. Predict and plan.
   policy::PlannerInput input = m.PredictLocked(now);
   m.last_risks = input.risks;
+  for (auto& e : m.tier_changes) m.Record(std::move(e));
+  m.tier_changes.clear();
   report.plan = m.planner.Plan(m.inventory, input);
   // 3. Audit each decision with the evidence it used.
   for (const policy::Action& a : report.plan.actions) {
@@ -539,7 +570,8 @@ std::vector<policy::Preference> Controller::preferences() const {
 
 std::vector<policy::AuditEntry> Controller::Decisions(TimestampMs since, std::string_view host,
                                                       std::string_view workload,
-                                                      std::size_t limit) const {
+                                                      std::size_t limit,
+                                                      std::uint64_t after_seq) const {
   const Impl& m = *impl_;
   auto matches = [&](const policy::AuditEntry& e) {
     if (e.t < since) return false;
@@ -554,7 +586,7 @@ std::vector<policy::AuditEntry> Controller::Decisions(TimestampMs since, std::st
   };
   std::vector<policy::AuditEntry> out;
   if (m.audit != nullptr) {
-    (void)m.audit->Scan(0, since, 0, [&](const store::AuditRecord& r) {
+    (void)m.audit->Scan(after_seq + 1, since, 0, [&](const store::AuditRecord& r) {
       auto e = policy::DecodeAuditEntry(r.bytes);
       if (!e) return true;  // an entry of a newer format: skipped, the rest still listed
       e->seq = r.seq;
@@ -565,7 +597,7 @@ std::vector<policy::AuditEntry> Controller::Decisions(TimestampMs since, std::st
   }
   std::lock_guard<std::mutex> lock(m.mu);
   for (const auto& e : m.memory) {
-    if (!matches(e)) continue;
+    if (e.seq <= after_seq || !matches(e)) continue;
     out.push_back(e);
     if (limit != 0 && out.size() >= limit) break;
   }

@@ -103,9 +103,11 @@ class Controller {
   Result<void> SetPreference(policy::Preference preference, TimestampMs now);
   std::vector<policy::Preference> preferences() const;
 
-  // Audit entries in order, filtered (0 / "" = any); at most `limit`.
+  // Audit entries in order with seq > after_seq and t ≥ since, filtered by host and workload
+  // ("" = any); at most `limit` (0 = all).
   std::vector<policy::AuditEntry> Decisions(TimestampMs since, std::string_view host,
-                                            std::string_view workload, std::size_t limit) const;
+                                            std::string_view workload, std::size_t limit,
+                                            std::uint64_t after_seq = 0) const;
   // Latest risks and plan computed by Tick.
   std::vector<policy::HostRisk> risks() const;
   policy::ActionPlan last_plan() const;
