@@ -102,6 +102,12 @@ struct Controller::Impl {
   }
 
   bool IsUsageIndicator(std::string_view name) const { return ResourceOf(name) >= 0; }
+  bool IsLoadIndicator(std::string_view name) const {
+    for (const auto& word : options.load_indicators) {
+      if (!word.empty() && name.find(word) != std::string_view::npos) return true;
+    }
+    return false;
+  }
 
   void Observe(const Labels& labels, std::uint64_t id, Sample s) {
     const std::string_view name = labels.Get(kMetricNameLabel).value_or("");
@@ -224,6 +230,15 @@ struct Controller::Impl {
     in.entropy_trend_per_h = v.entropy_slope_per_hour;
     double status_floor = 0;
     std::array<double, policy::kResourceCount> driver{};
+    // How far the host's load is above its own normal: a gauge that deviates together with the
+    // load (temperature following utilisation after a workload moved in) is explained by it.
+    double load = 0.0;
+    for (const auto& ind : v.indicators) {
+      if (!IsLoadIndicator(ind.indicator) || now - ind.t > 2 * options.policy.horizon_ms) continue;
+      if (auto d = deviations.find(ind.series_id); d != deviations.end()) {
+        load = std::max(load, d->second.severity());
+      }
+    }
     for (const auto& ind : v.indicators) {
       if (ind.indicator == "status") {
         if (ind.value >= 2) {
@@ -245,12 +260,18 @@ struct Controller::Impl {
       }
       // Stale indicators (older than two horizons) no longer speak for the host.
       if (now - ind.t > 2 * options.policy.horizon_ms) continue;
+      if (IsLoadIndicator(ind.indicator)) continue;  // load is demand, not a symptom
       // Evidence of an indicator: how far it is from its baseline (sustained), or half its
-      // anomaly score (a transient surprise alone cannot make a host look like it is failing).
+      // anomaly score (a transient surprise alone cannot make a host look like it is failing);
+      // a gauge's part that the host's load explains is taken off (counters of errors are never
+      // explained by load).
       double severity = 0.5 * Clamp01(ind.score);
+      bool counter = false;
       if (auto d = deviations.find(ind.series_id); d != deviations.end()) {
         severity = std::max(severity, d->second.severity());
+        counter = d->second.is_counter();
       }
+      if (!counter) severity = std::max(0.0, severity - load);
       in.indicators.push_back({ind.indicator, severity});
       const auto res = ResourceForIndicator(ind.indicator);
       driver[static_cast<std::size_t>(res)] += severity;

@@ -51,6 +51,10 @@ struct ControllerOptions {
   // Which way is worse per health indicator (default: higher), for the baseline deviation that
   // feeds the failure hazard.
   std::map<std::string, signal::WorseDirection> directions;
+  // Host indicators that measure load, not health (an indicator whose name contains one of these
+  // words): never failure evidence themselves, and when they are up, the deviation of a gauge on
+  // the same host (a temperature that rises with load) is discounted by theirs.
+  std::vector<std::string> load_indicators = {"util", "usage", "load"};
   // Quantile levels the planner input carries (the tiers pick among them).
   std::vector<double> levels = {0.5, 0.8, 0.9, 0.95, 0.99};
   // Workload forecasters refit on their stored history this often (virtual time).

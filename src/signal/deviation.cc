@@ -13,8 +13,12 @@ double DeviationTracker::Update(TimestampMs t, double v) {
     if (v > last_v_) rising_seen_ = true;
   }
   const bool as_counter = counter_ && rising_seen_;
-  // The quantity compared: the increase for a counter, the value for a gauge.
-  const double x = as_counter ? v - last_v_ : v;
+  // The quantity compared: the recent increase for a counter, the value for a gauge.
+  if (as_counter) {
+    const double d = std::exp2(-1.0 / std::max(1.0, config_.counter_half_life));
+    acc_ = acc_ * d + (v - last_v_);
+  }
+  const double x = as_counter ? acc_ : v;
   const bool first = n_ == 0;
   last_t_ = t;
   last_v_ = v;

@@ -27,14 +27,19 @@ struct DeviationConfig {
   // perfectly flat baseline does not make every rounding error infinitely severe.
   double rel_floor = 0.01;
   double abs_floor = 1e-6;
+  // A counter's evidence is its recent increase, accumulated with this half-life in samples (an
+  // hour of 5-minute samples): a single step of an error counter stays visible for hours
+  // instead of one sample.
+  double counter_half_life = 12.0;
   WorseDirection direction = WorseDirection::kHigher;
 };
 
-// Streaming baseline deviation of one series. O(1) per sample, 112 bytes.
+// Streaming baseline deviation of one series. O(1) per sample, 120 bytes.
 //   Counter detection: while every sample so far is ≥ the previous one (and not all equal), the
-//   series is read as a counter and its per-sample increase is what is compared (an error counter
-//   that starts rising is the deviation, not its ever-growing total); the first decrease turns
-//   this off for good (a gauge).
+//   series is read as a counter and its recent increase is what is compared: acc ← acc·d + Δ with
+//   d = 2^(−1/counter_half_life) (an error counter that starts rising is the deviation, not its
+//   ever-growing total, and one step stays evidence for hours); the first decrease turns this
+//   off for good (a gauge).
 //   Baseline: EW mean m and variance s² of x (value, or increase for counters), updated with x
 //   clamped to m ± 3·s' (s' = max(s, rel_floor·|m|, abs_floor)) so a deviation pulls its own
 //   baseline only slowly.
@@ -68,6 +73,7 @@ class DeviationTracker {
   bool counter_ = true;       // no decrease seen yet
   bool rising_seen_ = false;  // an increase seen
   bool as_counter_ = false;   // the mode the baseline is in
+  double acc_ = 0;            // counter mode: decayed sum of recent increases
 };
 
 }  // namespace prognos::signal

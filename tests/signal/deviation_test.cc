@@ -21,6 +21,17 @@ TEST(DeviationTrackerTest, AFlatErrorCounterThatStartsRisingIsSevereFromTheSecon
   EXPECT_EQ(d.Update(32 * kStep, 27.0), 1.0);
 }
 
+TEST(DeviationTrackerTest, OneStepOfACounterStaysEvidenceForHours) {
+  // A SMART-like counter: flat at 0, then one step to 8 and no further change. The accumulated
+  // increase decays with a 12-sample half-life (8 → 4 after an hour, 1 after three hours) while
+  // its baseline stays at 0 with no spread, so the step is severe for hours, not one sample.
+  DeviationTracker d;
+  for (int i = 0; i < 30; ++i) d.Update(i * kStep, 0.0);
+  d.Update(30 * kStep, 8.0);
+  for (int i = 1; i <= 36; ++i) d.Update((30 + i) * kStep, 8.0);
+  EXPECT_EQ(d.severity(), 1.0);
+}
+
 TEST(DeviationTrackerTest, SeverityRampsWithTheZScoreOfAGauge) {
   // Alternating 9 and 11: mean 10, standard deviation 1 (population), so a value of 14 is z ≈ 4:
   // raw severity (4 − 3) / (6 − 3) = 1/3. Tolerance 0.05 covers the EW estimate's wobble.
