@@ -137,9 +137,11 @@ const std::vector<SectionKeys>& AllSectionKeys() {
   static const std::vector<SectionKeys> all_sections = {
       {"",
        {"ingest", "store", "api", "signals", "indicators", "actuators", "telemetry", "policy",
-        "tiers", "zones", "hosts", "pools", "workloads", "customers", "models"}},
+        "tiers", "zones", "hosts", "pools", "workloads", "customers", "models", "notify"}},
       {"actuators", {"backend", "tick", "audit_fsync"}},
       {"models", {"failure_model"}},
+      {"notify", {"alertmanager"}},
+      {"alertmanager", {"url", "resend_interval", "auth_token_env", "runbook_url"}},
       {"telemetry", {"workload_label", "usage"}},
       {"usage", {"cpu", "memory", "network", "disk_io"}},
       {"ingest",
@@ -175,7 +177,7 @@ bool IsSecretLike(std::string_view key) {
 }
 
 bool IsPlannedSection(std::string_view key) {
-  static constexpr std::array<std::string_view, 3> kPlanned = {"components", "notify", "alerts"};
+  static constexpr std::array<std::string_view, 2> kPlanned = {"components", "alerts"};
   return std::find(kPlanned.begin(), kPlanned.end(), key) != kPlanned.end();
 }
 
@@ -305,6 +307,17 @@ class ConfigWalker {
                          {{"failure_model", [this](const Field& m) {
                              Set(&config_->control.failure_model,
                                  String(m, "models/disk.model", false));
+                           }}});
+               });
+             }},
+            {"notify",
+             [this](const Field& f) {
+               WalkSection(f, [this](const YAML::Node& n, const Field& s) {
+                 WalkMap(n, s.path, "notify",
+                         {{"alertmanager", [this](const Field& a) {
+                             WalkSection(a, [this](const YAML::Node& an, const Field& as) {
+                               WalkAlertmanager(an, as);
+                             });
                            }}});
                });
              }},
@@ -557,6 +570,32 @@ class ConfigWalker {
     config_->control.policy = std::move(doc.spec);
     config_->control.inventory = std::move(doc.inventory);
     config_->control.has_policy = true;
+  }
+
+  void WalkAlertmanager(const YAML::Node& node, const Field& section) {
+    NotifyConfig& c = config_->notify;
+    const NotifyConfig d;
+    WalkMap(node, section.path, "alertmanager",
+            {
+                {"url",
+                 [&](const Field& f) {
+                   Set(&c.alertmanager_url, String(f, "http://127.0.0.1:9093", false));
+                   if (!c.alertmanager_url.starts_with("http://") &&
+                       !c.alertmanager_url.starts_with("https://")) {
+                     Issue(f.line, f.path, "not an http(s) URL: '" + c.alertmanager_url + "'",
+                           "e.g. http://127.0.0.1:9093 (the /api/v2/alerts path is added)");
+                   }
+                 }},
+                {"resend_interval",
+                 [&](const Field& f) {
+                   Set(&c.resend_interval_ms,
+                       Duration(f, kSecondMs, kDayMs, d.resend_interval_ms));
+                 }},
+                {"auth_token_env",
+                 [&](const Field& f) { Set(&c.auth_token_env, String(f, "ALERTMANAGER_TOKEN", false)); }},
+                {"runbook_url",
+                 [&](const Field& f) { Set(&c.runbook_url, String(f, "https://wiki/runbooks/prognos", false)); }},
+            });
   }
 
   void WalkActuators(const YAML::Node& node, const Field& section) {

@@ -81,6 +81,14 @@ struct ControlConfig {
   bool has_policy = false;  // any of the policy sections present
 };
 
+// notify.alertmanager (docs/alerts.md): where serve sends its tiered host alerts.
+struct NotifyConfig {
+  std::string alertmanager_url;              // empty: no alerts sent
+  DurationMs resend_interval_ms = kMinuteMs;
+  std::string auth_token_env;                // env var holding a bearer token (never inline)
+  std::string runbook_url;
+};
+
 struct Config {
   std::string source;  // file path it came from, or "<defaults>"
   IngestConfig ingest;
@@ -89,6 +97,7 @@ struct Config {
   SignalsConfig signals;
   std::vector<IndicatorConfig> indicators;
   ControlConfig control;
+  NotifyConfig notify;
 };
 
 // One problem found in a config file.

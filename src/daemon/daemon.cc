@@ -1,6 +1,7 @@
 #include "daemon/daemon.h"
 
 #include <pthread.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
@@ -131,6 +132,30 @@ Result<engine::ControllerOptions> ToControllerOptions(const Config& config) {
   return o;
 }
 
+std::vector<notify::Alert> AlertsFromRisks(const std::vector<policy::HostRisk>& risks,
+                                           const NotifyConfig& config) {
+  std::vector<notify::Alert> out;
+  for (const auto& r : risks) {
+    // Info stays in GET /v1/alerts; only warning and critical page someone.
+    if (r.tier == policy::AlertTier::kNone || r.tier == policy::AlertTier::kInfo) continue;
+    notify::Alert a;
+    a.host = r.host;
+    a.component = r.component;
+    a.tier = r.tier == policy::AlertTier::kCritical  ? predict::AlertTier::kCritical
+             : r.tier == policy::AlertTier::kWarning ? predict::AlertTier::kWarning
+                                                     : predict::AlertTier::kWarning;
+    a.p_fail = r.p_fail;
+    a.root_cause = r.root_cause;
+    a.runbook = config.runbook_url;
+    a.summary = (r.component.empty() ? "host " + r.host : r.component + " on " + r.host) +
+                " likely to fail within " + FormatDuration(r.horizon_ms);
+    a.description = fmt::format("health {:.0f}/100, p_fail {:.2f} ({}), entropy {:.2f}",
+                                r.health, r.p_fail, r.model, r.entropy);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 Result<std::unique_ptr<actuate::Actuator>> MakeActuator(const Config& config) {
   if (config.control.backend == "dry-run") {
     return std::unique_ptr<actuate::Actuator>(std::make_unique<actuate::DryRunActuator>(
@@ -172,17 +197,41 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const Config& config) {
       *d->engine_, std::move(*controller_options), *d->actuator_, d->audit_.get());
   d->server_ = std::make_unique<api::ApiServer>(*d->engine_, d->metrics_, *api_options,
                                                 d->controller_.get());
+  if (!config.notify.alertmanager_url.empty()) {
+    notify::AlertmanagerConfig nc;
+    nc.url = config.notify.alertmanager_url;
+    nc.resend_interval_ms = config.notify.resend_interval_ms;
+    nc.static_labels["source"] = "prognos";
+    if (!config.notify.auth_token_env.empty()) {
+      const char* token = std::getenv(config.notify.auth_token_env.c_str());
+      if (token == nullptr || *token == '\0') {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "notify.alertmanager.auth_token_env names $" +
+                             config.notify.auth_token_env + ", which is unset or empty");
+      }
+      nc.headers.push_back(std::string("Authorization: Bearer ") + token);
+    }
+    auto notifier = notify::AlertmanagerNotifier::Create(nc, d->clock_, &d->metrics_);
+    if (!notifier) return tl::unexpected(notifier.error());
+    d->notifier_ = std::move(*notifier);
+  }
   auto port = d->server_->Start();
   if (!port) return tl::unexpected(port.error());
   const DurationMs tick = std::max<DurationMs>(config.control.tick_ms, kSecondMs);
   Daemon* self = d.get();
-  d->ticker_ = std::thread([self, tick] {
+  const NotifyConfig notify_config = config.notify;
+  d->ticker_ = std::thread([self, tick, notify_config] {
     std::unique_lock<std::mutex> lock(self->ticker_mu_);
     while (!self->ticker_cv_.wait_for(lock, std::chrono::milliseconds(tick),
                                       [self] { return self->stopping_; })) {
       lock.unlock();
-      auto report = self->controller_->Tick(self->clock_.NowMs());
+      const TimestampMs now = self->clock_.NowMs();
+      auto report = self->controller_->Tick(now);
       for (const auto& alert : report.plan.alerts) spdlog::warn("planner: {}", alert);
+      if (self->notifier_) {
+        auto sent = self->notifier_->Update(AlertsFromRisks(self->controller_->risks(), notify_config), now);
+        for (const auto& bad : sent.invalid) spdlog::warn("alert not sent: {}", bad.message);
+      }
       lock.lock();
     }
   });
@@ -198,6 +247,10 @@ void Daemon::Stop() {
   }
   ticker_cv_.notify_all();
   if (ticker_.joinable()) ticker_.join();
+  if (notifier_) {
+    if (!notifier_->Flush(5 * kSecondMs)) spdlog::warn("alerts still queued at shutdown were dropped");
+    notifier_.reset();
+  }
   if (server_) server_->Stop();
   if (engine_) {
     if (auto r = engine_->storage().Sync(); !r)

@@ -17,6 +17,7 @@
 #include "actuate/actuator.h"
 #include "engine/controller.h"
 #include "engine/engine.h"
+#include "notify/alertmanager_notifier.h"
 #include "store/audit_log.h"
 #include "store/blob_store.h"
 
@@ -28,6 +29,10 @@ Result<std::pair<std::string, int>> ParseListen(const std::string& listen);
 Result<api::ApiOptions> ToApiOptions(const Config& config);
 // Reads models.failure_model when set (an unreadable or corrupt model file is an error).
 Result<engine::ControllerOptions> ToControllerOptions(const Config& config);
+// Alerts for the hosts whose tier is warning or critical (what serve sends to Alertmanager; info
+// tiers are listed by GET /v1/alerts only).
+std::vector<notify::Alert> AlertsFromRisks(const std::vector<policy::HostRisk>& risks,
+                                           const NotifyConfig& config);
 // The actuator named by actuators.backend ("dry-run" logs through spdlog).
 Result<std::unique_ptr<actuate::Actuator>> MakeActuator(const Config& config);
 
@@ -53,6 +58,7 @@ class Daemon {
   std::unique_ptr<store::BlobStore> state_;
   std::unique_ptr<engine::Controller> controller_;
   std::unique_ptr<api::ApiServer> server_;
+  std::unique_ptr<notify::AlertmanagerNotifier> notifier_;  // when notify.alertmanager is set
   // The planning thread: ticks the controller every actuators.tick until Stop.
   std::thread ticker_;
   std::mutex ticker_mu_;

@@ -5,10 +5,13 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "notify/alertmanager_process.h"
 #include "testing/daemon_process.h"
 
 namespace prognos {
@@ -34,6 +37,28 @@ json Get(httplib::Client& c, const std::string& path) {
   return json::parse(res->body, nullptr, false);
 }
 
+// 60 samples one second apart ending now: h1 and h2 at a steady 55 °C with no memory errors,
+// then for the last 10 samples h1's ECC error counter climbs (3, 12, 27, …).
+std::string FailingHostTelemetry() {
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  std::string body;
+  for (int i = 0; i < 60; ++i) {
+    const long long t = now_ms - (59 - i) * 1000LL;
+    for (const char* h : {"h1", "h2"}) {
+      const int k = i - 50;
+      const double ecc = std::string(h) == "h1" && k > 0 ? 3.0 * k * k : 0.0;
+      body += json{{"ts", t},
+                   {"host", h},
+                   {"indicators", {{"cpu_temp_c", 55.0 + (i % 3) - 1.0}, {"ecc_errors", ecc}}}}
+                  .dump() +
+              "\n";
+    }
+  }
+  return body;
+}
+
 bool HasMigration(const json& decisions) {
   if (!decisions.is_object()) return false;
   for (const auto& d : decisions["decisions"]) {
@@ -52,24 +77,7 @@ TEST(ControlLoopTest, ServeMigratesOffAFailingHostAndTheAuditSurvivesKill9) {
   testing::DaemonProcess daemon(dir.path() + "/data", {"--config", config});
   ASSERT_TRUE(daemon.Start()) << daemon.Log();
   httplib::Client client("127.0.0.1", daemon.port());
-  // 60 samples one second apart ending now: h1 and h2 at a steady 55 °C with no memory errors,
-  // then for the last 10 samples h1's ECC error counter climbs (3, 12, 27, …).
-  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-  std::string body;
-  for (int i = 0; i < 60; ++i) {
-    const long long t = now_ms - (59 - i) * 1000LL;
-    for (const char* h : {"h1", "h2"}) {
-      const int k = i - 50;
-      const double ecc = std::string(h) == "h1" && k > 0 ? 3.0 * k * k : 0.0;
-      body += json{{"ts", t},
-                   {"host", h},
-                   {"indicators", {{"cpu_temp_c", 55.0 + (i % 3) - 1.0}, {"ecc_errors", ecc}}}}
-                  .dump() +
-              "\n";
-    }
-  }
+  const std::string body = FailingHostTelemetry();
   auto res = client.Post("/v1/health", body, "application/x-ndjson");
   ASSERT_TRUE(res && res->status == 200) << (res ? res->body : "no reply");
   // The ticker plans every second: within 20 s the migration is decided and applied (dry-run).
@@ -95,6 +103,47 @@ TEST(ControlLoopTest, ServeMigratesOffAFailingHostAndTheAuditSurvivesKill9) {
     EXPECT_EQ(after["decisions"][i], decisions["decisions"][i]) << i;
   }
   EXPECT_TRUE(HasMigration(after));
+}
+
+// With notify.alertmanager set, serve sends the failing host's tier to a real Alertmanager
+// (Debian's prometheus-alertmanager, started here on loopback), labelled as docs/alerts.md says.
+TEST(ControlLoopTest, ServeSendsTheFailingHostsAlertToAlertmanager) {
+  if (!notify::testing::AlertmanagerInstalled()) {
+    if (std::getenv("CI") != nullptr) FAIL() << "prometheus-alertmanager missing in CI";
+    GTEST_SKIP() << "prometheus-alertmanager not installed";
+  }
+  testing::TempDir dir;
+  notify::testing::AlertmanagerProcess am(dir.path() + "/am");
+  std::filesystem::create_directories(dir.path() + "/am");
+  ASSERT_TRUE(am.Start());
+  const std::string config = dir.path() + "/prognos.yaml";
+  std::ofstream(config) << kConfig << "notify:\n  alertmanager:\n    url: " << am.Url()
+                        << "\n    resend_interval: 1s\n";
+  testing::DaemonProcess daemon(dir.path() + "/data", {"--config", config});
+  ASSERT_TRUE(daemon.Start()) << daemon.Log();
+  httplib::Client client("127.0.0.1", daemon.port());
+  auto res = client.Post("/v1/health", FailingHostTelemetry(), "application/x-ndjson");
+  ASSERT_TRUE(res && res->status == 200);
+  json alerts;
+  auto h1_alert = [&]() -> const json* {
+    if (!alerts.is_array()) return nullptr;
+    for (const auto& a : alerts) {
+      if (a["labels"].value("host", "") == "h1") return &a;
+    }
+    return nullptr;
+  };
+  for (int i = 0; i < 200 && h1_alert() == nullptr; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    alerts = json::parse(notify::testing::HttpGet(am.Url() + "/api/v2/alerts").body, nullptr,
+                         false);
+  }
+  const json* a = h1_alert();
+  ASSERT_NE(a, nullptr) << alerts.dump() << "\n" << daemon.Log();
+  EXPECT_EQ((*a)["labels"]["source"], "prognos");
+  const std::string tier = (*a)["labels"]["tier"];
+  EXPECT_TRUE(tier == "warning" || tier == "critical") << tier;
+  EXPECT_EQ((*a)["annotations"]["root_cause"], "ecc_errors");
+  for (const auto& other : alerts) EXPECT_NE(other["labels"].value("host", ""), "h2") << other.dump();
 }
 
 }  // namespace
