@@ -45,6 +45,29 @@ struct WorkloadTracks {
   std::array<std::unique_ptr<UsageTrack>, policy::kResourceCount> r;
 };
 
+// Exponentially weighted correlation between a health gauge and its host's load (half-life a day
+// of 5-minute samples): how much of the gauge's movement the load explains. O(1), 48 bytes.
+struct LoadCorrelation {
+  double n = 0, mean_x = 0, mean_y = 0, var_x = 0, var_y = 0, cov = 0;
+  void Update(double x, double y) {
+    constexpr double kAlpha = 1.0 / 416.0;  // ≈ 1 − 2^(−1/288)
+    n += 1;
+    const double a = std::max(kAlpha, 1.0 / n);
+    const double dx = x - mean_x;
+    const double dy = y - mean_y;
+    mean_x += a * dx;
+    mean_y += a * dy;
+    var_x = (1 - a) * (var_x + a * dx * dx);
+    var_y = (1 - a) * (var_y + a * dy * dy);
+    cov = (1 - a) * (cov + a * dx * dy);
+  }
+  // ρ in [−1, 1]; 0 until there is spread in both.
+  double rho() const {
+    if (n < 12 || var_x <= 0 || var_y <= 0) return 0.0;
+    return std::clamp(cov / std::sqrt(var_x * var_y), -1.0, 1.0);
+  }
+};
+
 double Clamp01(double x) { return std::isfinite(x) ? std::clamp(x, 0.0, 1.0) : 0.0; }
 
 // Two decimals, for alert messages.
@@ -88,6 +111,10 @@ struct Controller::Impl {
   policy::Inventory inventory;
   std::unordered_map<std::string, WorkloadTracks> workloads;  // by component label
   std::unordered_map<std::uint64_t, signal::DeviationTracker> deviations;  // by series id
+  // Latest value of each load indicator per host, and each health gauge's correlation with the
+  // host's mean load (by series id).
+  std::unordered_map<std::string, std::map<std::string, double>> host_load;
+  std::unordered_map<std::uint64_t, LoadCorrelation> load_corr;
   std::vector<policy::HostRisk> last_risks;
   policy::ActionPlan last_plan;
   std::deque<policy::AuditEntry> memory;
@@ -131,6 +158,14 @@ struct Controller::Impl {
         it = deviations.emplace(id, signal::DeviationTracker(dc)).first;
       }
       it->second.Update(s.t, s.v);
+      if (IsLoadIndicator(name)) {
+        host_load[std::string(*host)][std::string(name)] = s.v;
+      } else if (auto hl = host_load.find(std::string(*host));
+                 hl != host_load.end() && !hl->second.empty()) {
+        double load = 0;
+        for (const auto& [n, v] : hl->second) load += v;
+        load_corr[id].Update(s.v, load / static_cast<double>(hl->second.size()));
+      }
       return;
     }
     std::lock_guard<std::mutex> lock(mu);
@@ -271,7 +306,12 @@ struct Controller::Impl {
         severity = std::max(severity, d->second.severity());
         counter = d->second.is_counter();
       }
-      if (!counter) severity = std::max(0.0, severity - load);
+      if (!counter) {
+        // Only as far as the gauge is known to follow the load (ρ > 0 learned on this host).
+        double rho = 0.0;
+        if (auto c = load_corr.find(ind.series_id); c != load_corr.end()) rho = c->second.rho();
+        severity = std::max(0.0, severity - std::max(0.0, rho) * load);
+      }
       in.indicators.push_back({ind.indicator, severity});
       const auto res = ResourceForIndicator(ind.indicator);
       driver[static_cast<std::size_t>(res)] += severity;

@@ -222,7 +222,7 @@ TEST(ConfigTest, EachKindOfProblemIsReportedWithLinePathAndHint) {
       {"time window in ms", "signals:\n  entropy_window_ms: 600000\n", 2,
        "signals.entropy_window_ms", "unknown key", "did you mean 'entropy_window_duration'?"},
       {"unknown key far from all", "zzz: 1\n", 1, "zzz", "unknown key", "known keys"},
-      {"planned section", "models:\n  lstm: true\n", 1, "models", "unknown key",
+      {"planned section", "alerts:\n  route: pager\n", 1, "alerts", "unknown key",
        "not supported by this version"},
       {"policy key misspelt", "policy:\n  shaddow: true\n", 2, "policy.shaddow", "unknown key",
        "'shadow'"},
