@@ -9,6 +9,7 @@
 #include "api/http_util.h"
 #include "core/time.h"
 #include "policy/audit_codec.h"
+#include "policy/planner.h"
 
 namespace prognos::api {
 namespace {
@@ -104,8 +105,10 @@ void HandleAllocations(engine::Controller* c, httplib::Response& res) {
   json deferred = json::array();
   json alerts = json::array();
   bool degraded = false;
+  std::string manifest;
   if (c != nullptr) {
     const policy::Inventory inv = c->inventory();
+    manifest = policy::CapacityManifest(inv, c->last_plan());
     for (const auto& h : inv.hosts) {
       const policy::ResourceVector used = inv.Allocated(h.id);
       hosts.push_back({{"id", h.id},
@@ -151,7 +154,8 @@ void HandleAllocations(engine::Controller* c, httplib::Response& res) {
             {"pending", std::move(pending)},
             {"deferred", std::move(deferred)},
             {"degraded", degraded},
-            {"alerts", std::move(alerts)}});
+            {"alerts", std::move(alerts)},
+            {"capacity_manifest", manifest}});
 }
 
 void HandleRisks(engine::Controller* c, const httplib::Request& req, httplib::Response& res) {

@@ -443,6 +443,15 @@ struct Controller::Impl {
                       const std::unordered_map<std::uint64_t, policy::Action>& by_id) {
     for (const auto& o : outcomes) {
       planner.RecordOutcome(o);
+      if (!planner.last_feedback().empty() && planner.last_feedback() != last_feedback) {
+        // Feedback (confidence per action type, headroom per workload) is visible in the audit.
+        last_feedback = planner.last_feedback();
+        policy::AuditEntry f;
+        f.t = o.t;
+        f.kind = "feedback";
+        f.message = last_feedback;
+        Record(std::move(f));
+      }
       if (o.outcome == policy::Outcome::kApplied) {
         auto it = by_id.find(o.action_id);
         if (it != by_id.end()) ApplyToInventory(it->second);
@@ -502,6 +511,7 @@ struct Controller::Impl {
     }
   }
   bool state_save_failed = false;
+  std::string last_feedback;
 };
 
 Controller::Controller(Engine& engine, ControllerOptions options, actuate::Actuator& actuator,

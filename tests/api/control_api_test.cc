@@ -146,6 +146,7 @@ TEST_F(ControlApiTest, AllocationsFollowTheAppliedActions) {
   const json a = GetJson("/v1/allocations");
   ASSERT_EQ(a["hosts"].size(), 2u);
   ASSERT_EQ(a["workloads"].size(), 1u);
+  ASSERT_TRUE(a["capacity_manifest"].is_string());
   // The dry-run actuator applied the migration: the model now places "api" on h2, and h1 was
   // drained.
   EXPECT_EQ(a["workloads"][0]["host"], "h2");

@@ -164,6 +164,10 @@ TEST_F(ControllerTest, MigratesAWorkloadOffAHostWhoseErrorsClimbAndNotBefore) {
   EXPECT_NE(controller_->inventory().FindWorkload("w1")->host, "h1");
   // No other workload was moved off a healthy host.
   EXPECT_TRUE(DecisionsOf(policy::ActionType::kMigrate, "w2").empty());
+  // The verified outcomes fed back into the planner, and the audit says what changed.
+  bool feedback = false;
+  for (const auto& x : entries_) feedback = feedback || (x.kind == "feedback" && !x.message.empty());
+  EXPECT_TRUE(feedback);
 }
 
 // w1's demand climbs steadily from 1 to 3 cores over 10 hours (request 2 cores at 70 % target
