@@ -241,7 +241,7 @@ void HandlePutPreferences(engine::Controller* c, const Clock& clock, const httpl
   json body = json::parse(req.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
     SendError(res, 400, "bad_json",
-              "body must be a JSON object such as {\"workload\": \"web-1\", \"pin_zone\": \"a\"}");
+              R"(body must be a JSON object such as {"workload": "web-1", "pin_zone": "a"})");
     return;
   }
   policy::Preference p;
