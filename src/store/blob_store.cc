@@ -7,21 +7,19 @@
 #include <cstring>
 #include <filesystem>
 
+#include "store/file_io.h"
+
 namespace prognos::store {
 namespace {
 
 bool ValidKey(std::string_view key) {
   if (key.empty() || key.size() > 64 || key == "." || key == "..") return false;
   for (char c : key) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-                    c == '-';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
     if (!ok) return false;
   }
   return true;
-}
-
-Error IoError(const std::string& what, const std::string& path) {
-  return Error{ErrorCode::kIo, what + " " + path + ": " + std::strerror(errno)};
 }
 
 }  // namespace
@@ -41,31 +39,27 @@ Result<void> BlobStore::Put(std::string_view key, std::string_view bytes) {
   const std::string path = dir_ + "/" + std::string(key);
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return tl::unexpected(IoError("cannot create", tmp));
+  if (fd < 0) return tl::unexpected(IoError("cannot create", tmp, errno));
   std::size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      auto err = IoError("cannot write", tmp);
+      auto err = IoError("cannot write", tmp, errno);
       ::close(fd);
       return tl::unexpected(err);
     }
     done += static_cast<std::size_t>(n);
   }
   if (::fsync(fd) != 0) {
-    auto err = IoError("cannot fsync", tmp);
+    auto err = IoError("cannot fsync", tmp, errno);
     ::close(fd);
     return tl::unexpected(err);
   }
   ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return tl::unexpected(IoError("cannot rename", tmp));
-  const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    (void)::fsync(dfd);  // the rename is durable once the directory is
-    ::close(dfd);
-  }
-  return {};
+  if (::rename(tmp.c_str(), path.c_str()) != 0)
+    return tl::unexpected(IoError("cannot rename", tmp, errno));
+  return FsyncDir(dir_);  // the rename is durable once the directory is
 }
 
 Result<std::optional<std::string>> BlobStore::Get(std::string_view key) const {
@@ -77,7 +71,7 @@ Result<std::optional<std::string>> BlobStore::Get(std::string_view key) const {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return std::optional<std::string>();
-    return tl::unexpected(IoError("cannot open", path));
+    return tl::unexpected(IoError("cannot open", path, errno));
   }
   std::string out;
   char buf[1 << 16];
@@ -85,7 +79,7 @@ Result<std::optional<std::string>> BlobStore::Get(std::string_view key) const {
     const ssize_t n = ::read(fd, buf, sizeof(buf));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      auto err = IoError("cannot read", path);
+      auto err = IoError("cannot read", path, errno);
       ::close(fd);
       return tl::unexpected(err);
     }
