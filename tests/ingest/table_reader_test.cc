@@ -12,30 +12,12 @@
 #include <string_view>
 #include <vector>
 
+#include "testing/temp_dir.h"
+
 namespace prognos::ingest {
 namespace {
 
-// A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = ::testing::TempDir() + "prognos-ingest-XXXXXX";
-    path_ = mkdtemp(tmpl.data()) != nullptr ? tmpl : std::string();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  std::string File(std::string_view name) const {
-    std::string out = path_;
-    out += '/';
-    out += name;
-    return out;
-  }
-
- private:
-  std::string path_;
-};
+using prognos::testing::TempDir;
 
 void WriteFile(const std::string& path, std::string_view content) {
   std::FILE* f = std::fopen(path.c_str(), "wb");

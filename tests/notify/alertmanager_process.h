@@ -21,32 +21,15 @@
 #include <thread>
 #include <vector>
 
+#include "testing/temp_dir.h"
+
 namespace prognos::notify::testing {
 
 inline constexpr const char* kAlertmanagerBinary = "/usr/bin/prometheus-alertmanager";
 
 inline bool AlertmanagerInstalled() { return access(kAlertmanagerBinary, X_OK) == 0; }
 
-// A fresh temporary directory, removed on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "prognos-notify-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) != nullptr) {
-      path_ = tmpl;
-    }
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using prognos::testing::TempDir;
 
 // A port the kernel says is free right now (bind port 0, read it back, close).
 inline int PickFreePort() {

@@ -10,24 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "testing/temp_dir.h"
+
 namespace prognos::sim {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (std::filesystem::temp_directory_path() / "sim-traces-XXXXXX").string();
-    path_ = mkdtemp(t.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using prognos::testing::TempDir;
 
 // A Bitbrains-format file (`;\t` separated) with a garbage row, a NaN, a repeated timestamp and
 // a gap, read as ingest would: bad rows skipped, the first of a slot kept, gaps held.

@@ -32,7 +32,7 @@ constexpr std::uint64_t kHeader = 8;
 
 // Always 9 bytes: "p-0000001".
 std::string Payload(std::uint64_t i) {
-  char buf[16];
+  char buf[32];
   std::snprintf(buf, sizeof buf, "p-%07llu", static_cast<unsigned long long>(i));
   return buf;
 }
