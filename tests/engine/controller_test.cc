@@ -201,7 +201,8 @@ TEST_F(ControllerTest, ScalesAheadOfRisingDemand) {
   ASSERT_NE(first_scale, 0) << "w1 was never scaled";
   // Allocated 2 cores; the decision came while demand was still under the allocation.
   EXPECT_LT(demand_at_scale, 2.0);
-  const policy::Workload* w1 = controller_->inventory().FindWorkload("w1");
+  const policy::Inventory inventory = controller_->inventory();  // a copy: keep it alive
+  const policy::Workload* w1 = inventory.FindWorkload("w1");
   const double allocated = w1->request[policy::Resource::kCpu] * w1->replicas;
   EXPECT_GE(allocated, 3.0) << "allocation did not follow demand to 3 cores";
 }
