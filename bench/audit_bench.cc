@@ -11,6 +11,7 @@
 #include <limits>
 #include <string>
 
+#include "bench_util.h"
 #include "policy/audit_codec.h"
 #include "store/audit_log.h"
 
@@ -19,18 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string FreshDir(const std::string& tag) {
-  static std::atomic<int> n{0};
-  std::string name = "prognos-audit-bench-";
-  name += tag;
-  name += "-";
-  name += std::to_string(::getpid());
-  name += "-";
-  name += std::to_string(n.fetch_add(1));
-  const fs::path p = fs::temp_directory_path() / name;
-  fs::remove_all(p);
-  return p.string();
-}
+std::string FreshDir(const std::string& tag) { return bench::FreshDir("audit-bench", tag); }
 
 policy::AuditEntry Decision() {
   policy::AuditEntry e;

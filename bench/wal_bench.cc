@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "store/storage.h"
 
 namespace prognos::store {
@@ -17,18 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string FreshDir(const std::string& tag) {
-  static std::atomic<int> n{0};
-  std::string name = "prognos-wal-bench-";
-  name += tag;
-  name += "-";
-  name += std::to_string(::getpid());
-  name += "-";
-  name += std::to_string(n.fetch_add(1));
-  const fs::path p = fs::temp_directory_path() / name;
-  fs::remove_all(p);
-  return p.string();
-}
+std::string FreshDir(const std::string& tag) { return bench::FreshDir("wal-bench", tag); }
 
 std::vector<Labels> MakeSeries(int thread, int count) {
   std::vector<Labels> out;
