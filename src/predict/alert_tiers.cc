@@ -66,6 +66,7 @@ TierDecision AlertTiers::Update(std::string_view host, TimestampMs t, const Tier
     const double exit_level = d.threshold[i] - config_.hysteresis * (d.threshold[i] - base);
     const bool clearly_below = d.judged < exit_level && !absolute[i];
     s.above[i] = at_or_above ? s.above[i] + 1 : 0;
+    if (at_or_above) s.last_above[i] = std::max(s.last_above[i], t);
     s.below[i] = clearly_below ? s.below[i] + 1 : 0;
   }
   const AlertTier before = s.tier;
@@ -77,7 +78,12 @@ TierDecision AlertTiers::Update(std::string_view host, TimestampMs t, const Tier
   if (enter > level) {
     level = enter;
   } else {
-    while (level > 0 && s.below[static_cast<std::size_t>(level - 1)] >= config_.exit_updates) {
+    auto held = [&](int l) {
+      const TimestampMs last = s.last_above[static_cast<std::size_t>(l - 1)];
+      return last != std::numeric_limits<TimestampMs>::min() && t - last < config_.exit_hold_ms;
+    };
+    while (level > 0 && s.below[static_cast<std::size_t>(level - 1)] >= config_.exit_updates &&
+           !held(level)) {
       --level;
     }
   }

@@ -53,6 +53,11 @@ struct AlertTierConfig {
   std::size_t enter_updates = 2;
   std::size_t exit_updates = 3;
   double hysteresis = 0.2;
+  // And leave it only once this long has passed since the last update at or above it
+  // (Prometheus' keep_firing_for): on minute-by-minute telemetry, three quiet minutes between two
+  // bursts of the same incident do not resolve the alert and page again. Count-based exit alone
+  // governs sparse updates (hourly, daily) where three updates already span longer.
+  DurationMs exit_hold_ms = 15 * kMinuteMs;
 };
 
 struct TierInput {
@@ -83,6 +88,10 @@ struct AlertTierState {
   AlertTier tier = AlertTier::kNone;
   std::array<std::size_t, 3> above = {0, 0, 0};  // consecutive updates at or above tier i+1
   std::array<std::size_t, 3> below = {0, 0, 0};  // consecutive updates clearly below it
+  // Time of the last update at or above tier i+1 (INT64_MIN: never).
+  std::array<TimestampMs, 3> last_above = {std::numeric_limits<TimestampMs>::min(),
+                                           std::numeric_limits<TimestampMs>::min(),
+                                           std::numeric_limits<TimestampMs>::min()};
 };
 
 // The score and thresholds per update:
@@ -94,7 +103,9 @@ struct AlertTierState {
 // The baseline (mean, EW variance σ², slope) is updated with the score after judging, with
 // weight α = max(1 − 2^(−Δt / half-life), 1 / (n + 1)); while the debounced tier is warning or
 // critical after warm-up, mean and slope use α · incident_rate and σ² is frozen.
-// Example (floors only, enter 2, exit 3, hysteresis 0.2; floors 0.05/0.2/0.5 so exit levels
+// A tier is left after exit_updates consecutive updates clearly below it AND exit_hold_ms after
+// the last update at or above it.
+// Example (floors only, enter 2, exit 3, hysteresis 0.2, hourly updates; floors 0.05/0.2/0.5 so exit levels
 // 0.04/0.16/0.4): scores 0.6 0.6 → critical on the 2nd; 0.45 stays critical (above 0.4);
 // three 0.3 → warning; three 0.1 → info; three 0 → none. Scores 0.19 0.21 0.19 0.21 … never
 // reach warning (never two in a row at or above 0.2).

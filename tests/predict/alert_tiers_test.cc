@@ -53,6 +53,35 @@ TEST(AlertTiersTest, DebounceAndHysteresisFollowTheWorkedExample) {
   EXPECT_EQ(tiers.Current("h"), AlertTier::kNone);
 }
 
+// Minute-by-minute updates: the count-based exit (3 updates) would leave critical three minutes
+// after the burst; exit_hold_ms (15 min) keeps it until 15 minutes after the last update at or
+// above critical, so a second burst 10 minutes later is the same alert, not a new page.
+TEST(AlertTiersTest, ATierIsHeldForExitHoldAfterItsLastUpdateAtOrAboveIt) {
+  AlertTierConfig config;
+  config.warmup_updates = 1'000'000;
+  config.trend_lookahead_h = 0.0;
+  AlertTiers tiers(config);
+  auto at = [&](int minute, double score) {
+    return tiers.Update("h", static_cast<TimestampMs>(minute) * kMinuteMs, P(score));
+  };
+  EXPECT_EQ(at(0, 0.6).tier, AlertTier::kNone);
+  EXPECT_EQ(at(1, 0.6).tier, AlertTier::kCritical);  // last at or above critical: minute 1
+  for (int m = 2; m <= 10; ++m) EXPECT_EQ(at(m, 0.0).tier, AlertTier::kCritical) << m;
+  EXPECT_EQ(at(11, 0.6).tier, AlertTier::kCritical);  // second burst: last above = 11, no change
+  int changes = 0;
+  for (int m = 12; m <= 25; ++m) {
+    const auto d = at(m, 0.0);
+    changes += d.changed ? 1 : 0;
+    EXPECT_EQ(d.tier, AlertTier::kCritical) << m;  // 25 − 11 = 14 < 15 min
+  }
+  EXPECT_EQ(changes, 0);
+  // Minute 26: 15 minutes after the last burst, and far more than 3 updates below every exit
+  // level (0.4 / 0.16 / 0.04), so every tier is left at once.
+  const auto d = at(26, 0.0);
+  EXPECT_TRUE(d.changed);
+  EXPECT_EQ(d.tier, AlertTier::kNone);
+}
+
 TEST(AlertTiersTest, AScoreFlappingAroundAThresholdDoesNotFlapTheTier) {
   AlertTierConfig config;
   config.warmup_updates = 1'000'000;
