@@ -137,7 +137,13 @@ const std::vector<SectionKeys>& AllSectionKeys() {
   static const std::vector<SectionKeys> all_sections = {
       {"",
        {"ingest", "store", "api", "signals", "indicators", "actuators", "telemetry", "policy",
-        "tiers", "zones", "hosts", "pools", "workloads", "customers", "models", "notify"}},
+        "tiers", "zones", "hosts", "pools", "workloads", "customers", "models", "notify", "alerts"}},
+      {"alerts",
+       {"enter_after", "exit_after", "keep_firing_for", "hysteresis", "baseline_half_life",
+        "warmup", "trend_lookahead", "criticality_discount", "floor", "sigma", "absolute"}},
+      {"floor", {"info", "warning", "critical"}},
+      {"sigma", {"info", "warning", "critical"}},
+      {"absolute", {"warning", "critical"}},
       {"actuators", {"backend", "tick", "audit_fsync"}},
       {"models", {"failure_model"}},
       {"notify", {"alertmanager"}},
@@ -177,7 +183,7 @@ bool IsSecretLike(std::string_view key) {
 }
 
 bool IsPlannedSection(std::string_view key) {
-  static constexpr std::array<std::string_view, 2> kPlanned = {"components", "alerts"};
+  static constexpr std::array<std::string_view, 1> kPlanned = {"components"};
   return std::find(kPlanned.begin(), kPlanned.end(), key) != kPlanned.end();
 }
 
@@ -218,6 +224,10 @@ std::string UnknownKeyHint(std::string_view section, std::string_view key) {
     return "did you mean range." + lower + "? e.g. range: {min: 0, max: 1}";
   }
   if (section == "indicators" && lower == "bins") return "did you mean 'entropy_bins'?";
+  if (section == "absolute" && lower == "info") {
+    return "info has no absolute level (it is purely relative to the host's baseline); known keys "
+           "of 'absolute': 'warning', 'critical'";
+  }
   std::string near = ClosestMatch(key, own);
   if (!near.empty()) return "did you mean '" + near + "'?";
   for (const auto& other : AllSectionKeys()) {
@@ -320,6 +330,10 @@ class ConfigWalker {
                              });
                            }}});
                });
+             }},
+            {"alerts",
+             [this](const Field& f) {
+               WalkSection(f, [this](const YAML::Node& n, const Field& s) { WalkAlerts(n, s); });
              }},
             {"policy", [this](const Field& f) { policy_doc_[f.key] = f.value; }},
             {"tiers", [this](const Field& f) { policy_doc_[f.key] = f.value; }},
@@ -570,6 +584,79 @@ class ConfigWalker {
     config_->control.policy = std::move(doc.spec);
     config_->control.inventory = std::move(doc.inventory);
     config_->control.has_policy = true;
+  }
+
+  // alerts: the adaptive tiers (predict::AlertTierConfig; docs/alerts.md "Tiers").
+  void WalkAlerts(const YAML::Node& node, const Field& section) {
+    predict::AlertTierConfig& c = config_->control.alert_tiers;
+    const predict::AlertTierConfig d;
+    auto fraction = [&](const Field& f, double* out, std::string_view example) {
+      auto v = Number(f, example);
+      if (!v) return;
+      if (*v < 0.0 || *v > 1.0) {
+        Issue(f.line, f.path, "must be in 0..1, got " + Quote(f.value.Scalar()),
+              "e.g. " + f.key + ": " + std::string(example));
+        return;
+      }
+      *out = *v;
+    };
+    auto count = [&](const Field& f, std::size_t* out, std::int64_t lo, std::int64_t hi) {
+      auto v = Int(f, lo, hi, static_cast<std::int64_t>(*out));
+      if (v) *out = static_cast<std::size_t>(*v);
+    };
+    auto per_tier = [&](const Field& f, std::array<double, 3>* out, std::size_t first,
+                        bool is_sigma) {
+      std::vector<KeyHandler> keys;
+      static constexpr std::array<std::string_view, 3> kNames = {"info", "warning", "critical"};
+      for (std::size_t i = first; i < 3; ++i) {
+        keys.push_back({kNames[i], [&, i](const Field& t) {
+                          if (is_sigma) {
+                            auto v = Number(t, "3");
+                            if (v && *v < 0.0) {
+                              Issue(t.line, t.path, "must be 0 or more", "e.g. warning: 3");
+                            } else if (v) {
+                              (*out)[i] = *v;
+                            }
+                          } else {
+                            fraction(t, &(*out)[i], "0.5");
+                          }
+                        }});
+      }
+      WalkSection(f, [&](const YAML::Node& n, const Field& s) {
+        WalkMap(n, s.path, f.key, std::move(keys));
+      });
+    };
+    WalkMap(node, section.path, "alerts",
+            {
+                {"enter_after", [&](const Field& f) { count(f, &c.enter_updates, 1, 1000); }},
+                {"exit_after", [&](const Field& f) { count(f, &c.exit_updates, 1, 1000); }},
+                {"warmup", [&](const Field& f) { count(f, &c.warmup_updates, 0, 1'000'000); }},
+                {"keep_firing_for",
+                 [&](const Field& f) {
+                   Set(&c.exit_hold_ms, Duration(f, 0, 7 * kDayMs, d.exit_hold_ms));
+                 }},
+                {"baseline_half_life",
+                 [&](const Field& f) {
+                   Set(&c.baseline_half_life_ms,
+                       Duration(f, kMinuteMs, 365 * kDayMs, d.baseline_half_life_ms));
+                 }},
+                {"trend_lookahead",
+                 [&](const Field& f) {
+                   auto v = Duration(f, 0, 7 * kDayMs, kHourMs);
+                   if (v) c.trend_lookahead_h = static_cast<double>(*v) / static_cast<double>(kHourMs);
+                 }},
+                {"hysteresis", [&](const Field& f) { fraction(f, &c.hysteresis, "0.2"); }},
+                {"criticality_discount",
+                 [&](const Field& f) { fraction(f, &c.criticality_discount, "0.5"); }},
+                {"floor", [&](const Field& f) { per_tier(f, &c.floor, 0, false); }},
+                {"sigma", [&](const Field& f) { per_tier(f, &c.k_sigma, 0, true); }},
+                {"absolute", [&](const Field& f) { per_tier(f, &c.absolute, 1, false); }},
+            });
+    if (!(c.floor[0] <= c.floor[1] && c.floor[1] <= c.floor[2])) {
+      Issue(section.line, section.path + ".floor",
+            "floors must not decrease from info to warning to critical",
+            "e.g. floor: {info: 0.05, warning: 0.2, critical: 0.5}");
+    }
   }
 
   void WalkAlertmanager(const YAML::Node& node, const Field& section) {

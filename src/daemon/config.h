@@ -13,6 +13,7 @@
 #include "core/result.h"
 #include "core/time.h"
 #include "policy/types.h"
+#include "predict/alert_tiers.h"
 
 namespace prognos::daemon {
 
@@ -76,6 +77,7 @@ struct ControlConfig {
   std::array<std::string, policy::kResourceCount> usage = {"cpu_cores", "memory_gib",
                                                            "network_mbps", "disk_iops"};
   std::string failure_model;  // models.failure_model: a file written by `prognos failure train`
+  predict::AlertTierConfig alert_tiers;  // alerts: tier thresholds, baseline and debounce
   policy::PolicySpec policy;
   policy::Inventory inventory;
   bool has_policy = false;  // any of the policy sections present

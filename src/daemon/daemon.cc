@@ -108,6 +108,7 @@ Result<engine::ControllerOptions> ToControllerOptions(const Config& config) {
   o.inventory = config.control.inventory;
   o.workload_label = config.control.workload_label;
   o.usage_indicator = config.control.usage;
+  o.alert_tiers = config.control.alert_tiers;
   for (const auto& ind : config.indicators) {
     o.directions[ind.name] = ind.direction == Direction::kLowerIsWorse ? signal::WorseDirection::kLower
                              : ind.direction == Direction::kBoth     ? signal::WorseDirection::kBoth

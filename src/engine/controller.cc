@@ -91,6 +91,7 @@ struct Controller::Impl {
         features(options.failure_model ? std::make_unique<predict::FeatureBuilder>(
                                              options.failure_model->spec())
                                        : nullptr),
+        tiers(options.alert_tiers),
         runner(a),
         inventory(options.inventory) {
     options.policy.Normalize();

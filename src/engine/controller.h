@@ -24,6 +24,7 @@
 #include "core/sample.h"
 #include "core/time.h"
 #include "policy/types.h"
+#include "predict/alert_tiers.h"
 #include "predict/failure_model.h"
 #include "signal/deviation.h"
 
@@ -74,6 +75,8 @@ struct ControllerOptions {
   store::BlobStore* state_store = nullptr;
   // A host reporting status "fail" has p_fail 1; "warning" raises p to at least this.
   double warning_p_fail = 0.3;
+  // Alert tiers per host: adaptive thresholds, debounce and hold (config section `alerts`).
+  predict::AlertTierConfig alert_tiers;
 };
 
 // What one tick did.

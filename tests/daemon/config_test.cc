@@ -204,6 +204,33 @@ struct IssueCase {
   std::string hint_part;
 };
 
+// The alerts section sets predict::AlertTierConfig; keys left out keep their defaults.
+TEST(ConfigTest, AlertsSectionSetsTheTierConfig) {
+  std::vector<ConfigIssue> issues;
+  auto c = LoadConfigText(
+      "alerts:\n  enter_after: 3\n  exit_after: 5\n  keep_firing_for: 30m\n"
+      "  hysteresis: 0.3\n  baseline_half_life: 2d\n  warmup: 20\n  trend_lookahead: 90m\n"
+      "  criticality_discount: 0.25\n  floor: {info: 0.1, warning: 0.3, critical: 0.6}\n"
+      "  sigma: {critical: 6}\n  absolute: {warning: 0.55, critical: 0.85}\n",
+      "t.yaml", &issues);
+  ASSERT_TRUE(c.has_value()) << Dump(issues);
+  const predict::AlertTierConfig& t = c->control.alert_tiers;
+  EXPECT_EQ(t.enter_updates, 3u);
+  EXPECT_EQ(t.exit_updates, 5u);
+  EXPECT_EQ(t.exit_hold_ms, 30 * kMinuteMs);
+  EXPECT_DOUBLE_EQ(t.hysteresis, 0.3);
+  EXPECT_EQ(t.baseline_half_life_ms, 2 * kDayMs);
+  EXPECT_EQ(t.warmup_updates, 20u);
+  EXPECT_DOUBLE_EQ(t.trend_lookahead_h, 1.5);
+  EXPECT_DOUBLE_EQ(t.criticality_discount, 0.25);
+  EXPECT_EQ(t.floor, (std::array<double, 3>{0.1, 0.3, 0.6}));
+  EXPECT_EQ(t.k_sigma, (std::array<double, 3>{2.0, 3.0, 6.0}));  // info, warning: defaults
+  EXPECT_EQ(t.absolute, (std::array<double, 3>{2.0, 0.55, 0.85}));  // info has none
+  auto d = LoadConfigText("", "t.yaml", &issues);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->control.alert_tiers.exit_hold_ms, 15 * kMinuteMs);
+}
+
 TEST(ConfigTest, EachKindOfProblemIsReportedWithLinePathAndHint) {
   const std::vector<IssueCase> cases = {
       // Unknown keys, with "did you mean" by edit distance, wrong section, case, unit suffix.
@@ -222,8 +249,18 @@ TEST(ConfigTest, EachKindOfProblemIsReportedWithLinePathAndHint) {
       {"time window in ms", "signals:\n  entropy_window_ms: 600000\n", 2,
        "signals.entropy_window_ms", "unknown key", "did you mean 'entropy_window_duration'?"},
       {"unknown key far from all", "zzz: 1\n", 1, "zzz", "unknown key", "known keys"},
-      {"planned section", "alerts:\n  route: pager\n", 1, "alerts", "unknown key",
+      {"planned section", "components:\n  - {id: db}\n", 1, "components", "unknown key",
        "not supported by this version"},
+      {"alert routing is Alertmanager's", "alerts:\n  route: pager\n", 2, "alerts.route",
+       "unknown key", "keep_firing_for"},
+      {"alert hysteresis over 1", "alerts:\n  hysteresis: 1.5\n", 2, "alerts.hysteresis",
+       "must be in 0..1", "0.2"},
+      {"alert floors decreasing", "alerts:\n  floor: {warning: 0.6, critical: 0.4}\n", 1,
+       "alerts.floor", "must not decrease", "critical: 0.5"},
+      {"alert sigma negative", "alerts:\n  sigma:\n    critical: -1\n", 3,
+       "alerts.sigma.critical", "0 or more", ""},
+      {"no absolute info level", "alerts:\n  absolute: {info: 0.1}\n", 2, "alerts.absolute.info",
+       "unknown key", "warning"},
       {"policy key misspelt", "policy:\n  shaddow: true\n", 2, "policy.shaddow", "unknown key",
        "'shadow'"},
       {"unknown tier", "workloads:\n  - {id: w, request: {cpu: 1}, sla_tier: platinum}\n", 2,
