@@ -12,15 +12,16 @@ ALLOWED = {
     "policy": {"core", "signal", "predict"},
     "store": {"core"},
     "ingest": {"core"},
-    "actuate": {"core", "policy"},
-    "notify": {"core", "predict"},
-    "engine": {"core", "signal", "predict", "policy", "store", "ingest", "actuate", "notify"},
-    "api": {"core", "signal", "predict", "policy", "store", "ingest", "engine", "actuate", "notify"},
-    "sim": {"core", "signal", "predict", "policy", "store", "ingest", "engine", "actuate", "notify"},
+    "net": {"core"},
+    "actuate": {"core", "policy", "net"},
+    "notify": {"core", "predict", "net"},
+    "engine": {"core", "signal", "predict", "policy", "store", "ingest", "actuate", "notify", "net"},
+    "api": {"core", "signal", "predict", "policy", "store", "ingest", "engine", "actuate", "notify", "net"},
+    "sim": {"core", "signal", "predict", "policy", "store", "ingest", "engine", "actuate", "notify", "net"},
     "daemon": {"core", "signal", "predict", "policy", "store", "ingest", "engine", "actuate", "notify",
-               "api", "sim"},
+               "net", "api", "sim"},
     "cli": {"core", "signal", "predict", "policy", "store", "ingest", "engine", "actuate", "notify",
-            "api", "sim", "daemon"},
+            "net", "api", "sim", "daemon"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([a-z_]+)/')
 

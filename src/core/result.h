@@ -18,6 +18,7 @@ enum class ErrorCode {
   kUnavailable,    // transient: retry later
   kResourceExhausted,
   kInternal,
+  kFailedPrecondition,  // the world is not in the state the operation needs (refused, not retried)
 };
 
 // Short stable name of a code ("invalid_argument", …), used in logs and JSON errors.

@@ -144,7 +144,11 @@ const std::vector<SectionKeys>& AllSectionKeys() {
       {"floor", {"info", "warning", "critical"}},
       {"sigma", {"info", "warning", "critical"}},
       {"absolute", {"warning", "critical"}},
-      {"actuators", {"backend", "tick", "audit_fsync"}},
+      {"actuators", {"backend", "tick", "audit_fsync", "webhook", "kubernetes"}},
+      {"webhook", {"url", "auth_token_env", "timeout", "ca_file", "insecure_skip_verify"}},
+      {"kubernetes",
+       {"api_url", "token_env", "token_file", "ca_file", "insecure_skip_verify", "namespace",
+        "timeout"}},
       {"models", {"failure_model"}},
       {"notify", {"alertmanager"}},
       {"alertmanager", {"url", "resend_interval", "auth_token_env", "runbook_url"}},
@@ -692,7 +696,11 @@ class ConfigWalker {
             {
                 {"backend",
                  [&](const Field& f) {
-                   Set(&c.backend, Enum<std::string>(f, {{"dry-run", std::string("dry-run")}},
+                   backend_line_ = f.line;
+                   Set(&c.backend, Enum<std::string>(f,
+                                                     {{"dry-run", std::string("dry-run")},
+                                                      {"webhook", std::string("webhook")},
+                                                      {"kubernetes", std::string("kubernetes")}},
                                                      "dry-run"));
                  }},
                 {"tick",
@@ -700,7 +708,73 @@ class ConfigWalker {
                    Set(&c.tick_ms, Duration(f, kSecondMs, kDayMs, d.tick_ms));
                  }},
                 {"audit_fsync", [&](const Field& f) { Set(&c.audit_fsync, Bool(f, d.audit_fsync)); }},
+                {"webhook",
+                 [&](const Field& f) {
+                   WalkSection(f, [&](const YAML::Node& n, const Field& s) { WalkWebhook(n, s); });
+                 }},
+                {"kubernetes",
+                 [&](const Field& f) {
+                   WalkSection(f, [&](const YAML::Node& n, const Field& s) { WalkKubernetes(n, s); });
+                 }},
             });
+    if (c.backend == "webhook" && c.webhook.url.empty()) {
+      Issue(backend_line_, section.path + ".backend", "backend webhook needs actuators.webhook.url",
+            "add 'webhook: {url: https://deploy-bot.internal/prognos}' under actuators");
+    }
+  }
+
+  // An http(s) URL, or an issue.
+  void Url(const Field& f, std::string* out, std::string_view example) {
+    auto v = String(f, example, false);
+    if (!v) return;
+    if (!v->starts_with("http://") && !v->starts_with("https://")) {
+      Issue(f.line, f.path, "not an http(s) URL: '" + *v + "'", "e.g. " + std::string(example));
+      return;
+    }
+    *out = *v;
+  }
+
+  void WalkWebhook(const YAML::Node& node, const Field& section) {
+    WebhookActuatorConfig& c = config_->control.webhook;
+    const WebhookActuatorConfig d;
+    WalkMap(node, section.path, "webhook",
+            {
+                {"url", [&](const Field& f) { Url(f, &c.url, "https://deploy-bot.internal/prognos"); }},
+                {"auth_token_env",
+                 [&](const Field& f) { Set(&c.auth_token_env, String(f, "PROGNOS_WEBHOOK_TOKEN", false)); }},
+                {"timeout",
+                 [&](const Field& f) { Set(&c.timeout_ms, Duration(f, 100, 5 * kMinuteMs, d.timeout_ms)); }},
+                {"ca_file", [&](const Field& f) { Set(&c.ca_file, String(f, "/etc/ssl/ca.pem", false)); }},
+                {"insecure_skip_verify",
+                 [&](const Field& f) { Set(&c.insecure_skip_verify, Bool(f, false)); }},
+            });
+  }
+
+  void WalkKubernetes(const YAML::Node& node, const Field& section) {
+    KubernetesActuatorConfig& c = config_->control.kubernetes;
+    const KubernetesActuatorConfig d;
+    WalkMap(node, section.path, "kubernetes",
+            {
+                {"api_url", [&](const Field& f) { Url(f, &c.api_url, "https://10.96.0.1:443"); }},
+                {"token_env",
+                 [&](const Field& f) { Set(&c.token_env, String(f, "KUBE_TOKEN", false)); }},
+                {"token_file",
+                 [&](const Field& f) {
+                   Set(&c.token_file,
+                       String(f, "/var/run/secrets/kubernetes.io/serviceaccount/token", false));
+                 }},
+                {"ca_file", [&](const Field& f) { Set(&c.ca_file, String(f, "/etc/kubernetes/ca.crt", false)); }},
+                {"insecure_skip_verify",
+                 [&](const Field& f) { Set(&c.insecure_skip_verify, Bool(f, false)); }},
+                {"namespace",
+                 [&](const Field& f) { Set(&c.default_namespace, String(f, "default", false)); }},
+                {"timeout",
+                 [&](const Field& f) { Set(&c.timeout_ms, Duration(f, 100, 5 * kMinuteMs, d.timeout_ms)); }},
+            });
+    if (!c.token_env.empty() && !c.token_file.empty()) {
+      Issue(section.line, section.path, "token_env and token_file are both set",
+            "give the token one way: an environment variable or a file");
+    }
   }
 
   void WalkTelemetry(const YAML::Node& node, const Field& section) {
@@ -1237,6 +1311,7 @@ class ConfigWalker {
   Config* config_ = nullptr;
   YAML::Node policy_doc_{YAML::NodeType::Map};  // the policy sections, handed to the policy parser
   int max_body_line_ = 0;
+  int backend_line_ = 0;
   int max_line_line_ = 0;
   int strict_line_ = 0;
   std::map<std::string, int> indicator_lines_;  // normalised name -> line

@@ -69,8 +69,30 @@ struct SignalsConfig {
 // The control loop (issue #12): which actuator acts, how often it plans, how workload telemetry
 // is recognised, and the policy and inventory (top-level sections policy, tiers, hosts, pools,
 // workloads, customers, zones; see docs/policy.md).
+// actuators.webhook (docs/actuators.md): every step of an action is a JSON POST to `url`.
+struct WebhookActuatorConfig {
+  std::string url;             // empty = not configured
+  std::string auth_token_env;  // env var holding a bearer token (never inline)
+  DurationMs timeout_ms = 10 * kSecondMs;
+  std::string ca_file;
+  bool insecure_skip_verify = false;
+};
+
+// actuators.kubernetes: the API server to act on (empty api_url = in-cluster service account).
+struct KubernetesActuatorConfig {
+  std::string api_url;
+  std::string token_env;   // env var holding a bearer token
+  std::string token_file;  // or a file holding it (e.g. a mounted service-account token)
+  std::string ca_file;
+  bool insecure_skip_verify = false;
+  std::string default_namespace = "default";
+  DurationMs timeout_ms = 10 * kSecondMs;
+};
+
 struct ControlConfig {
-  std::string backend = "dry-run";  // actuators.backend: dry-run (log only)
+  std::string backend = "dry-run";  // actuators.backend: dry-run (log only), webhook, kubernetes
+  WebhookActuatorConfig webhook;
+  KubernetesActuatorConfig kubernetes;
   DurationMs tick_ms = kMinuteMs;   // actuators.tick: planning interval
   bool audit_fsync = true;          // actuators.audit_fsync: fsync every audit append
   std::string workload_label = "component";  // telemetry.workload_label

@@ -12,6 +12,8 @@
 #include <filesystem>
 
 #include "actuate/dry_run_actuator.h"
+#include "actuate/kubernetes_actuator.h"
+#include "actuate/webhook_actuator.h"
 #include <cstdlib>
 
 namespace prognos::daemon {
@@ -157,14 +159,92 @@ std::vector<notify::Alert> AlertsFromRisks(const std::vector<policy::HostRisk>& 
   return out;
 }
 
-Result<std::unique_ptr<actuate::Actuator>> MakeActuator(const Config& config) {
-  if (config.control.backend == "dry-run") {
-    return std::unique_ptr<actuate::Actuator>(std::make_unique<actuate::DryRunActuator>(
-        [](std::string_view line) { spdlog::info("dry-run: {}", line); }));
+namespace {
+
+// A secret named in the config: the value of env var `env`, or the contents of `file`.
+Result<std::string> ReadSecret(std::string_view what, const std::string& env,
+                               const std::string& file) {
+  if (!env.empty()) {
+    const char* v = std::getenv(env.c_str());
+    if (v == nullptr || *v == '\0') {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       std::string(what) + " names $" + env + ", which is unset or empty");
+    }
+    return std::string(v);
   }
-  return MakeError(ErrorCode::kInvalidArgument,
-                   "actuators.backend '" + config.control.backend +
-                       "' is not available (this build has: dry-run; the simulator uses sim)");
+  if (!file.empty()) {
+    std::ifstream in(file);
+    std::string token;
+    std::getline(in, token);
+    while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+    if (token.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       std::string(what) + ": " + file + " is missing, unreadable or empty");
+    }
+    return token;
+  }
+  return std::string();
+}
+
+Result<std::unique_ptr<actuate::Actuator>> MakeWebhook(const WebhookActuatorConfig& w) {
+  auto token = ReadSecret("actuators.webhook.auth_token_env", w.auth_token_env, "");
+  if (!token) return tl::unexpected(token.error());
+  actuate::WebhookConfig c;
+  c.url = w.url;
+  c.bearer_token = *token;
+  c.timeout_ms = w.timeout_ms;
+  c.ca_file = w.ca_file;
+  c.insecure_skip_verify = w.insecure_skip_verify;
+  auto a = actuate::WebhookActuator::Create(c);
+  if (!a) return tl::unexpected(a.error());
+  return std::unique_ptr<actuate::Actuator>(std::move(*a));
+}
+
+}  // namespace
+
+Result<Actuators> MakeActuators(const Config& config) {
+  Actuators out;
+  const ControlConfig& c = config.control;
+  if (c.backend == "dry-run") {
+    out.primary = std::make_unique<actuate::DryRunActuator>(
+        [](std::string_view line) { spdlog::info("{}", line); });
+    return out;
+  }
+  if (c.backend == "webhook" || (c.backend == "kubernetes" && !c.webhook.url.empty())) {
+    if (c.webhook.url.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument, "actuators.backend webhook needs actuators.webhook.url");
+    }
+    auto w = MakeWebhook(c.webhook);
+    if (!w) return tl::unexpected(w.error());
+    (c.backend == "webhook" ? out.primary : out.fallback) = std::move(*w);
+  }
+  if (c.backend == "kubernetes") {
+    actuate::KubernetesConfig k;
+    if (c.kubernetes.api_url.empty()) {
+      auto in_cluster = actuate::InClusterConfig();
+      if (!in_cluster) return tl::unexpected(in_cluster.error());
+      k = *in_cluster;
+    } else {
+      k.api_url = c.kubernetes.api_url;
+    }
+    auto token = ReadSecret("actuators.kubernetes", c.kubernetes.token_env, c.kubernetes.token_file);
+    if (!token) return tl::unexpected(token.error());
+    if (!token->empty()) k.bearer_token = *token;
+    if (!c.kubernetes.ca_file.empty()) k.ca_file = c.kubernetes.ca_file;
+    k.insecure_skip_verify = c.kubernetes.insecure_skip_verify;
+    if (c.kubernetes.default_namespace != "default" || k.default_namespace.empty()) {
+      k.default_namespace = c.kubernetes.default_namespace;
+    }
+    k.timeout_ms = c.kubernetes.timeout_ms;
+    auto a = actuate::KubernetesActuator::Create(k, out.fallback.get());
+    if (!a) return tl::unexpected(a.error());
+    out.primary = std::move(*a);
+  }
+  if (!out.primary) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "actuators.backend '" + c.backend + "' is not available (dry-run, webhook, kubernetes)");
+  }
+  return out;
 }
 
 Result<std::unique_ptr<Daemon>> Daemon::Start(const Config& config) {
@@ -175,9 +255,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const Config& config) {
                                      [](const std::string& msg) { spdlog::warn("{}", msg); });
   if (!engine) return tl::unexpected(engine.error());
   d->engine_ = std::move(*engine);
-  auto actuator = MakeActuator(config);
-  if (!actuator) return tl::unexpected(actuator.error());
-  d->actuator_ = std::move(*actuator);
+  auto actuators = MakeActuators(config);
+  if (!actuators) return tl::unexpected(actuators.error());
+  d->actuators_ = std::move(*actuators);
   store::AuditLogOptions audit_options;
   audit_options.fsync = config.control.audit_fsync ? store::AuditFsync::kEveryAppend
                                                    : store::AuditFsync::kNone;
@@ -195,7 +275,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const Config& config) {
   d->state_ = std::move(*state);
   controller_options->state_store = d->state_.get();
   d->controller_ = std::make_unique<engine::Controller>(
-      *d->engine_, std::move(*controller_options), *d->actuator_, d->audit_.get());
+      *d->engine_, std::move(*controller_options), *d->actuators_.primary, d->audit_.get());
   d->server_ = std::make_unique<api::ApiServer>(*d->engine_, d->metrics_, *api_options,
                                                 d->controller_.get());
   if (!config.notify.alertmanager_url.empty()) {

@@ -33,8 +33,15 @@ Result<engine::ControllerOptions> ToControllerOptions(const Config& config);
 // tiers are listed by GET /v1/alerts only).
 std::vector<notify::Alert> AlertsFromRisks(const std::vector<policy::HostRisk>& risks,
                                            const NotifyConfig& config);
-// The actuator named by actuators.backend ("dry-run" logs through spdlog).
-Result<std::unique_ptr<actuate::Actuator>> MakeActuator(const Config& config);
+// The actuators named by actuators.backend: `primary` acts ("dry-run" logs through spdlog);
+// `fallback` is set for kubernetes when actuators.webhook is configured and receives the action
+// types the Kubernetes API has no verb for (pools, throttles, finer levers). Tokens are read from
+// the named environment variables or files; a named one that is missing or empty is an error.
+struct Actuators {
+  std::unique_ptr<actuate::Actuator> fallback;  // declared first: outlives primary
+  std::unique_ptr<actuate::Actuator> primary;
+};
+Result<Actuators> MakeActuators(const Config& config);
 
 // A running daemon: engine + HTTP API on wall-clock time.
 class Daemon {
@@ -53,7 +60,7 @@ class Daemon {
   SystemClock clock_;
   MetricsRegistry metrics_;
   std::unique_ptr<engine::Engine> engine_;
-  std::unique_ptr<actuate::Actuator> actuator_;
+  Actuators actuators_;
   std::unique_ptr<store::AuditLog> audit_;
   std::unique_ptr<store::BlobStore> state_;
   std::unique_ptr<engine::Controller> controller_;

@@ -1,5 +1,6 @@
 // The one outbound call the notifier makes: POST a JSON body to a fixed URL. An interface so the
-// queueing logic can be tested with a stand-in; CurlTransport is the real one (libcurl).
+// queueing logic can be tested with a stand-in; CurlTransport is the real one (net::HttpClient,
+// libcurl).
 #pragma once
 
 #include <memory>
@@ -8,6 +9,7 @@
 
 #include "core/result.h"
 #include "core/time.h"
+#include "net/http_client.h"
 
 namespace prognos::notify {
 
@@ -32,23 +34,18 @@ struct CurlTransportConfig {
   DurationMs request_timeout_ms = 5 * kSecondMs;  // whole request, connect included
 };
 
-// libcurl easy handle reused across calls (keep-alive). Not thread-safe: one per sender thread.
+// One keep-alive connection reused across calls. Not thread-safe: one per sender thread.
 class CurlTransport final : public AlertTransport {
  public:
-  // kInternal when libcurl cannot be initialised.
+  // kInvalidArgument for an empty or non-http(s) URL; kInternal when libcurl cannot start.
   static Result<std::unique_ptr<CurlTransport>> Create(CurlTransportConfig config);
-  ~CurlTransport() override;
-  CurlTransport(const CurlTransport&) = delete;
-  CurlTransport& operator=(const CurlTransport&) = delete;
 
   Result<HttpReply> PostJson(const std::string& body) override;
 
  private:
-  CurlTransport(CurlTransportConfig config, void* handle, void* headers);
+  explicit CurlTransport(std::unique_ptr<net::HttpClient> client) : client_(std::move(client)) {}
 
-  CurlTransportConfig config_;
-  void* handle_;   // CURL*
-  void* headers_;  // curl_slist*
+  std::unique_ptr<net::HttpClient> client_;
 };
 
 }  // namespace prognos::notify
