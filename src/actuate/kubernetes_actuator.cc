@@ -110,8 +110,8 @@ Result<KubernetesConfig> InClusterConfig() {
   const std::string ns = ReadFileText(std::string(kServiceAccountDir) + "/namespace");
   if (!ns.empty()) c.default_namespace = ns;
   if (c.bearer_token.empty()) {
-    return MakeError(ErrorCode::kNotFound, std::string("no service account token in ") +
-                                               kServiceAccountDir + "/token");
+    return MakeError(ErrorCode::kNotFound,
+                     std::string("no service account token in ") + kServiceAccountDir + "/token");
   }
   return c;
 }
@@ -126,9 +126,9 @@ Result<KubeObjectRef> ParseWorkloadRef(std::string_view id, std::string_view def
     } else if (kind == "statefulset" || kind == "statefulsets") {
       r.kind = "statefulsets";
     } else {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "workload '" + std::string(id) + "': unknown kind '" + std::string(kind) +
-                           "' (deployment or statefulset)");
+      return MakeError(ErrorCode::kInvalidArgument, "workload '" + std::string(id) +
+                                                        "': unknown kind '" + std::string(kind) +
+                                                        "' (deployment or statefulset)");
     }
     rest.remove_prefix(colon + 1);
   }
@@ -168,10 +168,12 @@ Result<std::unique_ptr<KubernetesActuator>> KubernetesActuator::Create(
   c.ca_file = config.ca_file;
   c.insecure_skip_verify = config.insecure_skip_verify;
   c.headers.emplace_back("Accept: application/json");
-  if (!config.bearer_token.empty()) c.headers.push_back("Authorization: Bearer " + config.bearer_token);
+  if (!config.bearer_token.empty())
+    c.headers.push_back("Authorization: Bearer " + config.bearer_token);
   auto client = net::HttpClient::Create(std::move(c));
   if (!client) {
-    return MakeError(client.error().code, "actuators.kubernetes.api_url: " + client.error().message);
+    return MakeError(client.error().code,
+                     "actuators.kubernetes.api_url: " + client.error().message);
   }
   return std::unique_ptr<KubernetesActuator>(
       new KubernetesActuator(config, std::move(*client), fallback));
@@ -204,7 +206,8 @@ Result<json> KubernetesActuator::GetJson(const std::string& path) {
     return MakeError(ErrorCode::kUnavailable, "GET " + path + ": " + StatusMessage(*r));
   }
   auto j = json::parse(r->body, nullptr, false);
-  if (!j.is_object()) return MakeError(ErrorCode::kUnavailable, "GET " + path + ": not a JSON object");
+  if (!j.is_object())
+    return MakeError(ErrorCode::kUnavailable, "GET " + path + ": not a JSON object");
   return j;
 }
 
@@ -215,9 +218,9 @@ Result<void> KubernetesActuator::Patch(const std::string& path, const json& patc
                          patch.dump(), content_type);
   if (!r) return tl::unexpected(r.error());
   if (r->status >= 200 && r->status < 300) return Ok();
-  const ErrorCode code = r->status == 404 ? ErrorCode::kNotFound
+  const ErrorCode code = r->status == 404                       ? ErrorCode::kNotFound
                          : r->status >= 500 || r->status == 429 ? ErrorCode::kUnavailable
-                                                                 : ErrorCode::kFailedPrecondition;
+                                                                : ErrorCode::kFailedPrecondition;
   return MakeError(code, "PATCH " + path + ": " + StatusMessage(*r));
 }
 
@@ -255,8 +258,8 @@ Result<void> KubernetesActuator::CheckHandled(const policy::Action& a) {
     const std::int64_t now = Int(*scale, {"spec", "replicas"}, -1);
     if (now != a.replicas_before) {
       return MakeError(ErrorCode::kFailedPrecondition,
-                       a.workload + " has " + std::to_string(now) + " replicas, the plan expected " +
-                           std::to_string(a.replicas_before) +
+                       a.workload + " has " + std::to_string(now) +
+                           " replicas, the plan expected " + std::to_string(a.replicas_before) +
                            " (changed since planning; is another autoscaler managing it?)");
     }
     return Ok();
@@ -284,9 +287,9 @@ Result<void> KubernetesActuator::Apply(const policy::Action& action, TimestampMs
       ++stats_.delegated;
       return fallback_->Apply(action, now);
     }
-    return MakeError(ErrorCode::kFailedPrecondition,
-                     "the kubernetes backend does not do " +
-                         std::string(policy::ActionTypeName(action.type)));
+    return MakeError(
+        ErrorCode::kFailedPrecondition,
+        "the kubernetes backend does not do " + std::string(policy::ActionTypeName(action.type)));
   }
   return ApplyHandled(action);
 }
@@ -309,7 +312,8 @@ Result<void> KubernetesActuator::ApplyHandled(const policy::Action& a) {
   }
   auto object = GetJson(ObjectPath(*ref));
   if (!object) return tl::unexpected(object.error());
-  const std::string container = Str((*object)["spec"]["template"]["spec"]["containers"][0], {"name"});
+  const std::string container =
+      Str((*object)["spec"]["template"]["spec"]["containers"][0], {"name"});
   if (a.type == ActionType::kScaleUp || a.type == ActionType::kScaleDown) {
     json requests = json::object();
     const auto cpu = static_cast<std::size_t>(policy::Resource::kCpu);
@@ -324,11 +328,12 @@ Result<void> KubernetesActuator::ApplyHandled(const policy::Action& a) {
       return MakeError(ErrorCode::kFailedPrecondition,
                        "nothing the kubernetes backend can set: only cpu and memory requests");
     }
-    json patch = {{"spec",
-                   {{"template",
-                     {{"spec",
-                       {{"containers",
-                         json::array({{{"name", container}, {"resources", {{"requests", requests}}}}})}}}}}}}};
+    json patch = {
+        {"spec",
+         {{"template",
+           {{"spec",
+             {{"containers", json::array({{{"name", container},
+                                           {"resources", {{"requests", requests}}}}})}}}}}}}};
     return Patch(ObjectPath(*ref), patch, kStrategicPatch);
   }
   // kMigrate: keep the pods off the source node and prefer the target; the rolling update that
@@ -336,10 +341,10 @@ Result<void> KubernetesActuator::ApplyHandled(const policy::Action& a) {
   json node_affinity = {
       {"requiredDuringSchedulingIgnoredDuringExecution",
        {{"nodeSelectorTerms",
-         json::array({{{"matchExpressions",
-                        json::array({{{"key", kHostnameLabel},
-                                      {"operator", "NotIn"},
-                                      {"values", json::array({a.host})}}})}}})}}},
+         json::array(
+             {{{"matchExpressions", json::array({{{"key", kHostnameLabel},
+                                                  {"operator", "NotIn"},
+                                                  {"values", json::array({a.host})}}})}}})}}},
       {"preferredDuringSchedulingIgnoredDuringExecution",
        json::array({{{"weight", 100},
                      {"preference",
@@ -347,15 +352,14 @@ Result<void> KubernetesActuator::ApplyHandled(const policy::Action& a) {
                         json::array({{{"key", kHostnameLabel},
                                       {"operator", "In"},
                                       {"values", json::array({a.target_host})}}})}}}}})}};
-  json patch = {
-      {"spec",
-       {{"template",
-         {{"metadata",
-           {{"annotations",
-             {{"prognos.io/migrated-from", a.host},
-              {"prognos.io/migrated-to", a.target_host},
-              {"prognos.io/action", std::to_string(a.id)}}}}},
-          {"spec", {{"affinity", {{"nodeAffinity", node_affinity}}}}}}}}}};
+  json patch = {{"spec",
+                 {{"template",
+                   {{"metadata",
+                     {{"annotations",
+                       {{"prognos.io/migrated-from", a.host},
+                        {"prognos.io/migrated-to", a.target_host},
+                        {"prognos.io/action", std::to_string(a.id)}}}}},
+                    {"spec", {{"affinity", {{"nodeAffinity", node_affinity}}}}}}}}}};
   return Patch(ObjectPath(*ref), patch, kStrategicPatch);
 }
 
@@ -374,9 +378,9 @@ Result<std::size_t> KubernetesActuator::EvictPods(const std::string& node) {
                            {"kind", "Eviction"},
                            {"metadata", {{"name", name}, {"namespace", ns}}}};
     ++stats_.requests;
-    auto r = client_->Send("POST",
-                           "/api/v1/namespaces/" + Enc(ns) + "/pods/" + Enc(name) + "/eviction",
-                           eviction.dump(), "application/json");
+    auto r =
+        client_->Send("POST", "/api/v1/namespaces/" + Enc(ns) + "/pods/" + Enc(name) + "/eviction",
+                      eviction.dump(), "application/json");
     if (!r) return tl::unexpected(r.error());
     if (r->status == 200 || r->status == 201) {
       ++stats_.evictions;
@@ -460,7 +464,8 @@ Verification KubernetesActuator::VerifyHandled(const policy::Action& a) {
       selector += k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
     }
   }
-  auto pods = GetJson("/api/v1/namespaces/" + Enc(ref->ns) + "/pods?labelSelector=" + Enc(selector));
+  auto pods =
+      GetJson("/api/v1/namespaces/" + Enc(ref->ns) + "/pods?labelSelector=" + Enc(selector));
   if (!pods) return Verification::kPending;
   for (const auto& pod : (*pods)["items"]) {
     if (Str(pod, {"spec", "nodeName"}) == a.host) return Verification::kPending;

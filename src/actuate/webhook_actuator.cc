@@ -48,7 +48,8 @@ Result<std::unique_ptr<WebhookActuator>> WebhookActuator::Create(const WebhookCo
   c.ca_file = config.ca_file;
   c.insecure_skip_verify = config.insecure_skip_verify;
   c.max_reply_bytes = 64 * 1024;
-  if (!config.bearer_token.empty()) c.headers.push_back("Authorization: Bearer " + config.bearer_token);
+  if (!config.bearer_token.empty())
+    c.headers.push_back("Authorization: Bearer " + config.bearer_token);
   auto client = net::HttpClient::Create(std::move(c));
   if (!client) {
     return MakeError(client.error().code, "actuators.webhook.url: " + client.error().message);
@@ -67,16 +68,18 @@ Result<net::HttpResponse> WebhookActuator::Post(const policy::Action& action,
   key += std::to_string(action.id);
   key += '-';
   key += phase;
-  auto reply = client_->Send(
-      "POST", "", body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-      "application/json", {key});
+  auto reply =
+      client_->Send("POST", "", body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                    "application/json", {key});
   if (!reply) ++stats_.unreachable;
   return reply;
 }
 
 Result<void> WebhookActuator::CheckPrecondition(const policy::Action& action) {
   auto r = Post(action, "check", 0);
-  if (!r) return MakeError(ErrorCode::kUnavailable, "webhook check " + Describe(action) + ": " + r.error().message);
+  if (!r)
+    return MakeError(ErrorCode::kUnavailable,
+                     "webhook check " + Describe(action) + ": " + r.error().message);
   if (r->status >= 200 && r->status < 300) return Ok();
   ++stats_.rejected;
   if (r->status == 409 || r->status == 412 || r->status == 422) {
@@ -88,7 +91,9 @@ Result<void> WebhookActuator::CheckPrecondition(const policy::Action& action) {
 
 Result<void> WebhookActuator::Apply(const policy::Action& action, TimestampMs now) {
   auto r = Post(action, "apply", now);
-  if (!r) return MakeError(ErrorCode::kUnavailable, "webhook apply " + Describe(action) + ": " + r.error().message);
+  if (!r)
+    return MakeError(ErrorCode::kUnavailable,
+                     "webhook apply " + Describe(action) + ": " + r.error().message);
   if (r->status >= 200 && r->status < 300) return Ok();
   ++stats_.rejected;
   return MakeError(ErrorCode::kFailedPrecondition,

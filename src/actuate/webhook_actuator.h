@@ -23,8 +23,9 @@
 namespace prognos::actuate {
 
 struct WebhookConfig {
-  std::string url;           // http(s)://host:port/path
-  std::string bearer_token;  // empty = no Authorization header (the daemon reads it from an env var)
+  std::string url;  // http(s)://host:port/path
+  std::string
+      bearer_token;  // empty = no Authorization header (the daemon reads it from an env var)
   DurationMs timeout_ms = 10 * kSecondMs;
   std::string ca_file;
   bool insecure_skip_verify = false;

@@ -30,6 +30,7 @@
 
 #include "core/labels.h"
 #include "policy/policy_yaml.h"
+#include "policy/yaml_keys.h"
 
 namespace prognos::daemon {
 
@@ -137,7 +138,8 @@ const std::vector<SectionKeys>& AllSectionKeys() {
   static const std::vector<SectionKeys> all_sections = {
       {"",
        {"ingest", "store", "api", "signals", "indicators", "actuators", "telemetry", "policy",
-        "tiers", "zones", "hosts", "pools", "workloads", "customers", "models", "notify", "alerts"}},
+        "tiers", "zones", "hosts", "pools", "workloads", "customers", "models", "notify",
+        "alerts"}},
       {"alerts",
        {"enter_after", "exit_after", "keep_firing_for", "hysteresis", "baseline_half_life",
         "warmup", "trend_lookahead", "criticality_discount", "floor", "sigma", "absolute"}},
@@ -249,10 +251,7 @@ std::string UnknownKeyHint(std::string_view section, std::string_view key) {
          ": " + JoinQuoted(own);
 }
 
-int LineOf(const YAML::Node& node) {
-  const YAML::Mark mark = node.Mark();
-  return mark.line < 0 ? 0 : mark.line + 1;
-}
+int LineOf(const YAML::Node& node) { return policy::YamlLine(node); }
 
 // One key of a mapping being checked.
 struct Field {
@@ -317,11 +316,10 @@ class ConfigWalker {
             {"models",
              [this](const Field& f) {
                WalkSection(f, [this](const YAML::Node& n, const Field& s) {
-                 WalkMap(n, s.path, "models",
-                         {{"failure_model", [this](const Field& m) {
-                             Set(&config_->control.failure_model,
-                                 String(m, "models/disk.model", false));
-                           }}});
+                 WalkMap(n, s.path, "models", {{"failure_model", [this](const Field& m) {
+                                                  Set(&config_->control.failure_model,
+                                                      String(m, "models/disk.model", false));
+                                                }}});
                });
              }},
             {"notify",
@@ -356,42 +354,29 @@ class ConfigWalker {
   // `section` names the schema used for hints ("" = top level).
   void WalkMap(const YAML::Node& node, const std::string& path, std::string_view section,
                const std::vector<KeyHandler>& handlers) {
-    std::map<std::string, int> seen;  // key -> line of its first occurrence
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node key_node = it->first;
-      const int line = LineOf(key_node);
-      if (!key_node.IsScalar()) {
-        Issue(line, path, "a key must be a plain word, not a list or mapping",
-              "write 'key: value'");
-        continue;
-      }
-      const std::string& key = key_node.Scalar();
-      std::string field_path = path;
-      if (!field_path.empty()) field_path += '.';
-      field_path += key;
-      auto [first, inserted] = seen.emplace(key, line);
-      if (!inserted) {
-        Issue(line, field_path,
-              "duplicate key '" + key + "' (first at line " + std::to_string(first->second) + ")",
-              "remove one of them; YAML readers silently keep only one");
-        continue;
-      }
-      auto handler = std::find_if(handlers.begin(), handlers.end(),
-                                  [&](const KeyHandler& h) { return h.key == key; });
-      if (handler == handlers.end()) {
-        std::string message = "unknown key '" + key;
-        if (section.empty()) {
-          message += "' at the top level";
-        } else {
-          message += "' in '";
-          message += path;
-          message += '\'';
-        }
-        Issue(line, field_path, std::move(message), UnknownKeyHint(section, key));
-        continue;
-      }
-      handler->handle(Field{field_path, key, line, it->second});
-    }
+    policy::ForEachYamlKey(
+        node, path,
+        [this](int line, const std::string& p, std::string message, std::string hint) {
+          Issue(line, p, std::move(message), std::move(hint));
+        },
+        [&](const std::string& key, const std::string& field_path, int line,
+            const YAML::Node& value) {
+          auto handler = std::find_if(handlers.begin(), handlers.end(),
+                                      [&](const KeyHandler& h) { return h.key == key; });
+          if (handler == handlers.end()) {
+            std::string message = "unknown key '" + key;
+            if (section.empty()) {
+              message += "' at the top level";
+            } else {
+              message += "' in '";
+              message += path;
+              message += '\'';
+            }
+            Issue(line, field_path, std::move(message), UnknownKeyHint(section, key));
+            return;
+          }
+          handler->handle(Field{field_path, key, line, value});
+        });
   }
 
   // A section's value: a mapping, or empty (all defaults).
@@ -647,7 +632,8 @@ class ConfigWalker {
                 {"trend_lookahead",
                  [&](const Field& f) {
                    auto v = Duration(f, 0, 7 * kDayMs, kHourMs);
-                   if (v) c.trend_lookahead_h = static_cast<double>(*v) / static_cast<double>(kHourMs);
+                   if (v)
+                     c.trend_lookahead_h = static_cast<double>(*v) / static_cast<double>(kHourMs);
                  }},
                 {"hysteresis", [&](const Field& f) { fraction(f, &c.hysteresis, "0.2"); }},
                 {"criticality_discount",
@@ -679,44 +665,46 @@ class ConfigWalker {
                  }},
                 {"resend_interval",
                  [&](const Field& f) {
-                   Set(&c.resend_interval_ms,
-                       Duration(f, kSecondMs, kDayMs, d.resend_interval_ms));
+                   Set(&c.resend_interval_ms, Duration(f, kSecondMs, kDayMs, d.resend_interval_ms));
                  }},
                 {"auth_token_env",
-                 [&](const Field& f) { Set(&c.auth_token_env, String(f, "ALERTMANAGER_TOKEN", false)); }},
+                 [&](const Field& f) {
+                   Set(&c.auth_token_env, String(f, "ALERTMANAGER_TOKEN", false));
+                 }},
                 {"runbook_url",
-                 [&](const Field& f) { Set(&c.runbook_url, String(f, "https://wiki/runbooks/prognos", false)); }},
+                 [&](const Field& f) {
+                   Set(&c.runbook_url, String(f, "https://wiki/runbooks/prognos", false));
+                 }},
             });
   }
 
   void WalkActuators(const YAML::Node& node, const Field& section) {
     ControlConfig& c = config_->control;
     const ControlConfig d;
-    WalkMap(node, section.path, "actuators",
-            {
-                {"backend",
-                 [&](const Field& f) {
-                   backend_line_ = f.line;
-                   Set(&c.backend, Enum<std::string>(f,
-                                                     {{"dry-run", std::string("dry-run")},
-                                                      {"webhook", std::string("webhook")},
-                                                      {"kubernetes", std::string("kubernetes")}},
-                                                     "dry-run"));
-                 }},
-                {"tick",
-                 [&](const Field& f) {
-                   Set(&c.tick_ms, Duration(f, kSecondMs, kDayMs, d.tick_ms));
-                 }},
-                {"audit_fsync", [&](const Field& f) { Set(&c.audit_fsync, Bool(f, d.audit_fsync)); }},
-                {"webhook",
-                 [&](const Field& f) {
-                   WalkSection(f, [&](const YAML::Node& n, const Field& s) { WalkWebhook(n, s); });
-                 }},
-                {"kubernetes",
-                 [&](const Field& f) {
-                   WalkSection(f, [&](const YAML::Node& n, const Field& s) { WalkKubernetes(n, s); });
-                 }},
-            });
+    WalkMap(
+        node, section.path, "actuators",
+        {
+            {"backend",
+             [&](const Field& f) {
+               backend_line_ = f.line;
+               Set(&c.backend, Enum<std::string>(f,
+                                                 {{"dry-run", std::string("dry-run")},
+                                                  {"webhook", std::string("webhook")},
+                                                  {"kubernetes", std::string("kubernetes")}},
+                                                 "dry-run"));
+             }},
+            {"tick",
+             [&](const Field& f) { Set(&c.tick_ms, Duration(f, kSecondMs, kDayMs, d.tick_ms)); }},
+            {"audit_fsync", [&](const Field& f) { Set(&c.audit_fsync, Bool(f, d.audit_fsync)); }},
+            {"webhook",
+             [&](const Field& f) {
+               WalkSection(f, [&](const YAML::Node& n, const Field& s) { WalkWebhook(n, s); });
+             }},
+            {"kubernetes",
+             [&](const Field& f) {
+               WalkSection(f, [&](const YAML::Node& n, const Field& s) { WalkKubernetes(n, s); });
+             }},
+        });
     if (c.backend == "webhook" && c.webhook.url.empty()) {
       Issue(backend_line_, section.path + ".backend", "backend webhook needs actuators.webhook.url",
             "add 'webhook: {url: https://deploy-bot.internal/prognos}' under actuators");
@@ -737,40 +725,50 @@ class ConfigWalker {
   void WalkWebhook(const YAML::Node& node, const Field& section) {
     WebhookActuatorConfig& c = config_->control.webhook;
     const WebhookActuatorConfig d;
-    WalkMap(node, section.path, "webhook",
-            {
-                {"url", [&](const Field& f) { Url(f, &c.url, "https://deploy-bot.internal/prognos"); }},
-                {"auth_token_env",
-                 [&](const Field& f) { Set(&c.auth_token_env, String(f, "PROGNOS_WEBHOOK_TOKEN", false)); }},
-                {"timeout",
-                 [&](const Field& f) { Set(&c.timeout_ms, Duration(f, 100, 5 * kMinuteMs, d.timeout_ms)); }},
-                {"ca_file", [&](const Field& f) { Set(&c.ca_file, String(f, "/etc/ssl/ca.pem", false)); }},
-                {"insecure_skip_verify",
-                 [&](const Field& f) { Set(&c.insecure_skip_verify, Bool(f, false)); }},
-            });
+    WalkMap(
+        node, section.path, "webhook",
+        {
+            {"url", [&](const Field& f) { Url(f, &c.url, "https://deploy-bot.internal/prognos"); }},
+            {"auth_token_env",
+             [&](const Field& f) {
+               Set(&c.auth_token_env, String(f, "PROGNOS_WEBHOOK_TOKEN", false));
+             }},
+            {"timeout",
+             [&](const Field& f) {
+               Set(&c.timeout_ms, Duration(f, 100, 5 * kMinuteMs, d.timeout_ms));
+             }},
+            {"ca_file",
+             [&](const Field& f) { Set(&c.ca_file, String(f, "/etc/ssl/ca.pem", false)); }},
+            {"insecure_skip_verify",
+             [&](const Field& f) { Set(&c.insecure_skip_verify, Bool(f, false)); }},
+        });
   }
 
   void WalkKubernetes(const YAML::Node& node, const Field& section) {
     KubernetesActuatorConfig& c = config_->control.kubernetes;
     const KubernetesActuatorConfig d;
-    WalkMap(node, section.path, "kubernetes",
-            {
-                {"api_url", [&](const Field& f) { Url(f, &c.api_url, "https://10.96.0.1:443"); }},
-                {"token_env",
-                 [&](const Field& f) { Set(&c.token_env, String(f, "KUBE_TOKEN", false)); }},
-                {"token_file",
-                 [&](const Field& f) {
-                   Set(&c.token_file,
-                       String(f, "/var/run/secrets/kubernetes.io/serviceaccount/token", false));
-                 }},
-                {"ca_file", [&](const Field& f) { Set(&c.ca_file, String(f, "/etc/kubernetes/ca.crt", false)); }},
-                {"insecure_skip_verify",
-                 [&](const Field& f) { Set(&c.insecure_skip_verify, Bool(f, false)); }},
-                {"namespace",
-                 [&](const Field& f) { Set(&c.default_namespace, String(f, "default", false)); }},
-                {"timeout",
-                 [&](const Field& f) { Set(&c.timeout_ms, Duration(f, 100, 5 * kMinuteMs, d.timeout_ms)); }},
-            });
+    WalkMap(
+        node, section.path, "kubernetes",
+        {
+            {"api_url", [&](const Field& f) { Url(f, &c.api_url, "https://10.96.0.1:443"); }},
+            {"token_env",
+             [&](const Field& f) { Set(&c.token_env, String(f, "KUBE_TOKEN", false)); }},
+            {"token_file",
+             [&](const Field& f) {
+               Set(&c.token_file,
+                   String(f, "/var/run/secrets/kubernetes.io/serviceaccount/token", false));
+             }},
+            {"ca_file",
+             [&](const Field& f) { Set(&c.ca_file, String(f, "/etc/kubernetes/ca.crt", false)); }},
+            {"insecure_skip_verify",
+             [&](const Field& f) { Set(&c.insecure_skip_verify, Bool(f, false)); }},
+            {"namespace",
+             [&](const Field& f) { Set(&c.default_namespace, String(f, "default", false)); }},
+            {"timeout",
+             [&](const Field& f) {
+               Set(&c.timeout_ms, Duration(f, 100, 5 * kMinuteMs, d.timeout_ms));
+             }},
+        });
     if (!c.token_env.empty() && !c.token_file.empty()) {
       Issue(section.line, section.path, "token_env and token_file are both set",
             "give the token one way: an environment variable or a file");
@@ -789,11 +787,10 @@ class ConfigWalker {
                    WalkSection(f, [&](const YAML::Node& n, const Field& s) {
                      std::vector<KeyHandler> handlers;
                      for (std::size_t r = 0; r < policy::kResourceCount; ++r) {
-                       handlers.push_back(
-                           {policy::ResourceName(static_cast<policy::Resource>(r)),
-                            [&c, r, this](const Field& u) {
-                              Set(&c.usage[r], String(u, "cpu_cores", false));
-                            }});
+                       handlers.push_back({policy::ResourceName(static_cast<policy::Resource>(r)),
+                                           [&c, r, this](const Field& u) {
+                                             Set(&c.usage[r], String(u, "cpu_cores", false));
+                                           }});
                      }
                      WalkMap(n, s.path, "usage", handlers);
                    });

@@ -1,20 +1,20 @@
 #include "daemon/daemon.h"
 
-#include <pthread.h>
 #include <fmt/format.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <filesystem>
 
 #include "actuate/dry_run_actuator.h"
 #include "actuate/kubernetes_actuator.h"
 #include "actuate/webhook_actuator.h"
-#include <cstdlib>
 
 namespace prognos::daemon {
 
@@ -112,9 +112,10 @@ Result<engine::ControllerOptions> ToControllerOptions(const Config& config) {
   o.usage_indicator = config.control.usage;
   o.alert_tiers = config.control.alert_tiers;
   for (const auto& ind : config.indicators) {
-    o.directions[ind.name] = ind.direction == Direction::kLowerIsWorse ? signal::WorseDirection::kLower
-                             : ind.direction == Direction::kBoth     ? signal::WorseDirection::kBoth
-                                                                     : signal::WorseDirection::kHigher;
+    o.directions[ind.name] = ind.direction == Direction::kLowerIsWorse
+                                 ? signal::WorseDirection::kLower
+                             : ind.direction == Direction::kBoth ? signal::WorseDirection::kBoth
+                                                                 : signal::WorseDirection::kHigher;
   }
   if (!config.control.failure_model.empty()) {
     std::ifstream in(config.control.failure_model, std::ios::binary);
@@ -126,9 +127,9 @@ Result<engine::ControllerOptions> ToControllerOptions(const Config& config) {
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auto model = predict::FailureModel::Deserialize(bytes);
     if (!model) {
-      return MakeError(ErrorCode::kInvalidArgument, "models.failure_model: " +
-                                                        config.control.failure_model + ": " +
-                                                        model.error().message);
+      return MakeError(
+          ErrorCode::kInvalidArgument,
+          "models.failure_model: " + config.control.failure_model + ": " + model.error().message);
     }
     o.failure_model = std::make_shared<const predict::FailureModel>(std::move(*model));
   }
@@ -152,8 +153,8 @@ std::vector<notify::Alert> AlertsFromRisks(const std::vector<policy::HostRisk>& 
     a.runbook = config.runbook_url;
     a.summary = (r.component.empty() ? "host " + r.host : r.component + " on " + r.host) +
                 " likely to fail within " + FormatDuration(r.horizon_ms);
-    a.description = fmt::format("health {:.0f}/100, p_fail {:.2f} ({}), entropy {:.2f}",
-                                r.health, r.p_fail, r.model, r.entropy);
+    a.description = fmt::format("health {:.0f}/100, p_fail {:.2f} ({}), entropy {:.2f}", r.health,
+                                r.p_fail, r.model, r.entropy);
     out.push_back(std::move(a));
   }
   return out;
@@ -212,7 +213,8 @@ Result<Actuators> MakeActuators(const Config& config) {
   }
   if (c.backend == "webhook" || (c.backend == "kubernetes" && !c.webhook.url.empty())) {
     if (c.webhook.url.empty()) {
-      return MakeError(ErrorCode::kInvalidArgument, "actuators.backend webhook needs actuators.webhook.url");
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "actuators.backend webhook needs actuators.webhook.url");
     }
     auto w = MakeWebhook(c.webhook);
     if (!w) return tl::unexpected(w.error());
@@ -227,7 +229,8 @@ Result<Actuators> MakeActuators(const Config& config) {
     } else {
       k.api_url = c.kubernetes.api_url;
     }
-    auto token = ReadSecret("actuators.kubernetes", c.kubernetes.token_env, c.kubernetes.token_file);
+    auto token =
+        ReadSecret("actuators.kubernetes", c.kubernetes.token_env, c.kubernetes.token_file);
     if (!token) return tl::unexpected(token.error());
     if (!token->empty()) k.bearer_token = *token;
     if (!c.kubernetes.ca_file.empty()) k.ca_file = c.kubernetes.ca_file;
@@ -241,8 +244,9 @@ Result<Actuators> MakeActuators(const Config& config) {
     out.primary = std::move(*a);
   }
   if (!out.primary) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "actuators.backend '" + c.backend + "' is not available (dry-run, webhook, kubernetes)");
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "actuators.backend '" + c.backend + "' is not available (dry-run, webhook, kubernetes)");
   }
   return out;
 }
@@ -259,8 +263,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const Config& config) {
   if (!actuators) return tl::unexpected(actuators.error());
   d->actuators_ = std::move(*actuators);
   store::AuditLogOptions audit_options;
-  audit_options.fsync = config.control.audit_fsync ? store::AuditFsync::kEveryAppend
-                                                   : store::AuditFsync::kNone;
+  audit_options.fsync =
+      config.control.audit_fsync ? store::AuditFsync::kEveryAppend : store::AuditFsync::kNone;
   audit_options.log = [](const std::string& msg) { spdlog::warn("audit log: {}", msg); };
   audit_options.metrics = &d->metrics_;
   auto audit = store::AuditLog::Open(
@@ -269,13 +273,13 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const Config& config) {
   d->audit_ = std::move(*audit);
   auto controller_options = ToControllerOptions(config);
   if (!controller_options) return tl::unexpected(controller_options.error());
-  auto state = store::BlobStore::Open(
-      (std::filesystem::path(config.store.data_dir) / "state").string());
+  auto state =
+      store::BlobStore::Open((std::filesystem::path(config.store.data_dir) / "state").string());
   if (!state) return tl::unexpected(state.error());
   d->state_ = std::move(*state);
   controller_options->state_store = d->state_.get();
-  d->controller_ = std::make_unique<engine::Controller>(
-      *d->engine_, std::move(*controller_options), *d->actuators_.primary, d->audit_.get());
+  d->controller_ = std::make_unique<engine::Controller>(*d->engine_, std::move(*controller_options),
+                                                        *d->actuators_.primary, d->audit_.get());
   d->server_ = std::make_unique<api::ApiServer>(*d->engine_, d->metrics_, *api_options,
                                                 d->controller_.get());
   if (!config.notify.alertmanager_url.empty()) {
@@ -286,9 +290,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const Config& config) {
     if (!config.notify.auth_token_env.empty()) {
       const char* token = std::getenv(config.notify.auth_token_env.c_str());
       if (token == nullptr || *token == '\0') {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         "notify.alertmanager.auth_token_env names $" +
-                             config.notify.auth_token_env + ", which is unset or empty");
+        return MakeError(ErrorCode::kInvalidArgument, "notify.alertmanager.auth_token_env names $" +
+                                                          config.notify.auth_token_env +
+                                                          ", which is unset or empty");
       }
       nc.headers.push_back(std::string("Authorization: Bearer ") + token);
     }
@@ -310,7 +314,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const Config& config) {
       auto report = self->controller_->Tick(now);
       for (const auto& alert : report.plan.alerts) spdlog::warn("planner: {}", alert);
       if (self->notifier_) {
-        auto sent = self->notifier_->Update(AlertsFromRisks(self->controller_->risks(), notify_config), now);
+        auto sent = self->notifier_->Update(
+            AlertsFromRisks(self->controller_->risks(), notify_config), now);
         for (const auto& bad : sent.invalid) spdlog::warn("alert not sent: {}", bad.message);
       }
       lock.lock();
@@ -329,7 +334,8 @@ void Daemon::Stop() {
   ticker_cv_.notify_all();
   if (ticker_.joinable()) ticker_.join();
   if (notifier_) {
-    if (!notifier_->Flush(5 * kSecondMs)) spdlog::warn("alerts still queued at shutdown were dropped");
+    if (!notifier_->Flush(5 * kSecondMs))
+      spdlog::warn("alerts still queued at shutdown were dropped");
     notifier_.reset();
   }
   if (server_) server_->Stop();

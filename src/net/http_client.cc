@@ -42,8 +42,7 @@ struct SlistDeleter {
 
 Result<std::unique_ptr<HttpClient>> HttpClient::Create(HttpClientConfig config) {
   if (!config.base_url.starts_with("http://") && !config.base_url.starts_with("https://")) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "not an http(s) URL: '" + config.base_url + "'");
+    return MakeError(ErrorCode::kInvalidArgument, "not an http(s) URL: '" + config.base_url + "'");
   }
   while (config.base_url.ends_with('/')) config.base_url.pop_back();
   if (CURLcode rc = GlobalInit(); rc != CURLE_OK) {
@@ -106,8 +105,7 @@ Result<HttpResponse> HttpClient::Send(std::string_view method, std::string_view 
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
   const CURLcode rc = curl_easy_perform(h);
   if (rc != CURLE_OK) {
-    return MakeError(ErrorCode::kUnavailable,
-                     verb + " " + url + ": " + curl_easy_strerror(rc));
+    return MakeError(ErrorCode::kUnavailable, verb + " " + url + ": " + curl_easy_strerror(rc));
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &reply.status);
   char* ct = nullptr;

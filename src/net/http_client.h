@@ -19,7 +19,7 @@ struct HttpClientConfig {
   std::vector<std::string> headers;  // extra "Name: value" headers on every request
   DurationMs connect_timeout_ms = 2 * kSecondMs;
   DurationMs request_timeout_ms = 10 * kSecondMs;  // whole request, connect included
-  std::string ca_file;               // PEM bundle to verify the server with; empty = system CAs
+  std::string ca_file;                // PEM bundle to verify the server with; empty = system CAs
   bool insecure_skip_verify = false;  // do not verify the server's certificate (test clusters)
   std::size_t max_reply_bytes = 16u << 20;  // a longer reply body is cut here (and truncated set)
 };

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "core/time.h"
+#include "policy/yaml_keys.h"
 
 namespace prognos::policy {
 
@@ -33,10 +34,7 @@ std::string PolicyIssue::ToString() const {
 
 namespace {
 
-int LineOf(const YAML::Node& node) {
-  const YAML::Mark mark = node.Mark();
-  return mark.line < 0 ? 0 : mark.line + 1;
-}
+int LineOf(const YAML::Node& node) { return YamlLine(node); }
 
 std::string JoinQuoted(const std::vector<std::string>& v) {
   std::string out;
@@ -72,40 +70,27 @@ class Walker {
       Issue(LineOf(node), path, "expected a mapping of keys", "write 'key: value' lines below it");
       return;
     }
-    std::map<std::string, int> seen;
     std::vector<std::string> known;
     known.reserve(handlers.size());
     for (const auto& h : handlers) known.push_back(h.first);
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node key_node = it->first;
-      const int line = LineOf(key_node);
-      if (!key_node.IsScalar()) {
-        Issue(line, path, "a key must be a plain word", "write 'key: value'");
-        continue;
-      }
-      const std::string& key = key_node.Scalar();
-      std::string field = path;
-      if (!field.empty()) field += '.';
-      field += key;
-      auto [first, inserted] = seen.emplace(key, line);
-      if (!inserted) {
-        Issue(line, field,
-              "duplicate key '" + key + "' (first at line " + std::to_string(first->second) + ")",
-              "remove one of them; YAML readers silently keep only one");
-        continue;
-      }
-      auto h = std::find_if(handlers.begin(), handlers.end(),
-                            [&](const auto& p) { return p.first == key; });
-      if (h == handlers.end()) {
-        Issue(line, field,
-              "unknown key '" + key + "'" +
-                  (path.empty() ? " at the top level" : " in '" + path + "'"),
-              "known keys" + (path.empty() ? std::string() : " of '" + path + "'") + ": " +
-                  JoinQuoted(known));
-        continue;
-      }
-      h->second(it->second, field, line);
-    }
+    ForEachYamlKey(
+        node, path,
+        [this](int line, const std::string& p, std::string message, std::string hint) {
+          Issue(line, p, std::move(message), std::move(hint));
+        },
+        [&](const std::string& key, const std::string& field, int line, const YAML::Node& value) {
+          auto h = std::find_if(handlers.begin(), handlers.end(),
+                                [&](const auto& p) { return p.first == key; });
+          if (h == handlers.end()) {
+            Issue(line, field,
+                  "unknown key '" + key + "'" +
+                      (path.empty() ? " at the top level" : " in '" + path + "'"),
+                  "known keys" + (path.empty() ? std::string() : " of '" + path + "'") + ": " +
+                      JoinQuoted(known));
+            return;
+          }
+          h->second(value, field, line);
+        });
   }
 
   std::optional<double> Number(const YAML::Node& v, const std::string& path, int line) {

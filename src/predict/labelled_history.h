@@ -24,7 +24,7 @@ namespace prognos::predict {
 struct LabelledHistoryOptions {
   DurationMs horizon_ms = 7 * kDayMs;  // a row is positive when its entity fails within this
   DurationMs row_every_ms = kHourMs;   // at most one row per entity per this interval
-  DurationMs keep_ms = 90 * kDayMs;    // settled rows older than the newest row − keep are dropped
+  DurationMs keep_ms = 90 * kDayMs;  // settled rows older than the newest row − keep are dropped
   // Beyond it the oldest settled negatives are dropped (down to 90 % of it); positives are only
   // dropped by keep_ms.
   std::size_t max_settled_rows = 1'000'000;

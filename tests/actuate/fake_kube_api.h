@@ -20,7 +20,6 @@
 #include <httplib.h>
 
 #include <chrono>
-
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -72,7 +71,8 @@ class FakeKubeApi {
                    {{"containers",
                      json::array({{{"name", "app"},
                                    {"image", "registry.example/app:1"},
-                                   {"resources", {{"requests", {{"cpu", cpu}, {"memory", memory}}}}}}})}}}}}}},
+                                   {"resources",
+                                    {{"requests", {{"cpu", cpu}, {"memory", memory}}}}}}})}}}}}}},
               {"status", json::object()}};
     deployments_[ns + "/" + name] = d;
     home_[ns + "/" + name] = node;
@@ -146,16 +146,19 @@ class FakeKubeApi {
 
   // Nodes a template's required node affinity excludes, and its preferred node.
   static void Affinity(const json& tmpl, std::set<std::string>* excluded, std::string* preferred) {
-    const json& na = tmpl["spec"].value("affinity", json::object()).value("nodeAffinity", json::object());
-    for (const auto& term : na.value("requiredDuringSchedulingIgnoredDuringExecution", json::object())
-                                .value("nodeSelectorTerms", json::array())) {
+    const json& na =
+        tmpl["spec"].value("affinity", json::object()).value("nodeAffinity", json::object());
+    for (const auto& term :
+         na.value("requiredDuringSchedulingIgnoredDuringExecution", json::object())
+             .value("nodeSelectorTerms", json::array())) {
       for (const auto& e : term.value("matchExpressions", json::array())) {
         if (e.value("key", "") == "kubernetes.io/hostname" && e.value("operator", "") == "NotIn") {
           for (const auto& v : e["values"]) excluded->insert(v.get<std::string>());
         }
       }
     }
-    for (const auto& p : na.value("preferredDuringSchedulingIgnoredDuringExecution", json::array())) {
+    for (const auto& p :
+         na.value("preferredDuringSchedulingIgnoredDuringExecution", json::array())) {
       for (const auto& e : p["preference"].value("matchExpressions", json::array())) {
         if (e.value("key", "") == "kubernetes.io/hostname" && e.value("operator", "") == "In") {
           *preferred = e["values"][0].get<std::string>();
@@ -170,7 +173,9 @@ class FakeKubeApi {
       const std::string name = d["metadata"]["name"];
       if (stuck_.count(key) != 0) {
         d["status"]["conditions"] = json::array(
-            {{{"type", "Progressing"}, {"status", "False"}, {"reason", "ProgressDeadlineExceeded"},
+            {{{"type", "Progressing"},
+              {"status", "False"},
+              {"reason", "ProgressDeadlineExceeded"},
               {"message", "ReplicaSet \"" + name + "-7d4\" has timed out progressing."}}});
         continue;
       }
@@ -198,15 +203,15 @@ class FakeKubeApi {
       // Replace the deployment's pods: `replicas` pods on its node.
       std::vector<json> kept;
       for (auto& p : pods_) {
-        if (p["metadata"]["labels"].value("app", "") != name ||
-            p["metadata"]["namespace"] != ns) {
+        if (p["metadata"]["labels"].value("app", "") != name || p["metadata"]["namespace"] != ns) {
           kept.push_back(p);
         }
       }
       const int replicas = d["spec"]["replicas"];
       for (int i = 0; i < replicas; ++i) {
-        kept.push_back(Pod(ns, name + "-" + std::to_string(d["metadata"]["generation"].get<int>()) +
-                                   "-" + std::to_string(i),
+        kept.push_back(Pod(ns,
+                           name + "-" + std::to_string(d["metadata"]["generation"].get<int>()) +
+                               "-" + std::to_string(i),
                            node, {{"app", name}}));
       }
       pods_ = std::move(kept);
@@ -265,7 +270,9 @@ class FakeKubeApi {
       if (!Authorized(req, res)) return;
       auto it = deployments_.find(req.matches[1].str() + "/" + req.matches[2].str());
       if (it == deployments_.end()) {
-        Reply(res, 404, Status(404, "NotFound", "deployments.apps \"" + req.matches[2].str() + "\" not found"));
+        Reply(
+            res, 404,
+            Status(404, "NotFound", "deployments.apps \"" + req.matches[2].str() + "\" not found"));
         return;
       }
       Reply(res, 200, it->second);
@@ -275,7 +282,9 @@ class FakeKubeApi {
       if (!Authorized(req, res)) return;
       auto it = deployments_.find(req.matches[1].str() + "/" + req.matches[2].str());
       if (it == deployments_.end()) {
-        Reply(res, 404, Status(404, "NotFound", "deployments.apps \"" + req.matches[2].str() + "\" not found"));
+        Reply(
+            res, 404,
+            Status(404, "NotFound", "deployments.apps \"" + req.matches[2].str() + "\" not found"));
         return;
       }
       Reply(res, 200, ScaleOf(it->second));
@@ -285,7 +294,9 @@ class FakeKubeApi {
       if (!Authorized(req, res)) return;
       if (req.get_header_value("Content-Type") != "application/merge-patch+json" &&
           req.get_header_value("Content-Type") != "application/strategic-merge-patch+json") {
-        Reply(res, 415, Status(415, "UnsupportedMediaType", "the body of the request was in an unknown format"));
+        Reply(res, 415,
+              Status(415, "UnsupportedMediaType",
+                     "the body of the request was in an unknown format"));
         return;
       }
       auto it = deployments_.find(req.matches[1].str() + "/" + req.matches[2].str());
@@ -305,7 +316,9 @@ class FakeKubeApi {
       std::lock_guard lock(mu_);
       if (!Authorized(req, res)) return;
       if (req.get_header_value("Content-Type") != "application/strategic-merge-patch+json") {
-        Reply(res, 415, Status(415, "UnsupportedMediaType", "the body of the request was in an unknown format"));
+        Reply(res, 415,
+              Status(415, "UnsupportedMediaType",
+                     "the body of the request was in an unknown format"));
         return;
       }
       auto it = deployments_.find(req.matches[1].str() + "/" + req.matches[2].str());
@@ -326,7 +339,8 @@ class FakeKubeApi {
       if (!Authorized(req, res)) return;
       auto it = nodes_.find(req.matches[1].str());
       if (it == nodes_.end()) {
-        Reply(res, 404, Status(404, "NotFound", "nodes \"" + req.matches[1].str() + "\" not found"));
+        Reply(res, 404,
+              Status(404, "NotFound", "nodes \"" + req.matches[1].str() + "\" not found"));
         return;
       }
       Reply(res, 200, it->second);
@@ -335,7 +349,9 @@ class FakeKubeApi {
       std::lock_guard lock(mu_);
       if (!Authorized(req, res)) return;
       if (req.get_header_value("Content-Type") != "application/merge-patch+json") {
-        Reply(res, 415, Status(415, "UnsupportedMediaType", "the body of the request was in an unknown format"));
+        Reply(res, 415,
+              Status(415, "UnsupportedMediaType",
+                     "the body of the request was in an unknown format"));
         return;
       }
       auto it = nodes_.find(req.matches[1].str());
@@ -413,9 +429,10 @@ class FakeKubeApi {
                    }
                    if (auto b = blocked_.find(name); b != blocked_.end() && b->second > 0) {
                      --b->second;
-                     Reply(res, 429, Status(429, "TooManyRequests",
-                                            "Cannot evict pod as it would violate the pod's "
-                                            "disruption budget."));
+                     Reply(res, 429,
+                           Status(429, "TooManyRequests",
+                                  "Cannot evict pod as it would violate the pod's "
+                                  "disruption budget."));
                      return;
                    }
                    pods_.erase(it);
@@ -424,11 +441,14 @@ class FakeKubeApi {
   }
 
   static json ScaleOf(const json& d) {
-    return {{"apiVersion", "autoscaling/v1"},
-            {"kind", "Scale"},
-            {"metadata", {{"name", d["metadata"]["name"]}, {"namespace", d["metadata"]["namespace"]}}},
-            {"spec", {{"replicas", d["spec"]["replicas"]}}},
-            {"status", {{"replicas", d["status"].value("replicas", 0)}, {"selector", "app=" + d["metadata"]["name"].get<std::string>()}}}};
+    return {
+        {"apiVersion", "autoscaling/v1"},
+        {"kind", "Scale"},
+        {"metadata", {{"name", d["metadata"]["name"]}, {"namespace", d["metadata"]["namespace"]}}},
+        {"spec", {{"replicas", d["spec"]["replicas"]}}},
+        {"status",
+         {{"replicas", d["status"].value("replicas", 0)},
+          {"selector", "app=" + d["metadata"]["name"].get<std::string>()}}}};
   }
 
   std::string token_;

@@ -9,10 +9,10 @@
 namespace prognos::actuate {
 namespace {
 
-using ::testing::HasSubstr;
 using policy::Action;
 using policy::ActionType;
 using testing::FakeKubeApi;
+using ::testing::HasSubstr;
 
 constexpr auto kCpu = static_cast<std::size_t>(policy::Resource::kCpu);
 constexpr auto kMem = static_cast<std::size_t>(policy::Resource::kMemory);
@@ -152,8 +152,8 @@ TEST(KubernetesActuatorTest, DrainCordonsEvictsThroughBudgetsAndLeavesDaemonSetP
   ASSERT_TRUE(k->CheckPrecondition(a));
   ASSERT_TRUE(k->Apply(a, 0));
   EXPECT_TRUE(api.Node("n1")["spec"]["unschedulable"].get<bool>());
-  EXPECT_EQ(k->stats().evictions, 2u);          // web's two pods
-  EXPECT_EQ(k->stats().evictions_blocked, 1u);  // batch-1: 429
+  EXPECT_EQ(k->stats().evictions, 2u);                 // web's two pods
+  EXPECT_EQ(k->stats().evictions_blocked, 1u);         // batch-1: 429
   EXPECT_EQ(k->Verify(a, 0), Verification::kPending);  // batch-1 evicted now, was still there
   EXPECT_EQ(k->stats().evictions, 3u);
   api.Reconcile();  // web's pods are recreated on n2, not on the cordoned n1

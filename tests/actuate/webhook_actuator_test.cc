@@ -5,7 +5,6 @@
 #include <httplib.h>
 
 #include <chrono>
-
 #include <deque>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -14,8 +13,8 @@
 namespace prognos::actuate {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 // A receiver on loopback: answers each POST with the next scripted reply and records requests.
 class Receiver {

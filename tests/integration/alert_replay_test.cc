@@ -50,7 +50,8 @@ struct Row {
 };
 
 std::vector<Row> ReadSlice() {
-  std::ifstream in(std::string(PROGNOS_SOURCE_DIR) + "/tests/data/smd_machine-2-1_test_7300-8089.csv");
+  std::ifstream in(std::string(PROGNOS_SOURCE_DIR) +
+                   "/tests/data/smd_machine-2-1_test_7300-8089.csv");
   std::vector<Row> rows;
   std::string line;
   std::vector<std::string> names;
@@ -64,7 +65,8 @@ std::vector<Row> ReadSlice() {
     }
     Row r;
     r.row = std::stoi(cells[0]);
-    for (std::size_t i = 2; i < cells.size(); ++i) r.values.emplace_back(names[i], std::stod(cells[i]));
+    for (std::size_t i = 2; i < cells.size(); ++i)
+      r.values.emplace_back(names[i], std::stod(cells[i]));
     rows.push_back(std::move(r));
   }
   return rows;
@@ -77,9 +79,10 @@ std::string Body(const std::vector<Row>& rows, int from, int to, long long end_m
     if (r.row < from || r.row > to) continue;
     json ind = json::object();
     for (const auto& [name, v] : r.values) ind[name] = v;
-    body += json{{"ts", end_ms - (last_row - r.row) * 60'000LL}, {"host", kHost}, {"indicators", ind}}
-                .dump() +
-            "\n";
+    body +=
+        json{{"ts", end_ms - (last_row - r.row) * 60'000LL}, {"host", kHost}, {"indicators", ind}}
+            .dump() +
+        "\n";
   }
   return body;
 }
@@ -132,7 +135,8 @@ TEST(AlertReplayTest, AlertFromReplayedSmdDataIsReceivedDeduplicatedAndResolved)
                                .count();
 
   // Phase 1: ten hours of the machine up to row 7946, inside the labelled anomaly (7907–7961).
-  auto res = client.Post("/v1/health", Body(rows, 7300, 7946, end_ms, 8089), "application/x-ndjson");
+  auto res =
+      client.Post("/v1/health", Body(rows, 7300, 7946, end_ms, 8089), "application/x-ndjson");
   ASSERT_TRUE(res && res->status == 200) << (res ? res->body : "no reply");
   json active;
   ASSERT_TRUE(notify::testing::WaitFor(
