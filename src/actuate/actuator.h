@@ -3,6 +3,7 @@
 // dry-run (log only) here, `sim` in src/sim, Kubernetes/cloud/webhook later.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "core/result.h"
@@ -12,6 +13,10 @@
 namespace prognos::actuate {
 
 enum class Verification { kPending, kConfirmed, kFailed };
+
+// "#12 migrate web-3 node-2 → node-7": the action's id and policy::Summary, for backend logs
+// and error messages.
+std::string Describe(const policy::Action& action);
 
 // Implementations document their thread rules; the PlanRunner calls one actuator from one thread.
 class Actuator {

@@ -3,21 +3,7 @@
 #include <string>
 #include <utility>
 
-#include "policy/audit_codec.h"
-
 namespace prognos::actuate {
-namespace {
-
-std::string Describe(const policy::Action& a) {
-  // Appending (not "literal" + std::string) sidesteps GCC 12's false -Wrestrict (bug 105329).
-  std::string s = "#";
-  s += std::to_string(a.id);
-  s += ' ';
-  s += policy::Summary(a);
-  return s;
-}
-
-}  // namespace
 
 DryRunActuator::DryRunActuator(LogFn log) : log_(std::move(log)) {}
 

@@ -23,15 +23,6 @@ std::string ReasonOf(const net::HttpResponse& r) {
   return code;
 }
 
-// Appending (not "literal" + std::string) sidesteps GCC 12's false -Wrestrict (bug 105329).
-std::string Describe(const policy::Action& a) {
-  std::string s = "#";
-  s += std::to_string(a.id);
-  s += ' ';
-  s += policy::Summary(a);
-  return s;
-}
-
 std::string HttpStatusText(std::string_view what, long status) {
   std::string s(what);
   s += " answered HTTP ";
