@@ -119,6 +119,43 @@ TEST(AnomalyDetectorTest, NonFiniteSampleRepeatsThePreviousScore) {
   EXPECT_EQ(d.state().n, 500U);
 }
 
+// Echo hold. Value feature only, so z is the documented beyond-range formula
+// z = 3 + 1.3 ln(1 + d/s) for a value d beyond the learnt maximum (s = the histogram's spread).
+// A marginal new extreme (d = 0.5 s: z = 3.53, an alarm) followed 10 samples later by a slightly
+// larger one (d = 0.6 s beyond the new maximum: z = 3.61, above the decayed peak so the plain
+// debounce would let it alarm) is held below the alarm level, because 3.61 < 3.53 + 0.5; a far
+// larger one (d = 10 s: z = 6.12) still alarms at once; with echo_samples = 0 the second alarms.
+TEST(AnomalyDetectorTest, EchoHoldNeedsClearlyStrongerEvidenceSoonAfterAnAlarm) {
+  for (const std::uint32_t echo : {30U, 0U}) {
+    AnomalyConfig c;
+    c.features = 1U << AnomalyConfig::kValue;
+    c.echo_samples = echo;
+    AnomalyDetector d(c);
+    std::vector<double> v = Noise(1500, 7);
+    Feed(d, v);
+    auto beyond = [&](double spreads) {
+      const RarityHistogram& h = d.state().hist[AnomalyConfig::kValue];
+      return h.hi + spreads * h.Spread();
+    };
+    auto quiet = [&](int n) {
+      for (int i = 0; i < n; ++i) d.Update(0, 10.0, 10.0, kNaN);
+    };
+    const double first = d.Update(0, beyond(0.5), 10.0, kNaN);
+    EXPECT_NEAR(first, 3.527 / (3.527 + c.z_half), 1e-3);  // z = 3 + 1.3 ln 1.5
+    EXPECT_GE(first, c.alarm_threshold);
+    quiet(9);
+    const double second = d.Update(0, beyond(0.6), 10.0, kNaN);  // z = 3.611
+    if (echo > 0) {
+      EXPECT_LT(second, c.alarm_threshold) << "echo " << echo;
+    } else {
+      EXPECT_NEAR(second, 3.611 / (3.611 + c.z_half), 1e-3);
+      EXPECT_GE(second, c.alarm_threshold);
+    }
+    quiet(9);
+    EXPECT_GE(d.Update(0, beyond(10.0), 10.0, kNaN), c.alarm_threshold) << "echo " << echo;
+  }
+}
+
 TEST(RarityHistogramTest, NewExtremeOutranksInRangeRarity) {
   RarityHistogram h;
   for (int i = 0; i < 1000; ++i) h.Add(i % 10, 0.001, 0.0);
