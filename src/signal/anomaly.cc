@@ -141,8 +141,8 @@ double AnomalyDetector::Update(TimestampMs /*t*/, double value, double forecast,
   const double peak = s.peak;
   s.peak = std::max(score, s.peak * config_.peak_decay);
   if (score <= peak) score *= config_.suppress;
-  const bool echo = s.since_alarm < config_.echo_samples &&
-                    !(combined >= s.alarm_z + config_.echo_margin_z);
+  const bool echo =
+      s.since_alarm < config_.echo_samples && !(combined >= s.alarm_z + config_.echo_margin_z);
   if (echo || s.since_alarm < config_.refractory_samples) {
     score = std::min(score, config_.alarm_threshold * 0.999);
   }
