@@ -123,8 +123,9 @@ TEST(AnomalyDetectorTest, NonFiniteSampleRepeatsThePreviousScore) {
 // z = 3 + 1.3 ln(1 + d/s) for a value d beyond the learnt maximum (s = the histogram's spread).
 // A marginal new extreme (d = 0.5 s: z = 3.53, an alarm) followed 10 samples later by a slightly
 // larger one (d = 0.6 s beyond the new maximum: z = 3.61, above the decayed peak so the plain
-// debounce would let it alarm) is held below the alarm level, because 3.61 < 3.53 + 0.5; a far
-// larger one (d = 10 s: z = 6.12) still alarms at once; with echo_samples = 0 the second alarms.
+// debounce would let it alarm) is held below the alarm level, because the bar 9 samples after
+// the alarm is 3.53 + 1.0 · (1 − 9/60) = 4.38; a far larger one (d = 10 s: z = 6.12) still
+// alarms at once; with echo_samples = 0 the second alarms.
 TEST(AnomalyDetectorTest, EchoHoldNeedsClearlyStrongerEvidenceSoonAfterAnAlarm) {
   for (const std::uint32_t echo : {30U, 0U}) {
     AnomalyConfig c;
@@ -153,6 +154,33 @@ TEST(AnomalyDetectorTest, EchoHoldNeedsClearlyStrongerEvidenceSoonAfterAnAlarm) 
     }
     quiet(9);
     EXPECT_GE(d.Update(0, beyond(10.0), 10.0, kNaN), c.alarm_threshold) << "echo " << echo;
+  }
+}
+
+// The bar relaxes linearly: the same z = 4.03 (d = 1.208 s beyond the maximum: 3 + 1.3 ln 2.208)
+// is held 10 samples after a z = 3.53 alarm (bar 3.53 + 1.0 · (1 − 9/60) = 4.38) and alarms 40
+// samples after it (bar 3.53 + 1.0 · (1 − 39/60) = 3.88). The debounce peak (0.522 decayed) is
+// below the score of z = 4.03 (0.555) in both cases, so only the echo hold differs.
+TEST(AnomalyDetectorTest, EchoHoldRelaxesLinearly) {
+  for (const int gap : {10, 40}) {
+    AnomalyConfig c;
+    c.features = 1U << AnomalyConfig::kValue;
+    ASSERT_EQ(c.echo_samples, 60U);
+    ASSERT_EQ(c.echo_margin_z, 1.0);
+    AnomalyDetector d(c);
+    Feed(d, Noise(1500, 8));
+    auto beyond = [&](double spreads) {
+      const RarityHistogram& h = d.state().hist[AnomalyConfig::kValue];
+      return h.hi + spreads * h.Spread();
+    };
+    ASSERT_GE(d.Update(0, beyond(0.5), 10.0, kNaN), c.alarm_threshold);
+    for (int i = 0; i < gap - 1; ++i) d.Update(0, 10.0, 10.0, kNaN);
+    const double again = d.Update(0, beyond(1.208), 10.0, kNaN);
+    if (gap == 10) {
+      EXPECT_LT(again, c.alarm_threshold);
+    } else {
+      EXPECT_NEAR(again, 4.031 / (4.031 + c.z_half), 1e-3);
+    }
   }
 }
 
