@@ -80,7 +80,9 @@ void AppendNumber(std::string& out, double v, const char* format) {
   out += buf;
 }
 
-int RunScore(const std::string& input, const std::string& output, const std::string& config_path) {
+// alarm_z: the z at which anomaly_score reaches 0.5 (AnomalyConfig::z_half); ≤ 0 = the default.
+int RunScore(const std::string& input, const std::string& output, const std::string& config_path,
+             double alarm_z) {
   auto config = LoadConfigOrReport(config_path);
   if (!config) return kExitFailure;
   ingest::TableOptions options;
@@ -100,12 +102,14 @@ int RunScore(const std::string& input, const std::string& output, const std::str
 
   std::vector<std::unique_ptr<signal::SeriesSignals>> series;
   std::vector<double> weights;
+  const double z_half = alarm_z > 0.0 ? alarm_z : signal::AnomalyConfig{}.z_half;
   for (const std::string& name : table->names) {
-    series.push_back(std::make_unique<signal::SeriesSignals>(ColumnConfig(*config, name)));
+    signal::SeriesSignalsConfig column = ColumnConfig(*config, name);
+    column.anomaly.z_half = z_half;
+    series.push_back(std::make_unique<signal::SeriesSignals>(column));
     weights.push_back(ColumnWeight(*config, name));
   }
   signal::CompositeEntropy composite(weights, kHourMs);
-  const double z_half = signal::AnomalyConfig{}.z_half;
   // risk: the dependency model over the columns (predict/dependency_model.h); one column has no
   // dependencies, so its risk is its anomaly score and its root cause the column itself.
   predict::DependencyModel dependency(n_cols > 1 ? n_cols : 0);
@@ -199,7 +203,13 @@ CLI::App* RegisterScoreCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--config", *config_path,
                   "YAML configuration: signals.entropy_window[_ms], and indicators' range, "
                   "entropy_bins and weight for columns of the same name");
-  cmd->callback([=] { *exit_code = RunScore(*input, *output, *config_path); });
+  auto alarm_z = std::make_shared<double>(0.0);
+  cmd->add_option(
+      "--alarm-z", *alarm_z,
+      "The rarity z at which anomaly_score reaches 0.5, the alarm level (default 3.228, "
+      "chosen on NAB); moves the alarm level while the detectors' holds stay consistent "
+      "with it");
+  cmd->callback([=] { *exit_code = RunScore(*input, *output, *config_path, *alarm_z); });
   return cmd;
 }
 

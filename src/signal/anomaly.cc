@@ -141,11 +141,18 @@ double AnomalyDetector::Update(TimestampMs /*t*/, double value, double forecast,
   const double peak = s.peak;
   s.peak = std::max(score, s.peak * config_.peak_decay);
   if (score <= peak) score *= config_.suppress;
-  if (s.since_alarm < config_.refractory_samples) {
+  bool echo = false;
+  if (s.since_alarm < config_.echo_samples) {
+    const double relax =
+        static_cast<double>(s.since_alarm) / static_cast<double>(config_.echo_samples);
+    echo = !(combined >= s.alarm_z + config_.echo_margin_z * (1.0 - relax));
+  }
+  if (echo || s.since_alarm < config_.refractory_samples) {
     score = std::min(score, config_.alarm_threshold * 0.999);
   }
   if (score >= config_.alarm_threshold) {
     s.since_alarm = 0;
+    s.alarm_z = combined;
   } else if (s.since_alarm < 0xFFFFFFFFU) {
     ++s.since_alarm;
   }

@@ -119,6 +119,71 @@ TEST(AnomalyDetectorTest, NonFiniteSampleRepeatsThePreviousScore) {
   EXPECT_EQ(d.state().n, 500U);
 }
 
+// Echo hold. Value feature only, so z is the documented beyond-range formula
+// z = 3 + 1.3 ln(1 + d/s) for a value d beyond the learnt maximum (s = the histogram's spread).
+// A marginal new extreme (d = 0.5 s: z = 3.53, an alarm) followed 10 samples later by a slightly
+// larger one (d = 0.6 s beyond the new maximum: z = 3.61, above the decayed peak so the plain
+// debounce would let it alarm) is held below the alarm level, because the bar 9 samples after
+// the alarm is 3.53 + 1.0 · (1 − 9/60) = 4.38; a far larger one (d = 10 s: z = 6.12) still
+// alarms at once; with echo_samples = 0 the second alarms.
+TEST(AnomalyDetectorTest, EchoHoldNeedsClearlyStrongerEvidenceSoonAfterAnAlarm) {
+  for (const std::uint32_t echo : {30U, 0U}) {
+    AnomalyConfig c;
+    c.features = 1U << AnomalyConfig::kValue;
+    c.echo_samples = echo;
+    AnomalyDetector d(c);
+    std::vector<double> v = Noise(1500, 7);
+    Feed(d, v);
+    auto beyond = [&](double spreads) {
+      const RarityHistogram& h = d.state().hist[AnomalyConfig::kValue];
+      return h.hi + spreads * h.Spread();
+    };
+    auto quiet = [&](int n) {
+      for (int i = 0; i < n; ++i) d.Update(0, 10.0, 10.0, kNaN);
+    };
+    const double first = d.Update(0, beyond(0.5), 10.0, kNaN);
+    EXPECT_NEAR(first, 3.527 / (3.527 + c.z_half), 1e-3);  // z = 3 + 1.3 ln 1.5
+    EXPECT_GE(first, c.alarm_threshold);
+    quiet(9);
+    const double second = d.Update(0, beyond(0.6), 10.0, kNaN);  // z = 3.611
+    if (echo > 0) {
+      EXPECT_LT(second, c.alarm_threshold) << "echo " << echo;
+    } else {
+      EXPECT_NEAR(second, 3.611 / (3.611 + c.z_half), 1e-3);
+      EXPECT_GE(second, c.alarm_threshold);
+    }
+    quiet(9);
+    EXPECT_GE(d.Update(0, beyond(10.0), 10.0, kNaN), c.alarm_threshold) << "echo " << echo;
+  }
+}
+
+// The bar relaxes linearly: the same z = 4.03 (d = 1.208 s beyond the maximum: 3 + 1.3 ln 2.208)
+// is held 10 samples after a z = 3.53 alarm (bar 3.53 + 1.0 · (1 − 9/60) = 4.38) and alarms 40
+// samples after it (bar 3.53 + 1.0 · (1 − 39/60) = 3.88). The debounce peak (0.522 decayed) is
+// below the score of z = 4.03 (0.555) in both cases, so only the echo hold differs.
+TEST(AnomalyDetectorTest, EchoHoldRelaxesLinearly) {
+  for (const int gap : {10, 40}) {
+    AnomalyConfig c;
+    c.features = 1U << AnomalyConfig::kValue;
+    ASSERT_EQ(c.echo_samples, 60U);
+    ASSERT_EQ(c.echo_margin_z, 1.0);
+    AnomalyDetector d(c);
+    Feed(d, Noise(1500, 8));
+    auto beyond = [&](double spreads) {
+      const RarityHistogram& h = d.state().hist[AnomalyConfig::kValue];
+      return h.hi + spreads * h.Spread();
+    };
+    ASSERT_GE(d.Update(0, beyond(0.5), 10.0, kNaN), c.alarm_threshold);
+    for (int i = 0; i < gap - 1; ++i) d.Update(0, 10.0, 10.0, kNaN);
+    const double again = d.Update(0, beyond(1.208), 10.0, kNaN);
+    if (gap == 10) {
+      EXPECT_LT(again, c.alarm_threshold);
+    } else {
+      EXPECT_NEAR(again, 4.031 / (4.031 + c.z_half), 1e-3);
+    }
+  }
+}
+
 TEST(RarityHistogramTest, NewExtremeOutranksInRangeRarity) {
   RarityHistogram h;
   for (int i = 0; i < 1000; ++i) h.Add(i % 10, 0.001, 0.0);
