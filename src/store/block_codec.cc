@@ -170,10 +170,18 @@ std::string Zstd(std::string_view in, int level) {
 // An .xz stream (liblzma, preset 9 extreme, CRC-32 check). Empty on failure: the caller keeps
 // the zstd or raw body instead.
 std::string Xz(std::string_view in) {
+  // Preset 9e, but with the dictionary cut to the input's size: the decoder allocates the
+  // dictionary the header names, and 64 MiB per block read would be absurd.
+  lzma_options_lzma opt{};
+  if (lzma_lzma_preset(&opt, 9 | LZMA_PRESET_EXTREME)) return {};
+  opt.dict_size = std::max<std::uint32_t>(LZMA_DICT_SIZE_MIN, static_cast<std::uint32_t>(
+                                                                  std::min<std::size_t>(in.size(), 1u << 26)));
+  const std::array<lzma_filter, 2> filters = {lzma_filter{LZMA_FILTER_LZMA2, &opt},
+                                              lzma_filter{LZMA_VLI_UNKNOWN, nullptr}};
   std::string out(lzma_stream_buffer_bound(in.size()), '\0');
   std::size_t pos = 0;
-  const lzma_ret r = lzma_easy_buffer_encode(
-      9 | LZMA_PRESET_EXTREME, LZMA_CHECK_CRC32, nullptr,
+  const lzma_ret r = lzma_stream_buffer_encode(
+      const_cast<lzma_filter*>(filters.data()), LZMA_CHECK_CRC32, nullptr,
       reinterpret_cast<const std::uint8_t*>(in.data()), in.size(),
       reinterpret_cast<std::uint8_t*>(out.data()), &pos, out.size());
   if (r != LZMA_OK) return {};
@@ -284,7 +292,7 @@ Result<void> DecodeBlock(std::string_view block, std::vector<Sample>* out) {
     body = body_storage;
   } else if (compression == kCompressionXz) {
     body_storage.resize(body_len);
-    std::uint64_t memlimit = 64u << 20;
+    std::uint64_t memlimit = 128u << 20;  // blocks are at most a few MiB; dict <= body
     std::size_t in_pos = 0;
     std::size_t out_pos = 0;
     const lzma_ret r = lzma_stream_buffer_decode(

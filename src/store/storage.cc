@@ -933,8 +933,8 @@ Result<void> Storage::Impl::Retention() {
   if (options.retention_ms <= 0) return Ok();
   const TimestampMs now = newest.load();
   if (now == std::numeric_limits<TimestampMs>::min()) return Ok();
-  const TimestampMs cutoff =
-      now - std::min<std::int64_t>(options.retention_ms, now - std::numeric_limits<TimestampMs>::min());
+  if (now < std::numeric_limits<TimestampMs>::min() + options.retention_ms) return Ok();
+  const TimestampMs cutoff = now - options.retention_ms;
   std::vector<std::int64_t> ids;
   {
     std::shared_lock<std::shared_mutex> head(head_mu);
