@@ -17,7 +17,7 @@ namespace {
 // Block header: version, value mode, compression, sample count, body length (see blocks.md).
 constexpr std::uint8_t kCompressionNone = 0;
 constexpr std::uint8_t kCompressionZstd = 1;
-constexpr std::uint8_t kCompressionXz = 2;
+constexpr std::uint8_t kCompressionXz = 2;  // raw LZMA2 (liblzma), options from the body length
 // Mode choice is made by compressing each candidate body at this cheap level.
 constexpr int kProbeLevel = 3;
 // Scaled mode is only tried when at least this share of values fits one denominator.
@@ -50,13 +50,24 @@ const std::vector<std::uint64_t>& Denominators() {
   return kList;
 }
 
-// k with double(k) / d == v bit for bit, or false.
-bool ScaledFits(double v, double d, std::int64_t* k) {
+// Values computed as k / d by another route (a sum divided, a product) often land an ulp or two
+// away from double(k) / d. Such a value is still coded as k plus a small residual of its bit
+// pattern; beyond this many ulps it is an exception kept raw.
+constexpr std::int64_t kMaxResidualUlps = 255;
+
+// k and r with bits(double(k) / d) + r == bits(v), |r| <= kMaxResidualUlps, or false.
+bool ScaledFits(double v, double d, std::int64_t* k, std::int64_t* r) {
   const double x = v * d;
   if (!std::isfinite(x) || std::fabs(x) >= kMaxScaled) return false;
-  const auto r = static_cast<std::int64_t>(std::llround(x));
-  if (Bits(static_cast<double>(r) / d) != Bits(v)) return false;
-  *k = r;
+  const auto kk = static_cast<std::int64_t>(std::llround(x));
+  const auto approx = static_cast<std::int64_t>(Bits(static_cast<double>(kk) / d));
+  const auto exact = static_cast<std::int64_t>(Bits(v));
+  // Same sign bit required (the bit patterns are then ordered like the values).
+  if ((approx < 0) != (exact < 0)) return false;
+  const std::int64_t diff = exact - approx;  // no overflow: same sign
+  if (diff > kMaxResidualUlps || diff < -kMaxResidualUlps) return false;
+  *k = kk;
+  *r = diff;
   return true;
 }
 
@@ -70,17 +81,22 @@ std::uint64_t ChooseDenominator(const Sample* s, std::size_t n) {
     const auto dd = static_cast<double>(d);
     std::size_t fit = 0;
     std::int64_t k = 0;
-    for (std::size_t i = 0; i < probe; ++i) fit += ScaledFits(s[i].v, dd, &k) ? 1 : 0;
+    std::int64_t r = 0;
+    for (std::size_t i = 0; i < probe; ++i) fit += ScaledFits(s[i].v, dd, &k, &r) && r == 0 ? 2 : 0;
+    for (std::size_t i = 0; i < probe; ++i) fit += ScaledFits(s[i].v, dd, &k, &r) && r != 0 ? 1 : 0;
     if (fit > best_fit) {
       best_fit = fit;
       best = d;
-      if (fit == probe) break;  // ascending: nothing smaller fits all
+      if (fit == 2 * probe) break;  // ascending: nothing smaller fits all exactly
     }
   }
   if (best == 0) return 0;
   std::size_t fit = 0;
   std::int64_t k = 0;
-  for (std::size_t i = 0; i < n; ++i) fit += ScaledFits(s[i].v, static_cast<double>(best), &k) ? 1 : 0;
+  std::int64_t r = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    fit += ScaledFits(s[i].v, static_cast<double>(best), &k, &r) ? 1 : 0;
+  }
   return static_cast<double>(fit) >= kMinScaledShare * static_cast<double>(n) ? best : 0;
 }
 
@@ -135,12 +151,16 @@ std::string ValuesBody(const Sample* s, std::size_t n, ValueMode mode, std::uint
       out.push_back(static_cast<char>(delta_ints ? 0 : 1));
       std::string exceptions;
       std::string deltas;
+      std::string residuals;
       std::uint64_t count = 0;
       std::size_t last_pos = 0;
       std::int64_t prev = 0;
       for (std::size_t i = 0; i < n; ++i) {
         std::int64_t k = prev;  // an exception repeats the previous k: a zero delta
-        if (!ScaledFits(s[i].v, dd, &k)) {
+        std::int64_t r = 0;
+        if (!ScaledFits(s[i].v, dd, &k, &r)) {
+          k = prev;
+          r = 0;
           PutUvarint(&exceptions, i - last_pos);
           PutFixed64(&exceptions, Bits(s[i].v));
           last_pos = i;
@@ -148,11 +168,13 @@ std::string ValuesBody(const Sample* s, std::size_t n, ValueMode mode, std::uint
         }
         const std::uint64_t base = delta_ints ? static_cast<std::uint64_t>(prev) : 0;
         PutUvarint(&deltas, ZigZag(static_cast<std::int64_t>(static_cast<std::uint64_t>(k) - base)));
+        PutUvarint(&residuals, ZigZag(r));
         prev = k;
       }
       PutUvarint(&out, count);
       out += exceptions;
       out += deltas;
+      out += residuals;
       break;
     }
   }
@@ -167,26 +189,55 @@ std::string Zstd(std::string_view in, int level) {
   return out;
 }
 
-// An .xz stream (liblzma, preset 9 extreme, CRC-32 check). Empty on failure: the caller keeps
-// the zstd or raw body instead.
-std::string Xz(std::string_view in) {
-  // Preset 9e, but with the dictionary cut to the input's size: the decoder allocates the
-  // dictionary the header names, and 64 MiB per block read would be absurd.
+// LZMA2 options for a body of `size` bytes: preset 9 extreme with the dictionary cut to the
+// body's size (the decoder allocates the dictionary the options name, so 64 MiB per block read
+// would be absurd). The decoder derives the same options from the header's body length.
+bool LzmaOptions(std::size_t size, lzma_options_lzma* opt) {
+  if (lzma_lzma_preset(opt, 9 | LZMA_PRESET_EXTREME)) return false;
+  opt->dict_size = std::max<std::uint32_t>(
+      LZMA_DICT_SIZE_MIN, static_cast<std::uint32_t>(std::min<std::size_t>(size, 1u << 26)));
+  return true;
+}
+
+// A raw LZMA2 stream (no .xz container: the catalog's CRC-32 covers the block, and the
+// container's ~60 bytes are 1% of a typical block). Empty on failure: the caller keeps the zstd
+// or raw body instead.
+std::string Lzma2(std::string_view in) {
   lzma_options_lzma opt{};
-  if (lzma_lzma_preset(&opt, 9 | LZMA_PRESET_EXTREME)) return {};
-  opt.dict_size = std::max<std::uint32_t>(LZMA_DICT_SIZE_MIN, static_cast<std::uint32_t>(
-                                                                  std::min<std::size_t>(in.size(), 1u << 26)));
+  if (!LzmaOptions(in.size(), &opt)) return {};
   const std::array<lzma_filter, 2> filters = {lzma_filter{LZMA_FILTER_LZMA2, &opt},
                                               lzma_filter{LZMA_VLI_UNKNOWN, nullptr}};
-  std::string out(lzma_stream_buffer_bound(in.size()), '\0');
+  std::string out(in.size() + in.size() / 16 + 1024, '\0');
   std::size_t pos = 0;
-  const lzma_ret r = lzma_stream_buffer_encode(
-      const_cast<lzma_filter*>(filters.data()), LZMA_CHECK_CRC32, nullptr,
-      reinterpret_cast<const std::uint8_t*>(in.data()), in.size(),
+  const lzma_ret r = lzma_raw_buffer_encode(
+      filters.data(), nullptr, reinterpret_cast<const std::uint8_t*>(in.data()), in.size(),
       reinterpret_cast<std::uint8_t*>(out.data()), &pos, out.size());
   if (r != LZMA_OK) return {};
   out.resize(pos);
   return out;
+}
+
+Result<void> UnLzma2(std::string_view in, std::string* out) {
+  lzma_options_lzma opt{};
+  if (!LzmaOptions(out->size(), &opt)) {
+    return MakeError(ErrorCode::kCorruption, "block: lzma2 options");
+  }
+  const std::array<lzma_filter, 2> filters = {lzma_filter{LZMA_FILTER_LZMA2, &opt},
+                                              lzma_filter{LZMA_VLI_UNKNOWN, nullptr}};
+  std::size_t in_pos = 0;
+  std::size_t out_pos = 0;
+  const lzma_ret r = lzma_raw_buffer_decode(
+      filters.data(), nullptr, reinterpret_cast<const std::uint8_t*>(in.data()), &in_pos,
+      in.size(), reinterpret_cast<std::uint8_t*>(out->data()), &out_pos, out->size());
+  // LZMA_OK with everything consumed, or LZMA_BUF_ERROR when the output filled exactly and
+  // the end marker still needs the input: both are checked by the positions below.
+  if (r != LZMA_OK && r != LZMA_STREAM_END) {
+    return MakeError(ErrorCode::kCorruption, "block: lzma2 error " + std::to_string(static_cast<int>(r)));
+  }
+  if (out_pos != out->size() || in_pos != in.size()) {
+    return MakeError(ErrorCode::kCorruption, "block: lzma2 body length mismatch");
+  }
+  return Ok();
 }
 
 tl::unexpected<Error> Corrupt(const std::string& why) {
@@ -237,7 +288,7 @@ std::string EncodeBlock(const Sample* samples, std::size_t n, const BlockEncodeO
     packed = std::move(z);
   }
   if (options.try_xz) {
-    if (std::string x = Xz(best_body); !x.empty() && x.size() < packed.size()) {
+    if (std::string x = Lzma2(best_body); !x.empty() && x.size() < packed.size()) {
       compression = kCompressionXz;
       packed = std::move(x);
     }
@@ -274,8 +325,8 @@ Result<void> DecodeBlock(std::string_view block, std::vector<Sample>* out) {
   if (version == 0) return Corrupt("encoding version 0");
   if (mode_byte > 2) return Corrupt("unknown value mode " + std::to_string(mode_byte));
   if (n == 0 || n > kMaxBlockSamples) return Corrupt("bad sample count " + std::to_string(n));
-  // Timestamps take at most 10 bytes per sample, values at most 18 (scaled, all exceptions).
-  if (body_len > 28 * n + 32) return Corrupt("body length out of range");
+  // Timestamps take at most 10 bytes per sample, values at most 30 (scaled, all exceptions).
+  if (body_len > 40 * n + 32) return Corrupt("body length out of range");
   const std::string_view rest = h.Bytes(h.remaining());
   std::string body_storage;
   std::string_view body;
@@ -292,15 +343,7 @@ Result<void> DecodeBlock(std::string_view block, std::vector<Sample>* out) {
     body = body_storage;
   } else if (compression == kCompressionXz) {
     body_storage.resize(body_len);
-    std::uint64_t memlimit = 128u << 20;  // blocks are at most a few MiB; dict <= body
-    std::size_t in_pos = 0;
-    std::size_t out_pos = 0;
-    const lzma_ret r = lzma_stream_buffer_decode(
-        &memlimit, 0, nullptr, reinterpret_cast<const std::uint8_t*>(rest.data()), &in_pos,
-        rest.size(), reinterpret_cast<std::uint8_t*>(body_storage.data()), &out_pos,
-        body_storage.size());
-    if (r != LZMA_OK) return Corrupt("xz: error " + std::to_string(static_cast<int>(r)));
-    if (in_pos != rest.size() || out_pos != body_len) return Corrupt("xz body length mismatch");
+    if (auto r = UnLzma2(rest, &body_storage); !r) return tl::unexpected(r.error());
     body = body_storage;
   } else {
     return Corrupt("unknown compression " + std::to_string(compression));
@@ -359,15 +402,23 @@ Result<void> DecodeBlock(std::string_view block, std::vector<Sample>* out) {
     }
     const auto dd = static_cast<double>(den);
     std::int64_t k = 0;
-    std::size_t next_exc = 0;
     for (std::size_t i = 0; ok && i < count; ++i) {
       const std::uint64_t base = delta_ints ? static_cast<std::uint64_t>(k) : 0;
       k = static_cast<std::int64_t>(base + static_cast<std::uint64_t>(UnZigZag(d.Uvarint())));
+      s[i].v = static_cast<double>(k) / dd;
+    }
+    std::size_t next_exc = 0;
+    for (std::size_t i = 0; ok && i < count; ++i) {
+      const std::int64_t r = UnZigZag(d.Uvarint());
       if (next_exc < exc.size() && exc[next_exc].first == i) {
         s[i].v = std::bit_cast<double>(exc[next_exc].second);
         ++next_exc;
-      } else {
-        s[i].v = static_cast<double>(k) / dd;
+      } else if (r != 0) {
+        if (r > kMaxResidualUlps || r < -kMaxResidualUlps) {
+          ok = false;
+          break;
+        }
+        s[i].v = std::bit_cast<double>(Bits(s[i].v) + static_cast<std::uint64_t>(r));
       }
     }
     ok = ok && d.ok();

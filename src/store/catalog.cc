@@ -129,9 +129,9 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path) {
   std::unique_ptr<Catalog> c(new Catalog(db));
   sqlite3_busy_timeout(db, 5000);
   // page_size and auto_vacuum only take effect on a new database (before the first table):
-  // 1 KiB pages keep the tail waste of each BLOB's overflow chain small (blocks are a few KiB),
+  // 512-byte pages (the minimum) keep the tail waste of each BLOB's overflow chain small (blocks are a few KiB),
   // incremental auto-vacuum lets retention hand freed pages back to the file system.
-  for (const char* sql : {"PRAGMA page_size=1024", "PRAGMA auto_vacuum=INCREMENTAL",
+  for (const char* sql : {"PRAGMA page_size=512", "PRAGMA auto_vacuum=INCREMENTAL",
                           "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"}) {
     if (auto r = c->Exec(sql); !r) return tl::unexpected(r.error());
   }
