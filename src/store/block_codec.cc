@@ -194,6 +194,12 @@ std::string Zstd(std::string_view in, int level) {
 // would be absurd). The decoder derives the same options from the header's body length.
 bool LzmaOptions(std::size_t size, lzma_options_lzma* opt) {
   if (lzma_lzma_preset(opt, 9 | LZMA_PRESET_EXTREME)) return false;
+  // No literal-context or position bits: the bodies are varint and byte-plane streams whose
+  // bytes do not depend on the previous byte's high bits or on 4-byte alignment (on the
+  // Bitbrains data this is 1.3% smaller than the preset's lc=3, pb=2).
+  opt->lc = 0;
+  opt->lp = 0;
+  opt->pb = 0;
   opt->dict_size = std::max<std::uint32_t>(
       LZMA_DICT_SIZE_MIN, static_cast<std::uint32_t>(std::min<std::size_t>(size, 1u << 26)));
   return true;

@@ -28,7 +28,7 @@ enum class ValueMode : std::uint8_t {
 
 struct BlockEncodeOptions {
   int zstd_level = 19;  // the final compression level; the mode is chosen at a cheap level
-  bool try_xz = true;   // also try xz (LZMA) and keep whichever of the two is smaller
+  bool try_xz = true;   // also try raw LZMA2 and keep whichever of the two is smaller
 };
 
 // Encodes `n` samples (n >= 1, times strictly increasing; the caller guarantees both).

@@ -757,7 +757,7 @@ double SecondsSince(std::chrono::steady_clock::time_point t0) {
 
 // Encodes a sorted run as blocks of at most `max_samples` samples each.
 void EncodeRun(std::uint64_t series_id, const Sample* s, std::size_t n, std::size_t max_samples,
-               int level, std::vector<NewBlock>* out) {
+               const BlockEncodeOptions& options, std::vector<NewBlock>* out) {
   const std::size_t step = std::max<std::size_t>(1, max_samples);
   for (std::size_t i = 0; i < n; i += step) {
     const std::size_t k = std::min(step, n - i);
@@ -766,7 +766,7 @@ void EncodeRun(std::uint64_t series_id, const Sample* s, std::size_t n, std::siz
     b.min_t = s[i].t;
     b.max_t = s[i + k - 1].t;
     b.count = k;
-    b.payload = EncodeBlock(s + i, k, BlockEncodeOptions{level, true});
+    b.payload = EncodeBlock(s + i, k, options);
     out->push_back(std::move(b));
   }
 }
@@ -808,8 +808,8 @@ Result<void> Storage::Impl::Seal(bool all, bool checkpoint) {
   std::vector<std::pair<std::uint64_t, const Labels*>> rows;
   for (const Job& j : jobs) {
     EncodeRun(j.series->id, j.copy.data(), j.copy.size(),
-              std::max(options.block_samples, options.merge_target_samples), options.zstd_level,
-              &blocks);
+              std::max(options.block_samples, options.merge_target_samples),
+              BlockEncodeOptions{options.zstd_level, options.try_lzma}, &blocks);
     rows.emplace_back(j.series->id, &j.series->labels);
   }
   std::uint64_t sealed = 0;
@@ -901,7 +901,8 @@ Result<void> Storage::Impl::Merge() {
     merged.min_t = all.front().t;
     merged.max_t = all.back().t;
     merged.count = all.size();
-    merged.payload = EncodeBlock(all.data(), all.size(), BlockEncodeOptions{options.zstd_level, true});
+    merged.payload =
+        EncodeBlock(all.data(), all.size(), BlockEncodeOptions{options.zstd_level, options.try_lzma});
     std::vector<std::int64_t> ids;
     for (const BlockMeta& b : run.blocks) ids.push_back(b.id);
     std::unique_lock<std::shared_mutex> head(head_mu);

@@ -49,7 +49,8 @@ struct StorageOptions {
   std::uint64_t checkpoint_wal_bytes = 64ull << 20;
   // Background maintenance period; 0 = no thread (callers run Maintain() themselves).
   std::int64_t maintenance_interval_ms = 10'000;
-  int zstd_level = 19;  // block compression level (zstd; xz is also tried, the smaller kept)
+  int zstd_level = 19;  // block compression level (zstd)
+  bool try_lzma = true;  // also try LZMA2 per block and keep the smaller (slower to seal)
   // Tests only: replaces Labels::Hash() as the source of new series ids, to force collisions.
   std::function<std::uint64_t(const Labels&)> series_hash_for_testing;
 };
