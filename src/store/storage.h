@@ -37,7 +37,7 @@ struct StorageOptions {
   // Sealing: a series' head becomes a block once it holds block_samples samples, or once its
   // oldest sample is block_age_ms older than the store's newest sample.
   std::size_t block_samples = 4096;
-  std::int64_t block_age_ms = 6 * 3'600'000;
+  std::int64_t block_age_ms = 6LL * 3'600'000;
   // Merging: consecutive blocks of a series are merged while the result stays within this many
   // samples (bigger blocks compress better).
   std::size_t merge_target_samples = 32768;

@@ -33,6 +33,16 @@ std::vector<Sample> RoundTrip(const std::vector<Sample>& in, ValueMode* mode = n
   return out;
 }
 
+TEST(BlockCodecTest, OneSampleHasTheDocumentedBytes) {
+  // docs/formats/blocks.md: version 1, scaled, uncompressed, n = 1, body 7 bytes; t0 = 1000
+  // (zigzag 2000 = D0 0F), d = 2 (the first candidate with k / d == 0.5), delta coding, no
+  // exceptions, k = 1 (zigzag 2), residual 0.
+  const Sample s{1000, 0.5};
+  const std::string block = EncodeBlock(&s, 1, BlockEncodeOptions{19, true});
+  const std::string want("\x01\x02\x00\x01\x07\xD0\x0F\x02\x00\x00\x02\x00", 12);
+  EXPECT_EQ(block, want);
+}
+
 TEST(BlockCodecTest, SingleSampleRoundTrips) {
   const std::vector<Sample> in = {{1372629804000, 0.1}};
   ExpectIdentical(in, RoundTrip(in));
