@@ -93,7 +93,8 @@ void BM_Seal(benchmark::State& state) {
     std::filesystem::remove_all(dir);
     state.ResumeTiming();
   }
-  state.counters["samples/s"] = benchmark::Counter(static_cast<double>(samples), benchmark::Counter::kIsRate);
+  state.counters["samples/s"] =
+      benchmark::Counter(static_cast<double>(samples), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Seal)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(1);
 
@@ -119,7 +120,8 @@ void BM_Merge(benchmark::State& state) {
     std::filesystem::remove_all(o.dir);
     state.ResumeTiming();
   }
-  state.counters["samples/s"] = benchmark::Counter(static_cast<double>(samples), benchmark::Counter::kIsRate);
+  state.counters["samples/s"] =
+      benchmark::Counter(static_cast<double>(samples), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Merge)->Unit(benchmark::kMillisecond)->Iterations(1);
 
@@ -142,11 +144,13 @@ void BM_Read(benchmark::State& state) {
       benchmark::DoNotOptimize(v.data());
     }
   }
-  state.counters["samples/s"] = benchmark::Counter(static_cast<double>(samples), benchmark::Counter::kIsRate);
+  state.counters["samples/s"] =
+      benchmark::Counter(static_cast<double>(samples), benchmark::Counter::kIsRate);
   s.reset();
   std::filesystem::remove_all(o.dir);
 }
-BENCHMARK(BM_Read)->Args({1, 0})->Args({1, 1})->Args({1000, 0})->Args({1000, 1})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Read)->Args({1, 0})->Args({1, 1})->Args({1000, 0})->Args({1000, 1})->Unit(
+    benchmark::kMillisecond);
 
 // Restart time for 10 M samples (1,000 series x 10,000): sealed (catalog load) vs WAL replay.
 void BM_Restart(benchmark::State& state) {
@@ -192,7 +196,8 @@ void BM_RssPerSeries(benchmark::State& state) {
     const std::int64_t base = RssBytes();
     s = Open(o);  // a restart: what the store holds per series for its sealed history
     const std::int64_t after = RssBytes();
-    state.counters["rss_bytes_per_series"] = static_cast<double>(after - std::min(before, base)) / 10'000.0;
+    state.counters["rss_bytes_per_series"] =
+        static_cast<double>(after - std::min(before, base)) / 10'000.0;
     s.reset();
     std::filesystem::remove_all(o.dir);
   }

@@ -30,7 +30,9 @@ std::uint64_t Bits(double v) { return std::bit_cast<std::uint64_t>(v); }
 std::uint64_t ZigZag(std::int64_t v) {
   return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
 }
-std::int64_t UnZigZag(std::uint64_t u) { return static_cast<std::int64_t>((u >> 1) ^ (~(u & 1) + 1)); }
+std::int64_t UnZigZag(std::uint64_t u) {
+  return static_cast<std::int64_t>((u >> 1) ^ (~(u & 1) + 1));
+}
 
 // Candidate denominators: every 2^a 3^b 5^c up to 10^9, ascending, so that among equally good
 // denominators the smallest (shortest integers) wins. Decimal data (d = 10^k) and averages over
@@ -167,7 +169,8 @@ std::string ValuesBody(const Sample* s, std::size_t n, ValueMode mode, std::uint
           ++count;
         }
         const std::uint64_t base = delta_ints ? static_cast<std::uint64_t>(prev) : 0;
-        PutUvarint(&deltas, ZigZag(static_cast<std::int64_t>(static_cast<std::uint64_t>(k) - base)));
+        PutUvarint(&deltas,
+                   ZigZag(static_cast<std::int64_t>(static_cast<std::uint64_t>(k) - base)));
         PutUvarint(&residuals, ZigZag(r));
         prev = k;
       }
@@ -184,7 +187,8 @@ std::string ValuesBody(const Sample* s, std::size_t n, ValueMode mode, std::uint
 std::string Zstd(std::string_view in, int level) {
   std::string out(ZSTD_compressBound(in.size()), '\0');
   const std::size_t r = ZSTD_compress(out.data(), out.size(), in.data(), in.size(), level);
-  if (ZSTD_isError(r) != 0) return {};  // cannot happen with a bound-sized buffer; caller stores raw
+  if (ZSTD_isError(r) != 0)
+    return {};  // cannot happen with a bound-sized buffer; caller stores raw
   out.resize(r);
   return out;
 }
@@ -233,12 +237,13 @@ Result<void> UnLzma2(std::string_view in, std::string* out) {
   std::size_t in_pos = 0;
   std::size_t out_pos = 0;
   const lzma_ret r = lzma_raw_buffer_decode(
-      filters.data(), nullptr, reinterpret_cast<const std::uint8_t*>(in.data()), &in_pos,
-      in.size(), reinterpret_cast<std::uint8_t*>(out->data()), &out_pos, out->size());
+      filters.data(), nullptr, reinterpret_cast<const std::uint8_t*>(in.data()), &in_pos, in.size(),
+      reinterpret_cast<std::uint8_t*>(out->data()), &out_pos, out->size());
   // LZMA_OK with everything consumed, or LZMA_BUF_ERROR when the output filled exactly and
   // the end marker still needs the input: both are checked by the positions below.
   if (r != LZMA_OK && r != LZMA_STREAM_END) {
-    return MakeError(ErrorCode::kCorruption, "block: lzma2 error " + std::to_string(static_cast<int>(r)));
+    return MakeError(ErrorCode::kCorruption,
+                     "block: lzma2 error " + std::to_string(static_cast<int>(r)));
   }
   if (out_pos != out->size() || in_pos != in.size()) {
     return MakeError(ErrorCode::kCorruption, "block: lzma2 body length mismatch");

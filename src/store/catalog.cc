@@ -11,8 +11,8 @@ namespace {
 
 tl::unexpected<Error> SqlError(sqlite3* db, const std::string& what) {
   const int code = sqlite3_errcode(db);
-  const ErrorCode ec = code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? ErrorCode::kCorruption
-                                                                       : ErrorCode::kIo;
+  const ErrorCode ec =
+      code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? ErrorCode::kCorruption : ErrorCode::kIo;
   return MakeError(ec, "catalog: " + what + ": " + sqlite3_errmsg(db));
 }
 
@@ -48,7 +48,8 @@ class Stmt {
   sqlite3_stmt* s_ = nullptr;
 };
 
-constexpr const char* kBlockColumns = "id, series_id, min_t, max_t, count, crc, encoding, length(payload)";
+constexpr const char* kBlockColumns =
+    "id, series_id, min_t, max_t, count, crc, encoding, length(payload)";
 
 BlockMeta ReadMeta(Stmt& s) {
   BlockMeta m;
@@ -128,34 +129,35 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path) {
   std::unique_ptr<Catalog> c(new Catalog(db));
   sqlite3_busy_timeout(db, 5000);
   // page_size and auto_vacuum only take effect on a new database (before the first table):
-  // 512-byte pages (the minimum) keep the tail waste of each BLOB's overflow chain small (blocks are a few KiB),
-  // incremental auto-vacuum lets retention hand freed pages back to the file system.
+  // 512-byte pages (the minimum) keep the tail waste of each BLOB's overflow chain small (blocks
+  // are a few KiB), incremental auto-vacuum lets retention hand freed pages back to the file
+  // system.
   for (const char* sql : {"PRAGMA page_size=512", "PRAGMA auto_vacuum=INCREMENTAL",
                           "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"}) {
     if (auto r = c->Exec(sql); !r) return tl::unexpected(r.error());
   }
-  if (auto r = c->Exec(
-          "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
-          "CREATE TABLE IF NOT EXISTS series(id INTEGER PRIMARY KEY, labels BLOB NOT NULL,"
-          " sealed_through INTEGER);"
-          "CREATE TABLE IF NOT EXISTS blocks(id INTEGER PRIMARY KEY AUTOINCREMENT,"
-          " series_id INTEGER NOT NULL, min_t INTEGER NOT NULL, max_t INTEGER NOT NULL,"
-          " count INTEGER NOT NULL, crc INTEGER NOT NULL, encoding INTEGER NOT NULL,"
-          " payload BLOB NOT NULL);"
-          "CREATE INDEX IF NOT EXISTS blocks_by_series ON blocks(series_id, min_t);"
-          "CREATE TABLE IF NOT EXISTS quarantine(id INTEGER PRIMARY KEY, series_id INTEGER,"
-          " min_t INTEGER, max_t INTEGER, count INTEGER, crc INTEGER, encoding INTEGER,"
-          " payload BLOB, reason TEXT);"
-          "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', 1);");
+  if (auto r =
+          c->Exec("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+                  "CREATE TABLE IF NOT EXISTS series(id INTEGER PRIMARY KEY, labels BLOB NOT NULL,"
+                  " sealed_through INTEGER);"
+                  "CREATE TABLE IF NOT EXISTS blocks(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                  " series_id INTEGER NOT NULL, min_t INTEGER NOT NULL, max_t INTEGER NOT NULL,"
+                  " count INTEGER NOT NULL, crc INTEGER NOT NULL, encoding INTEGER NOT NULL,"
+                  " payload BLOB NOT NULL);"
+                  "CREATE INDEX IF NOT EXISTS blocks_by_series ON blocks(series_id, min_t);"
+                  "CREATE TABLE IF NOT EXISTS quarantine(id INTEGER PRIMARY KEY, series_id INTEGER,"
+                  " min_t INTEGER, max_t INTEGER, count INTEGER, crc INTEGER, encoding INTEGER,"
+                  " payload BLOB, reason TEXT);"
+                  "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', 1);");
       !r) {
     return tl::unexpected(r.error());
   }
   Stmt v(db, "SELECT value FROM meta WHERE key = 'schema_version'");
   if (!v.ok() || v.Step() != SQLITE_ROW) return SqlError(db, "read schema version");
   if (v.Int(0) > kCatalogSchemaVersion) {
-    return MakeError(ErrorCode::kCorruption,
-                     "catalog: schema version " + std::to_string(v.Int(0)) +
-                         " is newer than this build (" + std::to_string(kCatalogSchemaVersion) + ")");
+    return MakeError(ErrorCode::kCorruption, "catalog: schema version " + std::to_string(v.Int(0)) +
+                                                 " is newer than this build (" +
+                                                 std::to_string(kCatalogSchemaVersion) + ")");
   }
   return c;
 }
@@ -171,9 +173,9 @@ Result<void> Catalog::Exec(const char* sql) {
     std::string msg = err != nullptr ? err : "unknown error";
     sqlite3_free(err);
     const int code = sqlite3_errcode(db_);
-    return MakeError(code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? ErrorCode::kCorruption
-                                                                     : ErrorCode::kIo,
-                     std::string("catalog: ") + sql + ": " + msg);
+    return MakeError(
+        code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? ErrorCode::kCorruption : ErrorCode::kIo,
+        std::string("catalog: ") + sql + ": " + msg);
   }
   return Ok();
 }
@@ -297,7 +299,8 @@ Result<std::string> Catalog::ReadPayload(const BlockMeta& meta) {
   s.Bind(1, meta.id);
   const int rc = s.Step();
   if (rc == SQLITE_DONE) {
-    return MakeError(ErrorCode::kNotFound, "catalog: block " + std::to_string(meta.id) + " is gone");
+    return MakeError(ErrorCode::kNotFound,
+                     "catalog: block " + std::to_string(meta.id) + " is gone");
   }
   if (rc != SQLITE_ROW) return SqlError(db_, "read block");
   std::string payload(s.Blob(0));

@@ -33,8 +33,8 @@ struct Series {
   Series(std::uint64_t i, Labels l) : id(i), labels(std::move(l)) {}
   std::uint64_t id;
   Labels labels;
-  std::vector<Sample> samples;  // the head: strictly increasing t, all after sealed_through
-  std::vector<BlockMeta> blocks;  // sealed, by time, non-overlapping
+  std::vector<Sample> samples;     // the head: strictly increasing t, all after sealed_through
+  std::vector<BlockMeta> blocks;   // sealed, by time, non-overlapping
   std::uint64_t sealed_count = 0;  // samples in `blocks`
   // Newest time ever sealed (kept when retention deletes the blocks): the order rules compare
   // against it, and WAL replay skips samples at or before it.
@@ -293,7 +293,8 @@ struct Storage::Impl final : WalReplayHandler {
     if (series_gauge != nullptr) series_gauge->Set(static_cast<double>(series.size()));
     if (samples_gauge != nullptr) samples_gauge->Set(static_cast<double>(head_samples.load()));
     if (blocks_gauge != nullptr) blocks_gauge->Set(static_cast<double>(block_count.load()));
-    if (block_bytes_gauge != nullptr) block_bytes_gauge->Set(static_cast<double>(block_bytes.load()));
+    if (block_bytes_gauge != nullptr)
+      block_bytes_gauge->Set(static_cast<double>(block_bytes.load()));
     if (sealed_samples_gauge != nullptr) {
       sealed_samples_gauge->Set(static_cast<double>(sealed_samples.load()));
     }
@@ -361,8 +362,7 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options,
   if (!wal) return tl::unexpected(wal.error());
   m.wal = std::move(*wal);
   if (metrics != nullptr) {
-    m.series_gauge =
-        &metrics->AddGauge("prognos_storage_series", "Series in the store.").With({});
+    m.series_gauge = &metrics->AddGauge("prognos_storage_series", "Series in the store.").With({});
     m.samples_gauge =
         &metrics->AddGauge("prognos_storage_head_samples", "Samples in the in-memory head.")
              .With({});
@@ -408,14 +408,14 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options,
                                   ->AddCounter("prognos_storage_maintenance_errors_total",
                                                "Failed seal, merge or retention passes.")
                                   .With({});
-    m.seal_seconds =
-        &metrics->AddHistogram("prognos_storage_seal_duration_seconds", "Time of a seal pass.",
-                               {0.01, 0.1, 1, 10, 100})
-             .With({});
-    m.merge_seconds =
-        &metrics->AddHistogram("prognos_storage_merge_duration_seconds", "Time of a merge pass.",
-                               {0.01, 0.1, 1, 10, 100})
-             .With({});
+    m.seal_seconds = &metrics
+                          ->AddHistogram("prognos_storage_seal_duration_seconds",
+                                         "Time of a seal pass.", {0.01, 0.1, 1, 10, 100})
+                          .With({});
+    m.merge_seconds = &metrics
+                           ->AddHistogram("prognos_storage_merge_duration_seconds",
+                                          "Time of a merge pass.", {0.01, 0.1, 1, 10, 100})
+                           .With({});
   }
   m.UpdateGauges();
   if (m.log && (m.replay_orphans > 0 || m.replay_conflicts > 0)) {
@@ -675,8 +675,8 @@ bool Storage::Impl::LoadBlock(const BlockMeta& b, std::vector<Sample>* out) {
   (void)catalog->Quarantine(b, why);
   quarantined.fetch_add(1);
   Inc(quarantine_counter);
-  Log("store: block " + std::to_string(b.id) + " of series " + std::to_string(b.series_id) +
-      " (" + std::to_string(b.count) + " samples, " + std::to_string(b.min_t) + ".." +
+  Log("store: block " + std::to_string(b.id) + " of series " + std::to_string(b.series_id) + " (" +
+      std::to_string(b.count) + " samples, " + std::to_string(b.min_t) + ".." +
       std::to_string(b.max_t) + ") quarantined: " + why + "; the rest is served");
   return false;
 }
@@ -798,9 +798,10 @@ Result<void> Storage::Impl::Seal(bool all, bool checkpoint) {
     for (const auto& sp : series.all()) {
       const auto& head = sp->samples;
       if (head.empty()) continue;
-      const bool due = head.size() >= options.block_samples ||
-                       static_cast<std::uint64_t>(now) - static_cast<std::uint64_t>(head.front().t) >=
-                           static_cast<std::uint64_t>(std::max<std::int64_t>(0, options.block_age_ms));
+      const bool due =
+          head.size() >= options.block_samples ||
+          static_cast<std::uint64_t>(now) - static_cast<std::uint64_t>(head.front().t) >=
+              static_cast<std::uint64_t>(std::max<std::int64_t>(0, options.block_age_ms));
       if (all || due) jobs.push_back(Job{sp.get(), head});
     }
   }
@@ -884,8 +885,9 @@ Result<void> Storage::Impl::Merge() {
           ++j;
         }
         if (j - i >= 2 && small) {
-          runs.push_back(Run{sp.get(), std::vector<BlockMeta>(bs.begin() + static_cast<std::ptrdiff_t>(i),
-                                                              bs.begin() + static_cast<std::ptrdiff_t>(j))});
+          runs.push_back(
+              Run{sp.get(), std::vector<BlockMeta>(bs.begin() + static_cast<std::ptrdiff_t>(i),
+                                                   bs.begin() + static_cast<std::ptrdiff_t>(j))});
         }
         i = std::max(j, i + 1);
       }
@@ -901,16 +903,16 @@ Result<void> Storage::Impl::Merge() {
     merged.min_t = all.front().t;
     merged.max_t = all.back().t;
     merged.count = all.size();
-    merged.payload =
-        EncodeBlock(all.data(), all.size(), BlockEncodeOptions{options.zstd_level, options.try_lzma});
+    merged.payload = EncodeBlock(all.data(), all.size(),
+                                 BlockEncodeOptions{options.zstd_level, options.try_lzma});
     std::vector<std::int64_t> ids;
     for (const BlockMeta& b : run.blocks) ids.push_back(b.id);
     std::unique_lock<std::shared_mutex> head(head_mu);
     auto meta = catalog->Replace(ids, merged);
     if (!meta) return tl::unexpected(meta.error());
     auto& bs = run.series->blocks;
-    auto first = std::find_if(bs.begin(), bs.end(),
-                              [&](const BlockMeta& b) { return b.id == ids.front(); });
+    auto first =
+        std::find_if(bs.begin(), bs.end(), [&](const BlockMeta& b) { return b.id == ids.front(); });
     const auto at = first - bs.begin();
     std::uint64_t old_bytes = 0;
     for (const BlockMeta& b : run.blocks) old_bytes += b.bytes;

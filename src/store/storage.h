@@ -49,7 +49,7 @@ struct StorageOptions {
   std::uint64_t checkpoint_wal_bytes = 64ull << 20;
   // Background maintenance period; 0 = no thread (callers run Maintain() themselves).
   std::int64_t maintenance_interval_ms = 10'000;
-  int zstd_level = 19;  // block compression level (zstd)
+  int zstd_level = 19;   // block compression level (zstd)
   bool try_lzma = true;  // also try LZMA2 per block and keep the smaller (slower to seal)
   // Tests only: replaces Labels::Hash() as the source of new series ids, to force collisions.
   std::function<std::uint64_t(const Labels&)> series_hash_for_testing;
@@ -81,10 +81,10 @@ struct StorageStats {
   std::uint64_t head_samples = 0;
   std::uint64_t sealed_samples = 0;
   std::uint64_t blocks = 0;
-  std::uint64_t block_bytes = 0;       // payload bytes of the live blocks
-  std::uint64_t seals = 0;             // blocks written by sealing since open
-  std::uint64_t merges = 0;            // merged blocks written since open
-  std::uint64_t checkpoints = 0;       // WAL checkpoints since open
+  std::uint64_t block_bytes = 0;  // payload bytes of the live blocks
+  std::uint64_t seals = 0;        // blocks written by sealing since open
+  std::uint64_t merges = 0;       // merged blocks written since open
+  std::uint64_t checkpoints = 0;  // WAL checkpoints since open
   std::uint64_t retention_deleted_blocks = 0;
   std::uint64_t quarantined_blocks = 0;  // blocks failing their checksum or decode, since open
   std::uint64_t wal_bytes = 0;

@@ -122,10 +122,17 @@ TEST(BlockCodecTest, RandomBitsAndIrregularTimesRoundTrip) {
       t += 1 + static_cast<std::int64_t>(rng() % (trial % 2 == 0 ? 1000 : 1u << 30));
       double v = 0;
       switch (rng() % 4) {
-        case 0: v = std::bit_cast<double>(rng()); break;
-        case 1: v = static_cast<double>(rng() % 1000) / 10.0; break;
-        case 2: v = in.empty() ? 0.0 : in.back().v; break;
-        default: v = std::ldexp(static_cast<double>(rng() % 1024), -static_cast<int>(rng() % 60));
+        case 0:
+          v = std::bit_cast<double>(rng());
+          break;
+        case 1:
+          v = static_cast<double>(rng() % 1000) / 10.0;
+          break;
+        case 2:
+          v = in.empty() ? 0.0 : in.back().v;
+          break;
+        default:
+          v = std::ldexp(static_cast<double>(rng() % 1024), -static_cast<int>(rng() % 60));
       }
       in.push_back({t, v});
     }

@@ -48,12 +48,15 @@ StorageOptions Opts(const std::string& dir) {
 
 // The value stored for (series, t): deterministic, with NaN payloads and -0.0 among them.
 double ValueOf(int series, std::int64_t t) {
-  const std::uint64_t h = (static_cast<std::uint64_t>(t) * 0x9E3779B97F4A7C15ull) ^
-                          static_cast<std::uint64_t>(series);
+  const std::uint64_t h =
+      (static_cast<std::uint64_t>(t) * 0x9E3779B97F4A7C15ull) ^ static_cast<std::uint64_t>(series);
   switch (h % 5) {
-    case 0: return std::bit_cast<double>(0x7ff8000000000000ull | (h >> 20));  // NaN payload
-    case 1: return -0.0;
-    default: return static_cast<double>(h % 100000) / 15.0;
+    case 0:
+      return std::bit_cast<double>(0x7ff8000000000000ull | (h >> 20));  // NaN payload
+    case 1:
+      return -0.0;
+    default:
+      return static_cast<double>(h % 100000) / 15.0;
   }
 }
 
@@ -75,9 +78,15 @@ double ValueOf(int series, std::int64_t t) {
     if (::write(fd, acked, sizeof acked) != static_cast<ssize_t>(sizeof acked)) _exit(5);
     t += kBatch * 1000;
     switch (rng() % 3) {
-      case 0: (void)(*s)->Maintain(); break;      // seal due heads (+ checkpoint) + merge
-      case 1: (void)(*s)->MergeBlocks(); break;
-      default: (void)(*s)->SealAll(); break;
+      case 0:
+        (void)(*s)->Maintain();
+        break;  // seal due heads (+ checkpoint) + merge
+      case 1:
+        (void)(*s)->MergeBlocks();
+        break;
+      default:
+        (void)(*s)->SealAll();
+        break;
     }
   }
 }

@@ -79,14 +79,22 @@ Model Fill(Storage& s, std::mt19937_64& rng, int series, int per_series) {
     std::int64_t t = static_cast<std::int64_t>(rng() % 1000000) - 500000;
     const int n = k == 0 ? 1 : per_series + static_cast<int>(rng() % 50);  // h0: single sample
     for (int i = 0; i < n; ++i) {
-      t += k % 3 == 0 ? 300000 : 1 + static_cast<std::int64_t>(rng() % 100000);  // regular/irregular
+      t +=
+          k % 3 == 0 ? 300000 : 1 + static_cast<std::int64_t>(rng() % 100000);  // regular/irregular
       double x = 0;
       switch (rng() % 6) {
-        case 0: x = std::bit_cast<double>(rng()); break;  // any bits: NaN payloads included
-        case 1: x = (rng() % 2 != 0) ? -0.0 : 0.0; break;
-        case 2: x = (rng() % 2 != 0) ? std::numeric_limits<double>::infinity()
-                                      : -std::numeric_limits<double>::infinity(); break;
-        default: x = static_cast<double>(rng() % 100000) / 15.0;
+        case 0:
+          x = std::bit_cast<double>(rng());
+          break;  // any bits: NaN payloads included
+        case 1:
+          x = (rng() % 2 != 0) ? -0.0 : 0.0;
+          break;
+        case 2:
+          x = (rng() % 2 != 0) ? std::numeric_limits<double>::infinity()
+                               : -std::numeric_limits<double>::infinity();
+          break;
+        default:
+          x = static_cast<double>(rng() % 100000) / 15.0;
       }
       v.push_back({t, x});
     }
