@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   g++ cmake ninja-build pkgconf ccache git ca-certificates
   libcpp-httplib-dev nlohmann-json3-dev libyaml-cpp-dev libexpected-dev
-  libprotobuf-dev protobuf-compiler libsnappy-dev libzstd-dev liblz4-dev zlib1g-dev
+  libprotobuf-dev protobuf-compiler libsnappy-dev libzstd-dev liblz4-dev liblzma-dev zlib1g-dev
   libsqlite3-dev libeigen3-dev libxgboost-dev xgboost libcurl4-openssl-dev libssl-dev
   libspdlog-dev libfmt-dev libcli11-dev libsimdjson-dev libhowardhinnant-date-dev
   libgtest-dev libgmock-dev libbenchmark-dev

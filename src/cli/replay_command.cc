@@ -178,6 +178,18 @@ int RunReplay(const ReplayArgs& args) {
     }
   }
   bar.Finish();
+  if (temp_dir.empty()) {
+    // A kept store: seal every head into blocks, merge them and truncate the WAL, so the data dir
+    // is compact and `serve --data-dir` serves it (docs/formats/blocks.md).
+    store::Storage& st = (*engine)->storage();
+    for (auto r : {st.SealAll(), st.MergeBlocks(), st.Sync()}) {
+      if (!r) {
+        std::fprintf(stderr, "replay: sealing the store in %s failed: %s\n",
+                     config->store.data_dir.c_str(), r.error().message.c_str());
+        return kExitEnvironment;
+      }
+    }
+  }
   auto stats = (*engine)->storage().Stats();
   std::size_t hosts = 0;
   {
@@ -199,10 +211,12 @@ int RunReplay(const ReplayArgs& args) {
                   WithThousands(by_reason[static_cast<std::size_t>(r)]).c_str());
     }
   }
-  std::printf("  store: %s series on %zu host(s), %s samples, WAL %s bytes%s%s\n",
-              WithThousands(stats.series).c_str(), hosts, WithThousands(stats.samples).c_str(),
-              WithThousands(stats.wal_bytes).c_str(), temp_dir.empty() ? " in " : " (temporary)",
-              temp_dir.empty() ? config->store.data_dir.c_str() : "");
+  std::printf(
+      "  store: %s series on %zu host(s), %s samples, WAL %s bytes, %s block(s) of %s bytes%s%s\n",
+      WithThousands(stats.series).c_str(), hosts, WithThousands(stats.samples).c_str(),
+      WithThousands(stats.wal_bytes).c_str(), WithThousands(stats.blocks).c_str(),
+      WithThousands(stats.block_bytes).c_str(), temp_dir.empty() ? " in " : " (temporary)",
+      temp_dir.empty() ? config->store.data_dir.c_str() : "");
   if (plan) {
     std::uint64_t total = 0;
     std::string by_type;

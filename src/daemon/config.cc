@@ -159,7 +159,9 @@ const std::vector<SectionKeys>& AllSectionKeys() {
       {"ingest",
        {"max_age", "future_tolerance", "max_body_bytes", "max_line_bytes", "max_labels",
         "strict_indicators"}},
-      {"store", {"data_dir", "fsync", "fsync_interval", "retention", "wal_segment_bytes"}},
+      {"store",
+       {"data_dir", "fsync", "fsync_interval", "retention", "wal_segment_bytes", "block_samples",
+        "block_age", "checkpoint_wal_bytes"}},
       {"api", {"listen", "threads", "read_timeout", "auth_tokens_env"}},
       {"signals",
        {"entropy_window", "entropy_window_duration", "season", "forecast_horizon", "forecast_level",
@@ -857,6 +859,19 @@ class ConfigWalker {
             {"wal_segment_bytes",
              [&](const Field& f) {
                Set(&c.wal_segment_bytes, Size(f, 1ull << 20, 4ull << 30, d.wal_segment_bytes));
+             }},
+            {"block_samples",
+             [&](const Field& f) {
+               Set(&c.block_samples, Int(f, 16, 1 << 20, d.block_samples));
+             }},
+            {"block_age",
+             [&](const Field& f) {
+               Set(&c.block_age_ms, Duration(f, 60'000, 365 * kDayMs, d.block_age_ms));
+             }},
+            {"checkpoint_wal_bytes",
+             [&](const Field& f) {
+               Set(&c.checkpoint_wal_bytes,
+                   Size(f, 1ull << 20, 64ull << 30, d.checkpoint_wal_bytes));
              }},
         });
   }

@@ -48,6 +48,11 @@ struct StoreConfig {
   DurationMs fsync_interval_ms = kSecondMs;  // used when fsync = interval
   DurationMs retention_ms = 30 * kDayMs;
   std::uint64_t wal_segment_bytes = 128ull << 20;
+  // Sealing (docs/formats/blocks.md): a series' head becomes a compressed block at this many
+  // samples or once it spans block_age of data time; WAL checkpoint at checkpoint_wal_bytes.
+  std::int64_t block_samples = 4096;
+  DurationMs block_age_ms = 6 * kHourMs;
+  std::uint64_t checkpoint_wal_bytes = 64ull << 20;
 };
 
 struct ApiConfig {

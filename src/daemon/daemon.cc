@@ -35,6 +35,10 @@ engine::EngineOptions ToEngineOptions(const Config& config) {
   o.storage.fsync_interval_ms = config.store.fsync_interval_ms;
   o.storage.max_age_ms = config.ingest.max_age_ms;
   o.storage.wal_segment_bytes = config.store.wal_segment_bytes;
+  o.storage.retention_ms = config.store.retention_ms;
+  o.storage.block_samples = static_cast<std::size_t>(config.store.block_samples);
+  o.storage.block_age_ms = config.store.block_age_ms;
+  o.storage.checkpoint_wal_bytes = config.store.checkpoint_wal_bytes;
   o.limits.max_line_bytes = config.ingest.max_line_bytes;
   o.limits.max_labels = config.ingest.max_labels;
   o.limits.strict_indicators = config.ingest.strict_indicators;
@@ -145,8 +149,8 @@ std::vector<notify::Alert> AlertsFromRisks(const std::vector<policy::HostRisk>& 
     notify::Alert a;
     a.host = r.host;
     a.component = r.component;
-    a.tier = r.tier == policy::AlertTier::kCritical  ? predict::AlertTier::kCritical
-             : r.tier == policy::AlertTier::kWarning ? predict::AlertTier::kWarning
+    // Only warning and critical reach here (info and none were skipped above).
+    a.tier = r.tier == policy::AlertTier::kCritical ? predict::AlertTier::kCritical
                                                      : predict::AlertTier::kWarning;
     a.p_fail = r.p_fail;
     a.root_cause = r.root_cause;

@@ -1,6 +1,9 @@
-// The embedded store: an append-only write-ahead log (WAL) plus an in-memory head per series.
+// The embedded store: an append-only write-ahead log (WAL), an in-memory head per series, and
+// sealed, compressed, immutable blocks in a SQLite catalog (docs/formats/blocks.md).
 // Append transactions validate each sample against its series (DESIGN.md §3 order rules), write the
 // accepted ones to the WAL, apply them in memory, and wait for durability per the fsync policy.
+// Maintenance (a background thread, or explicit calls) seals heads into blocks, checkpoints the
+// WAL, merges small blocks and enforces retention. Reads merge blocks and head transparently.
 // Thread-safe: any number of threads may append and read concurrently.
 #pragma once
 
@@ -31,6 +34,23 @@ struct StorageOptions {
   std::int64_t fsync_interval_ms = 1000;
   std::int64_t max_age_ms = 3'600'000;  // ingest.max_age: older than newest - max_age = too_old
   std::uint64_t wal_segment_bytes = 128ull << 20;  // roll size (at least 4096 is used)
+  // Sealing: a series' head becomes a block once it holds block_samples samples, or once its
+  // oldest sample is block_age_ms older than the store's newest sample.
+  std::size_t block_samples = 4096;
+  std::int64_t block_age_ms = 6LL * 3'600'000;
+  // Merging: consecutive blocks of a series are merged while the result stays within this many
+  // samples (bigger blocks compress better).
+  std::size_t merge_target_samples = 32768;
+  // Retention: blocks whose newest sample is older than the store's newest sample minus this are
+  // deleted (DESIGN.md §3). 0 keeps everything.
+  std::int64_t retention_ms = 0;
+  // Checkpoint: once the WAL holds this many bytes, every head is sealed and the WAL before it
+  // deleted, so restart time and disk use stay bounded.
+  std::uint64_t checkpoint_wal_bytes = 64ull << 20;
+  // Background maintenance period; 0 = no thread (callers run Maintain() themselves).
+  std::int64_t maintenance_interval_ms = 10'000;
+  int zstd_level = 19;   // block compression level (zstd)
+  bool try_lzma = true;  // also try LZMA2 per block and keep the smaller (slower to seal)
   // Tests only: replaces Labels::Hash() as the source of new series ids, to force collisions.
   std::function<std::uint64_t(const Labels&)> series_hash_for_testing;
 };
@@ -57,7 +77,16 @@ struct SeriesInfo {
 
 struct StorageStats {
   std::uint64_t series = 0;
-  std::uint64_t samples = 0;
+  std::uint64_t samples = 0;  // head + sealed blocks
+  std::uint64_t head_samples = 0;
+  std::uint64_t sealed_samples = 0;
+  std::uint64_t blocks = 0;
+  std::uint64_t block_bytes = 0;  // payload bytes of the live blocks
+  std::uint64_t seals = 0;        // blocks written by sealing since open
+  std::uint64_t merges = 0;       // merged blocks written since open
+  std::uint64_t checkpoints = 0;  // WAL checkpoints since open
+  std::uint64_t retention_deleted_blocks = 0;
+  std::uint64_t quarantined_blocks = 0;  // blocks failing their checksum or decode, since open
   std::uint64_t wal_bytes = 0;
   std::uint64_t wal_repairs = 0;          // torn/corrupt tails truncated since start
   std::uint64_t wal_truncated_bytes = 0;  // bytes cut by those repairs
@@ -112,6 +141,20 @@ class Storage {
   StorageStats Stats() const;
   // Flushes and fsyncs everything written so far.
   Result<void> Sync();
+
+  // Maintenance; each is safe to call concurrently with appends and reads (they serialize among
+  // themselves). One pass of everything the background thread does: seal heads that reached
+  // block_samples or block_age_ms, checkpoint when the WAL passed checkpoint_wal_bytes, merge,
+  // retention.
+  Result<void> Maintain();
+  // Seals every non-empty head and deletes the WAL before it (a checkpoint).
+  Result<void> SealAll();
+  // Merges runs of consecutive blocks per series up to merge_target_samples.
+  Result<void> MergeBlocks();
+  // Deletes blocks past retention and hands the space back to the file system.
+  Result<void> EnforceRetention();
+  // Tests only: flips a byte of the payload of the series' `index`-th block (by time).
+  Result<void> CorruptBlockForTesting(std::uint64_t series_id, std::size_t index);
 
  private:
   Storage();

@@ -404,6 +404,48 @@ Result<void> Wal::Roll() {
   return r;
 }
 
+Result<std::uint32_t> Wal::StartNewSegment() {
+  if (current_size_ > kSegmentHeaderBytes) {
+    if (auto r = Roll(); !r) return tl::unexpected(r.error());
+  }
+  return current_index_;
+}
+
+Result<std::uint64_t> Wal::DeleteSegmentsBefore(std::uint32_t index) {
+  DIR* dir = ::opendir(options_.dir.c_str());
+  if (dir == nullptr) return tl::unexpected(IoError("opendir", options_.dir, errno));
+  std::vector<std::string> doomed;
+  while (const dirent* e = ::readdir(dir)) {
+    const std::string name = e->d_name;
+    if (name.size() != 8 || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (std::stoul(name) < index) doomed.push_back(options_.dir + "/" + name);
+  }
+  ::closedir(dir);
+  std::uint64_t freed = 0;
+  for (const std::string& path : doomed) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) continue;
+    if (::unlink(path.c_str()) != 0) return tl::unexpected(IoError("unlink", path, errno));
+    freed += static_cast<std::uint64_t>(st.st_size);
+  }
+  if (!doomed.empty()) {
+    {
+      std::lock_guard<std::mutex> l(sync_mu_);
+      std::erase_if(unsynced_closed_, [&](const std::string& p) {
+        return std::find(doomed.begin(), doomed.end(), p) != doomed.end();
+      });
+    }
+    closed_bytes_ -= std::min(closed_bytes_, freed);
+    const std::uint64_t total = closed_bytes_ + current_size_;
+    bytes_.store(total);
+    if (bytes_gauge_ != nullptr) bytes_gauge_->Set(static_cast<double>(total));
+    if (options_.sync_on_roll) {
+      if (auto r = FsyncDir(options_.dir); !r) return tl::unexpected(r.error());
+    }
+  }
+  return freed;
+}
+
 void Wal::SetFailed(const std::string& why) {
   std::lock_guard<std::mutex> l(sync_mu_);
   if (!failed_.load()) failure_ = why;

@@ -120,6 +120,14 @@ class Wal {
   // Starts a thread that fsyncs whatever was written every `interval_ms` (FsyncPolicy::kInterval).
   void StartIntervalSync(std::int64_t interval_ms);
 
+  // Checkpointing (caller-serialized like Write): starts a new segment unless the current one
+  // holds no record yet, and returns the current segment's index. Every record written before
+  // the call lives in segments with a lower index.
+  Result<std::uint32_t> StartNewSegment();
+  // Deletes every segment whose index is below `index` (their records are sealed elsewhere).
+  // Returns the bytes freed.
+  Result<std::uint64_t> DeleteSegmentsBefore(std::uint32_t index);
+
   WalStats Stats() const;
   std::uint64_t fsyncs() const { return fsyncs_.load(std::memory_order_relaxed); }
 
