@@ -155,7 +155,14 @@ class Engine {
  private:
   Engine(EngineOptions options, const Clock& clock, MetricsRegistry& metrics);
   void CountRejection(IngestReport* report, const ingest::Rejection& r);
-  void UpdateSignals(const Labels& labels, std::uint64_t id, Sample sample);
+  // Runs the signals of every stored sample of one commit. `stored` holds, in request order, the
+  // indices into `samples` of the samples stored under `ids` (parallel). Each series shard and
+  // each host shard is locked once per call, not once per sample; per series and per host the
+  // updates happen in request order, so the result is that of updating sample by sample.
+  void UpdateSignals(const std::vector<const ingest::ParsedSample*>& stored,
+                     const std::vector<std::uint64_t>& ids);
+
+  struct HostState;
 
   struct SeriesState {
     explicit SeriesState(const signal::SeriesSignalsConfig& c) : signals(c) {}
@@ -164,8 +171,19 @@ class Engine {
     double value = 0;
     std::uint64_t updates = 0;
     std::uint64_t alarms = 0;
+    // Set when the series is first seen and never changed: read without the shard lock by the
+    // thread that found the series.
     std::string host;
     std::string indicator;
+    std::string component;
+    std::size_t host_shard = 0;
+    // The series' place in its host's state, found on its first host update. Guarded by the host
+    // shard's mutex (not the series shard's): only host-phase code touches them. Stable pointers:
+    // hosts and their `latest` entries are never erased, and std::map / std::unordered_map nodes
+    // do not move.
+    HostState* host_state = nullptr;
+    std::size_t slot = 0;  // index in host_state->indicators
+    HostSignalView::Indicator* latest = nullptr;
   };
   struct HostState {
     std::vector<std::string> indicators;  // index = slot in `composite`
