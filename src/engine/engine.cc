@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include <algorithm>
+#include <bit>
 #include <functional>
 #include <utility>
 
@@ -44,6 +45,29 @@ std::size_t ShardOf(std::string_view host, std::size_t shards) {
 }
 
 }  // namespace
+
+Engine::SeriesState* Engine::SeriesTable::Insert(std::uint64_t id,
+                                                 std::unique_ptr<SeriesState> state) {
+  if (2 * (owned_.size() + 1) > slots_.size()) {
+    const std::size_t n = slots_.empty() ? 64 : slots_.size() * 2;
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(n, Slot{});
+    mask_ = n - 1;
+    shift_ = 64 - std::countr_zero(n);
+    for (const Slot& s : old) {
+      if (s.state == nullptr) continue;
+      std::size_t i = Slot0(s.id);
+      while (slots_[i].state != nullptr) i = (i + 1) & mask_;
+      slots_[i] = s;
+    }
+  }
+  SeriesState* raw = state.get();
+  std::size_t i = Slot0(id);
+  while (slots_[i].state != nullptr) i = (i + 1) & mask_;
+  slots_[i] = Slot{id, raw};
+  owned_.push_back(std::move(state));
+  return raw;
+}
 
 namespace {
 
@@ -94,8 +118,8 @@ void Engine::UpdateSignals(const std::vector<const ingest::ParsedSample*>& store
       const std::uint64_t id = ids[k];
       const ingest::ParsedSample& ps = *stored[k];
       if (st == nullptr || st_id != id) {
-        auto it = series_shard.series.find(id);
-        if (it == series_shard.series.end()) {
+        st = series_shard.series.Find(id);
+        if (st == nullptr) {
           signal::SeriesSignalsConfig config = options_.signal_config;
           std::string indicator(ps.labels.Get(kMetricNameLabel).value_or(""));
           if (indicator == "status") {  // ok / warning / fail: categorical entropy over 3 states
@@ -105,14 +129,13 @@ void Engine::UpdateSignals(const std::vector<const ingest::ParsedSample*>& store
                      ind != options_.indicators.end() && ind->second.entropy) {
             config.entropy = *ind->second.entropy;
           }
-          it = series_shard.series.try_emplace(id, config).first;
-          SeriesState& fresh = it->second;
+          st = series_shard.series.Insert(id, std::make_unique<SeriesState>(config));
+          SeriesState& fresh = *st;
           fresh.host = std::string(ps.labels.Get(kHostLabel).value_or(""));
           fresh.indicator = std::move(indicator);
           fresh.component = std::string(ps.labels.Get(kComponentLabel).value_or(""));
           fresh.host_shard = ShardOf(std::string_view(fresh.host), kShards);
         }
-        st = &it->second;
         st_id = id;
       }
       // Concurrent commits may hand the same series' samples over out of order; the signals are
@@ -198,9 +221,9 @@ void Engine::UpdateSignals(const std::vector<const ingest::ParsedSample*>& store
 std::optional<SeriesSignalView> Engine::SeriesSignals(std::uint64_t id) const {
   const auto& shard = series_shards_[ShardOf(id, kShards)];
   std::lock_guard<std::mutex> lock(shard.mu);
-  auto it = shard.series.find(id);
-  if (it == shard.series.end()) return std::nullopt;
-  const SeriesState& st = it->second;
+  const SeriesState* found = shard.series.Find(id);
+  if (found == nullptr) return std::nullopt;
+  const SeriesState& st = *found;
   return SeriesSignalView{
       id, st.t, st.value, st.signals.last(), st.updates, st.alarms, st.signals.StateBytes()};
 }

@@ -195,9 +195,39 @@ class Engine {
     std::deque<AnomalyEvent> recent;
   };
   static constexpr std::size_t kShards = 16;
+  // Series states by id: open addressing with linear probing over (id, state) slots, at most half
+  // full, no deletion. A lookup reads one slot (the slot array of a shard stays in cache) and then
+  // the state itself; std::unordered_map's bucket → node chain cost two more cache misses per
+  // sample. States are heap objects that never move.
+  class SeriesTable {
+   public:
+    SeriesState* Find(std::uint64_t id) const {
+      if (slots_.empty()) return nullptr;
+      for (std::size_t i = Slot0(id);; i = (i + 1) & mask_) {
+        const Slot& s = slots_[i];
+        if (s.state == nullptr) return nullptr;
+        if (s.id == id) return s.state;
+      }
+    }
+    // `id` must not be present yet.
+    SeriesState* Insert(std::uint64_t id, std::unique_ptr<SeriesState> state);
+
+   private:
+    struct Slot {
+      std::uint64_t id = 0;
+      SeriesState* state = nullptr;
+    };
+    std::size_t Slot0(std::uint64_t id) const {
+      return static_cast<std::size_t>((id * 0x9E3779B97F4A7C15ULL) >> shift_);
+    }
+    std::vector<Slot> slots_;
+    std::vector<std::unique_ptr<SeriesState>> owned_;
+    std::size_t mask_ = 0;
+    int shift_ = 63;
+  };
   struct SeriesShard {
     mutable std::mutex mu;
-    std::unordered_map<std::uint64_t, SeriesState> series;
+    SeriesTable series;
   };
   struct HostShard {
     mutable std::mutex mu;
