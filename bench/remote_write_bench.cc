@@ -1,12 +1,27 @@
 // Remote-write decoder alone (snappy + protobuf + label validation), on requests shaped like
 // ../shared/tools/remote_write_load.py's: `series` series of {__name__, instance, job}, `per`
-// samples each. Run: ./build/rw/bench/remote_write_bench --benchmark_counters_tabular=true
+// samples each. Run: ./build/release/bench/remote_write_bench --benchmark_counters_tabular=true
+//
+// Also a bare ingest server for end-to-end runs with the load script, where `prognos serve` has no
+// switch for it: the engine and the HTTP API exactly as serve builds them with the default config,
+// but without the controller (serve's planner, which observes every sample), and optionally
+// without the per-sample signals (issue 10 item 4: signals on vs off):
+//   ./build/release/bench/remote_write_bench --serve PORT DATA_DIR [--no-signals] [--fsync never]
 #include <benchmark/benchmark.h>
 #include <snappy.h>
 
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <string>
+#include <string_view>
 
+#include "api/server.h"
+#include "core/clock.h"
+#include "engine/engine.h"
 #include "ingest/remote_write.h"
 
 namespace prognos {
@@ -74,5 +89,57 @@ void BM_DecodeRemoteWrite(benchmark::State& state) {
 // 1000 x 1: remote_write_load.py's default request; 100 x 10: several samples per series.
 BENCHMARK(BM_DecodeRemoteWrite)->Args({1000, 1})->Args({100, 10});
 
+volatile std::sig_atomic_t g_stop = 0;
+
+int Serve(int argc, char** argv) {
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: %s --serve PORT DATA_DIR [--no-signals] [--fsync never]\n", argv[0]);
+    return 2;
+  }
+  engine::EngineOptions options;
+  options.storage.dir = argv[3];
+  for (int i = 4; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--no-signals") {
+      options.signals = false;
+    } else if (a == "--fsync" && i + 1 < argc && std::string_view(argv[i + 1]) == "never") {
+      options.storage.fsync = store::FsyncPolicy::kNever;
+      ++i;
+    } else {
+      std::fprintf(stderr, "unknown argument %s\n", argv[i]);
+      return 2;
+    }
+  }
+  SystemClock clock;
+  MetricsRegistry metrics;
+  auto engine = engine::Engine::Open(options, clock, metrics);
+  if (!engine) {
+    std::fprintf(stderr, "%s\n", engine.error().message.c_str());
+    return 3;
+  }
+  api::ApiOptions api_options;
+  api_options.port = std::atoi(argv[2]);
+  api::ApiServer server(**engine, metrics, api_options);
+  auto port = server.Start();
+  if (!port) {
+    std::fprintf(stderr, "%s\n", port.error().message.c_str());
+    return 3;
+  }
+  std::signal(SIGINT, [](int) { g_stop = 1; });
+  std::signal(SIGTERM, [](int) { g_stop = 1; });
+  while (g_stop == 0) pause();
+  server.Stop();
+  return 0;
+}
+
 }  // namespace
 }  // namespace prognos
+
+int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "--serve") return prognos::Serve(argc, argv);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

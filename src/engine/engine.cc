@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include <algorithm>
+#include <bit>
 #include <functional>
 #include <utility>
 
@@ -45,86 +46,184 @@ std::size_t ShardOf(std::string_view host, std::size_t shards) {
 
 }  // namespace
 
-void Engine::UpdateSignals(const Labels& labels, std::uint64_t id, Sample sample) {
-  signal::SignalSnapshot snap;
-  std::string host;
-  std::string indicator;
-  bool alarm = false;
-  {
-    auto& shard = series_shards_[ShardOf(id, kShards)];
-    std::lock_guard<std::mutex> lock(shard.mu);
-    auto it = shard.series.find(id);
-    if (it == shard.series.end()) {
-      signal::SeriesSignalsConfig config = options_.signal_config;
-      indicator = std::string(labels.Get(kMetricNameLabel).value_or(""));
-      if (indicator == "status") {  // ok / warning / fail: categorical entropy over 3 states
-        config.entropy.binning = signal::Binning::kCategorical;
-        config.entropy.bins = 3;
-      } else if (auto ind = options_.indicators.find(indicator);
-                 ind != options_.indicators.end() && ind->second.entropy) {
-        config.entropy = *ind->second.entropy;
-      }
-      it = shard.series.try_emplace(id, config).first;
-      it->second.host = std::string(labels.Get(kHostLabel).value_or(""));
-      it->second.indicator = indicator;
+Engine::SeriesState* Engine::SeriesTable::Insert(std::uint64_t id,
+                                                 std::unique_ptr<SeriesState> state) {
+  if (2 * (owned_.size() + 1) > slots_.size()) {
+    const std::size_t n = slots_.empty() ? 64 : slots_.size() * 2;
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(n, Slot{});
+    mask_ = n - 1;
+    shift_ = 64 - std::countr_zero(n);
+    for (const Slot& s : old) {
+      if (s.state == nullptr) continue;
+      std::size_t i = Slot0(s.id);
+      while (slots_[i].state != nullptr) i = (i + 1) & mask_;
+      slots_[i] = s;
     }
-    SeriesState& st = it->second;
-    // Concurrent commits may hand the same series' samples over out of order; the signals are a
-    // causal stream, so a sample older than the newest one seen is skipped (it is stored all the
-    // same).
-    if (sample.t <= st.t) return;
-    snap = st.signals.Update(sample.t, sample.v);
-    st.t = sample.t;
-    st.value = sample.v;
-    ++st.updates;
-    alarm = snap.anomaly_score >= options_.anomaly_threshold;
-    if (alarm) ++st.alarms;
-    host = st.host;
-    indicator = st.indicator;
   }
-  signal_updates_total_->Inc();
-  if (host.empty()) return;
-  auto& hshard = host_shards_[ShardOf(std::string_view(host), kShards)];
-  std::lock_guard<std::mutex> lock(hshard.mu);
-  HostState& hs = hshard.hosts[host];
-  auto slot = std::find(hs.indicators.begin(), hs.indicators.end(), indicator);
-  if (slot == hs.indicators.end()) {
-    // A new indicator on this host: grow the composite (its slope restarts; this happens only while
-    // a host's indicators first appear).
-    hs.indicators.push_back(indicator);
-    auto w = options_.indicators.find(indicator);
-    hs.weights.push_back(w == options_.indicators.end() ? 1.0 : w->second.weight);
-    hs.composite =
-        std::make_unique<signal::CompositeEntropy>(hs.weights, options_.entropy_slope_half_life_ms);
-    slot = hs.indicators.end() - 1;
+  SeriesState* raw = state.get();
+  std::size_t i = Slot0(id);
+  while (slots_[i].state != nullptr) i = (i + 1) & mask_;
+  slots_[i] = Slot{id, raw};
+  owned_.push_back(std::move(state));
+  return raw;
+}
+
+namespace {
+
+// Stable bucket sort of positions 0..n-1 by shard: `order` receives the positions grouped by shard,
+// ascending within a shard; `begin[k]..begin[k+1]` is shard k's range.
+template <std::size_t kN, typename ShardFn>
+void GroupByShard(std::size_t n, ShardFn shard_of, std::vector<std::uint32_t>* order,
+                  std::array<std::uint32_t, kN + 1>* begin) {
+  std::array<std::uint32_t, kN + 1> count{};
+  for (std::size_t k = 0; k < n; ++k) ++count[shard_of(k) + 1];
+  for (std::size_t k = 1; k <= kN; ++k) count[k] += count[k - 1];
+  *begin = count;
+  order->resize(n);
+  for (std::size_t k = 0; k < n; ++k) (*order)[count[shard_of(k)]++] = static_cast<std::uint32_t>(k);
+}
+
+}  // namespace
+
+void Engine::UpdateSignals(const std::vector<const ingest::ParsedSample*>& stored,
+                           const std::vector<std::uint64_t>& ids) {
+  const std::size_t n = stored.size();
+  if (n == 0) return;
+  // Per stored sample: its series (null when the signals skipped it) and what the signals said.
+  struct Updated {
+    SeriesState* st = nullptr;
+    signal::SignalSnapshot snap;
+    bool alarm = false;
+  };
+  thread_local std::vector<Updated> out;
+  thread_local std::vector<std::uint32_t> order;
+  thread_local std::vector<std::uint8_t> shard;
+  out.assign(n, Updated{});
+  shard.resize(n);
+  std::array<std::uint32_t, kShards + 1> begin{};
+
+  // Series phase: one lock per series shard; samples of one series stay in request order.
+  for (std::size_t k = 0; k < n; ++k) shard[k] = static_cast<std::uint8_t>(ShardOf(ids[k], kShards));
+  GroupByShard<kShards>(n, [&](std::size_t k) { return shard[k]; }, &order, &begin);
+  std::uint64_t updates = 0;
+  for (std::size_t sh = 0; sh < kShards; ++sh) {
+    if (begin[sh] == begin[sh + 1]) continue;
+    auto& series_shard = series_shards_[sh];
+    std::lock_guard<std::mutex> lock(series_shard.mu);
+    SeriesState* st = nullptr;
+    std::uint64_t st_id = 0;
+    for (std::uint32_t o = begin[sh]; o < begin[sh + 1]; ++o) {
+      const std::uint32_t k = order[o];
+      const std::uint64_t id = ids[k];
+      const ingest::ParsedSample& ps = *stored[k];
+      if (st == nullptr || st_id != id) {
+        st = series_shard.series.Find(id);
+        if (st == nullptr) {
+          signal::SeriesSignalsConfig config = options_.signal_config;
+          std::string indicator(ps.labels.Get(kMetricNameLabel).value_or(""));
+          if (indicator == "status") {  // ok / warning / fail: categorical entropy over 3 states
+            config.entropy.binning = signal::Binning::kCategorical;
+            config.entropy.bins = 3;
+          } else if (auto ind = options_.indicators.find(indicator);
+                     ind != options_.indicators.end() && ind->second.entropy) {
+            config.entropy = *ind->second.entropy;
+          }
+          st = series_shard.series.Insert(id, std::make_unique<SeriesState>(config));
+          SeriesState& fresh = *st;
+          fresh.host = std::string(ps.labels.Get(kHostLabel).value_or(""));
+          fresh.indicator = std::move(indicator);
+          fresh.component = std::string(ps.labels.Get(kComponentLabel).value_or(""));
+          fresh.host_shard = ShardOf(std::string_view(fresh.host), kShards);
+        }
+        st_id = id;
+      }
+      // Concurrent commits may hand the same series' samples over out of order; the signals are
+      // a causal stream, so a sample older than the newest one seen is skipped (it is stored all
+      // the same).
+      const Sample sample = ps.sample;
+      if (sample.t <= st->t) continue;
+      Updated& u = out[k];
+      u.snap = st->signals.Update(sample.t, sample.v);
+      st->t = sample.t;
+      st->value = sample.v;
+      ++st->updates;
+      u.alarm = u.snap.anomaly_score >= options_.anomaly_threshold;
+      if (u.alarm) ++st->alarms;
+      u.st = st;
+      ++updates;
+    }
   }
-  hs.composite->SetIndicator(static_cast<std::size_t>(slot - hs.indicators.begin()), snap.entropy);
-  hs.composite->Update(sample.t);
-  auto& latest = hs.latest[id];
-  if (latest.series_id == 0) {
-    latest.series_id = id;
-    latest.indicator = indicator;
-    latest.component = std::string(labels.Get(kComponentLabel).value_or(""));
+  signal_updates_total_->Inc(static_cast<double>(updates));
+
+  // Host phase: one lock per host shard; a host's updates stay in request order.
+  for (std::size_t k = 0; k < n; ++k) {
+    // Skipped samples and host-less series go to the extra bucket kShards, which is not visited.
+    const SeriesState* st = out[k].st;
+    shard[k] = static_cast<std::uint8_t>(st == nullptr || st->host.empty() ? kShards : st->host_shard);
   }
-  latest.value = sample.v;
-  latest.score = snap.anomaly_score;
-  latest.t = sample.t;
-  hs.last = std::max(hs.last, sample.t);
-  if (alarm) {
-    ++hs.alarms;
-    anomaly_alarms_total_->Inc();
-    hs.recent.push_back({sample.t, id, host, indicator, sample.v, snap.anomaly_score, snap.forecast,
-                         snap.lower, snap.upper});
-    if (hs.recent.size() > kRecentAlarms) hs.recent.pop_front();
+  std::array<std::uint32_t, kShards + 2> hbegin{};
+  GroupByShard<kShards + 1>(n, [&](std::size_t k) { return shard[k]; }, &order, &hbegin);
+  std::uint64_t alarms = 0;
+  for (std::size_t sh = 0; sh < kShards; ++sh) {
+    if (hbegin[sh] == hbegin[sh + 1]) continue;
+    auto& hshard = host_shards_[sh];
+    std::lock_guard<std::mutex> lock(hshard.mu);
+    for (std::uint32_t o = hbegin[sh]; o < hbegin[sh + 1]; ++o) {
+      const std::uint32_t k = order[o];
+      const Updated& u = out[k];
+      SeriesState& st = *u.st;
+      const std::uint64_t id = ids[k];
+      const Sample sample = stored[k]->sample;
+      if (st.host_state == nullptr) {
+        HostState& hs = hshard.hosts[st.host];
+        auto slot = std::find(hs.indicators.begin(), hs.indicators.end(), st.indicator);
+        if (slot == hs.indicators.end()) {
+          // A new indicator on this host: grow the composite (its slope restarts; this happens
+          // only while a host's indicators first appear).
+          hs.indicators.push_back(st.indicator);
+          auto w = options_.indicators.find(st.indicator);
+          hs.weights.push_back(w == options_.indicators.end() ? 1.0 : w->second.weight);
+          hs.composite = std::make_unique<signal::CompositeEntropy>(
+              hs.weights, options_.entropy_slope_half_life_ms);
+          slot = hs.indicators.end() - 1;
+        }
+        auto& latest = hs.latest[id];
+        if (latest.series_id == 0) {
+          latest.series_id = id;
+          latest.indicator = st.indicator;
+          latest.component = st.component;
+        }
+        st.host_state = &hs;
+        st.slot = static_cast<std::size_t>(slot - hs.indicators.begin());
+        st.latest = &latest;
+      }
+      HostState& hs = *st.host_state;
+      hs.composite->SetIndicator(st.slot, u.snap.entropy);
+      hs.composite->Update(sample.t);
+      HostSignalView::Indicator& latest = *st.latest;
+      latest.value = sample.v;
+      latest.score = u.snap.anomaly_score;
+      latest.t = sample.t;
+      hs.last = std::max(hs.last, sample.t);
+      if (u.alarm) {
+        ++hs.alarms;
+        ++alarms;
+        hs.recent.push_back({sample.t, id, st.host, st.indicator, sample.v, u.snap.anomaly_score,
+                             u.snap.forecast, u.snap.lower, u.snap.upper});
+        if (hs.recent.size() > kRecentAlarms) hs.recent.pop_front();
+      }
+    }
   }
+  if (alarms > 0) anomaly_alarms_total_->Inc(static_cast<double>(alarms));
 }
 
 std::optional<SeriesSignalView> Engine::SeriesSignals(std::uint64_t id) const {
   const auto& shard = series_shards_[ShardOf(id, kShards)];
   std::lock_guard<std::mutex> lock(shard.mu);
-  auto it = shard.series.find(id);
-  if (it == shard.series.end()) return std::nullopt;
-  const SeriesState& st = it->second;
+  const SeriesState* found = shard.series.Find(id);
+  if (found == nullptr) return std::nullopt;
+  const SeriesState& st = *found;
   return SeriesSignalView{
       id, st.t, st.value, st.signals.last(), st.updates, st.alarms, st.signals.StateBytes()};
 }
@@ -266,12 +365,25 @@ Result<IngestReport> Engine::IngestParsed(const std::vector<ingest::ParsedSample
     if (!committed) return tl::unexpected(committed.error());
     results = std::move(*committed);
   }
+  if (options_.signals || observer_) {
+    thread_local std::vector<const ingest::ParsedSample*> stored;
+    thread_local std::vector<std::uint64_t> ids;
+    stored.clear();
+    ids.clear();
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      if (results[i].outcome != store::SampleOutcome::kStored) continue;
+      stored.push_back(appended[i]);
+      ids.push_back(results[i].series_id);
+    }
+    if (options_.signals) UpdateSignals(stored, ids);
+    if (observer_) {
+      for (std::size_t k = 0; k < stored.size(); ++k) {
+        observer_(stored[k]->labels, ids[k], stored[k]->sample);
+      }
+    }
+  }
   for (std::size_t i = 0; i < results.size(); ++i) {
     const auto& r = results[i];
-    if (r.outcome == store::SampleOutcome::kStored) {
-      if (options_.signals) UpdateSignals(appended[i]->labels, r.series_id, appended[i]->sample);
-      if (observer_) observer_(appended[i]->labels, r.series_id, appended[i]->sample);
-    }
     if (r.outcome == store::SampleOutcome::kRejected) {
       const auto* s = appended[i];
       std::string indicator(s->labels.Get(kMetricNameLabel).value_or(""));

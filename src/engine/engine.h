@@ -155,7 +155,14 @@ class Engine {
  private:
   Engine(EngineOptions options, const Clock& clock, MetricsRegistry& metrics);
   void CountRejection(IngestReport* report, const ingest::Rejection& r);
-  void UpdateSignals(const Labels& labels, std::uint64_t id, Sample sample);
+  // Runs the signals of every stored sample of one commit. `stored` holds, in request order, the
+  // indices into `samples` of the samples stored under `ids` (parallel). Each series shard and
+  // each host shard is locked once per call, not once per sample; per series and per host the
+  // updates happen in request order, so the result is that of updating sample by sample.
+  void UpdateSignals(const std::vector<const ingest::ParsedSample*>& stored,
+                     const std::vector<std::uint64_t>& ids);
+
+  struct HostState;
 
   struct SeriesState {
     explicit SeriesState(const signal::SeriesSignalsConfig& c) : signals(c) {}
@@ -164,8 +171,19 @@ class Engine {
     double value = 0;
     std::uint64_t updates = 0;
     std::uint64_t alarms = 0;
+    // Set when the series is first seen and never changed: read without the shard lock by the
+    // thread that found the series.
     std::string host;
     std::string indicator;
+    std::string component;
+    std::size_t host_shard = 0;
+    // The series' place in its host's state, found on its first host update. Guarded by the host
+    // shard's mutex (not the series shard's): only host-phase code touches them. Stable pointers:
+    // hosts and their `latest` entries are never erased, and std::map / std::unordered_map nodes
+    // do not move.
+    HostState* host_state = nullptr;
+    std::size_t slot = 0;  // index in host_state->indicators
+    HostSignalView::Indicator* latest = nullptr;
   };
   struct HostState {
     std::vector<std::string> indicators;  // index = slot in `composite`
@@ -177,9 +195,39 @@ class Engine {
     std::deque<AnomalyEvent> recent;
   };
   static constexpr std::size_t kShards = 16;
+  // Series states by id: open addressing with linear probing over (id, state) slots, at most half
+  // full, no deletion. A lookup reads one slot (the slot array of a shard stays in cache) and then
+  // the state itself; std::unordered_map's bucket → node chain cost two more cache misses per
+  // sample. States are heap objects that never move.
+  class SeriesTable {
+   public:
+    SeriesState* Find(std::uint64_t id) const {
+      if (slots_.empty()) return nullptr;
+      for (std::size_t i = Slot0(id);; i = (i + 1) & mask_) {
+        const Slot& s = slots_[i];
+        if (s.state == nullptr) return nullptr;
+        if (s.id == id) return s.state;
+      }
+    }
+    // `id` must not be present yet.
+    SeriesState* Insert(std::uint64_t id, std::unique_ptr<SeriesState> state);
+
+   private:
+    struct Slot {
+      std::uint64_t id = 0;
+      SeriesState* state = nullptr;
+    };
+    std::size_t Slot0(std::uint64_t id) const {
+      return static_cast<std::size_t>((id * 0x9E3779B97F4A7C15ULL) >> shift_);
+    }
+    std::vector<Slot> slots_;
+    std::vector<std::unique_ptr<SeriesState>> owned_;
+    std::size_t mask_ = 0;
+    int shift_ = 63;
+  };
   struct SeriesShard {
     mutable std::mutex mu;
-    std::unordered_map<std::uint64_t, SeriesState> series;
+    SeriesTable series;
   };
   struct HostShard {
     mutable std::mutex mu;

@@ -6,6 +6,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <thread>
 
 namespace prognos::engine {
@@ -139,6 +141,112 @@ TEST_F(EngineTest, ForecastOfAStoredSeriesUsesItsHistory) {
   }
   EXPECT_LT(max_err, 0.02) << "model " << fc->model << " season " << fc->season;
   EXPECT_EQ(e->Forecast(12345, 12, 0.8).error().code, ErrorCode::kNotFound);
+}
+
+// The engine updates signals a commit at a time, grouped by shard. Per series and per host the
+// result must be exactly that of feeding the samples one by one, in request order, to
+// signal::SeriesSignals and to the host's CompositeEntropy (rebuilt when a new indicator appears,
+// weight 1 each): the reference below does that directly.
+TEST_F(EngineTest, BatchedSignalsEqualSampleBySampleSignals) {
+  auto e = Open();
+  const std::vector<std::string> hosts = {"h0", "h1", "h2"};
+  const std::vector<std::string> names = {"cpu", "mem", "disk"};
+  struct Ref {
+    signal::SeriesSignals signals;
+    signal::SignalSnapshot last;
+    std::uint64_t updates = 0;
+    std::uint64_t alarms = 0;
+  };
+  std::map<std::pair<std::string, std::string>, Ref> ref;  // (host, name)
+  struct HostRef {
+    std::vector<std::string> indicators;
+    std::unique_ptr<signal::CompositeEntropy> composite;
+  };
+  std::map<std::string, HostRef> host_ref;
+  std::uint32_t lcg = 12345;
+  auto noise = [&lcg] {
+    lcg = lcg * 1664525u + 1013904223u;
+    return static_cast<double>(lcg >> 8) / static_cast<double>(1u << 24);
+  };
+  std::vector<ingest::ParsedSample> batch;
+  std::uint64_t expected_alarms = 0;
+  for (int step = 0; step < 300; ++step) {
+    // Each step: every (host, name) pair once, the pairs in a different order each time, and host
+    // h2 gets its "disk" series only from step 100 on (a new indicator mid-stream).
+    for (std::size_t k = 0; k < hosts.size() * names.size(); ++k) {
+      const std::size_t pick = (k * 5 + static_cast<std::size_t>(step)) % 9;
+      const std::string& host = hosts[pick / 3];
+      const std::string& name = names[pick % 3];
+      if (host == "h2" && name == "disk" && step < 100) continue;
+      const TimestampMs t = 1600000000000LL + step * 60000LL;
+      double v = 0.5 + 0.2 * std::sin(step / 7.0 + static_cast<double>(pick)) + 0.05 * noise();
+      if (step == 250 && pick == 4) v = 40.0;  // a spike: at least one alarm
+      ingest::ParsedSample ps;
+      ps.labels = Labels::FromSortedUnchecked(
+          {{"__name__", name}, {"component", "c-" + host}, {"host", host}});
+      ps.sample = {t, v};
+      ps.line = static_cast<std::uint32_t>(batch.size() + 1);
+      batch.push_back(ps);
+      auto [it, fresh] = ref.try_emplace({host, name});
+      Ref& r = it->second;
+      r.last = r.signals.Update(t, v);
+      ++r.updates;
+      if (r.last.anomaly_score >= 0.5) {
+        ++r.alarms;
+        ++expected_alarms;
+      }
+      HostRef& h = host_ref[host];
+      auto slot = std::find(h.indicators.begin(), h.indicators.end(), name);
+      if (slot == h.indicators.end()) {
+        h.indicators.push_back(name);
+        h.composite = std::make_unique<signal::CompositeEntropy>(
+            std::vector<double>(h.indicators.size(), 1.0), kHourMs);
+        slot = h.indicators.end() - 1;
+      }
+      h.composite->SetIndicator(static_cast<std::size_t>(slot - h.indicators.begin()),
+                                r.last.entropy);
+      h.composite->Update(t);
+    }
+  }
+  // Commits of uneven sizes, so series and hosts straddle commits.
+  for (std::size_t from = 0, size = 1; from < batch.size(); from += size, size = size * 3 + 1) {
+    const std::size_t to = std::min(batch.size(), from + size);
+    std::vector<ingest::ParsedSample> part(batch.begin() + static_cast<std::ptrdiff_t>(from),
+                                           batch.begin() + static_cast<std::ptrdiff_t>(to));
+    auto r = e->IngestParsed(part, {}, 0);
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(r->accepted_samples, part.size());
+  }
+  ASSERT_GT(expected_alarms, 0u);
+  std::uint64_t alarms = 0;
+  const auto series = e->storage().ListSeries();
+  ASSERT_EQ(series.size(), ref.size());
+  for (const auto& s : series) {
+    const std::string host(*s.labels.Get(kHostLabel));
+    const std::string name(*s.labels.Get(kMetricNameLabel));
+    const Ref& r = ref.at({host, name});
+    auto sig = e->SeriesSignals(s.id);
+    ASSERT_TRUE(sig.has_value());
+    EXPECT_EQ(sig->updates, r.updates) << host << " " << name;
+    EXPECT_EQ(sig->alarms, r.alarms) << host << " " << name;
+    EXPECT_EQ(sig->last.entropy, r.last.entropy) << host << " " << name;
+    EXPECT_EQ(sig->last.anomaly_score, r.last.anomaly_score) << host << " " << name;
+    EXPECT_EQ(sig->last.forecast, r.last.forecast) << host << " " << name;
+    alarms += sig->alarms;
+  }
+  EXPECT_EQ(alarms, expected_alarms);
+  for (const auto& host : hosts) {
+    auto hv = e->HostSignals(host);
+    ASSERT_TRUE(hv.has_value());
+    const HostRef& h = host_ref.at(host);
+    EXPECT_EQ(hv->entropy, h.composite->value()) << host;
+    EXPECT_EQ(hv->entropy_slope_per_hour, h.composite->slope_per_hour()) << host;
+    ASSERT_EQ(hv->indicators.size(), names.size()) << host;
+    for (const auto& ind : hv->indicators) {
+      EXPECT_EQ(ind.component, "c-" + host);
+      EXPECT_EQ(ind.score, ref.at({host, ind.indicator}).last.anomaly_score);
+    }
+  }
 }
 
 }  // namespace
