@@ -30,19 +30,25 @@ TEST(LstmNetworkTest, ForwardMatchesAHandComputedTwoStepCell) {
                            -0.3, 0.2, 0.4, -0.1,                    // W_h
                            0.05, -0.05, 0.1, 0.0,                   // b
                            2.0,                                     // W_y
-                           0.5};                                    // b_y
+                           0.5,                                     // b_y
+                           0.25};                                   // a
   auto net = LstmNetwork::FromParams(cfg, p);
   ASSERT_TRUE(net);
   const std::vector<double> in = {1.0, 2.0, -0.5, 0.25};
   const auto out = net->Forward(in);
   ASSERT_EQ(out.size(), 1U);
   EXPECT_NEAR(out[0], 0.835844079459573, 1e-12);
+  // The season term adds a · d = 0.25 · 2.
+  const std::vector<double> dev = {2.0};
+  EXPECT_NEAR(net->Forward(in, dev)[0], 0.835844079459573 + 0.5, 1e-12);
 }
 
 double Loss(const LstmConfig& cfg, const std::vector<double>& p, const std::vector<double>& in,
             const std::vector<double>& tgt, std::size_t batch, double delta) {
   auto net = LstmNetwork::FromParams(cfg, p);
-  return net->LossAndGradient(in, tgt, batch, delta, nullptr);
+  std::vector<double> dev(batch * cfg.horizon);
+  for (std::size_t i = 0; i < dev.size(); ++i) dev[i] = std::sin(static_cast<double>(i));
+  return net->LossAndGradient(in, dev, tgt, batch, delta, nullptr);
 }
 
 // Backpropagation through time against central finite differences, on every parameter; both in
@@ -65,7 +71,9 @@ TEST(LstmNetworkTest, GradientMatchesFiniteDifferences) {
     SCOPED_TRACE(delta);
     auto net = LstmNetwork::FromParams(cfg, p);
     std::vector<double> grad;
-    net->LossAndGradient(in, tgt, batch, delta, &grad);
+    std::vector<double> dev(batch * cfg.horizon);
+    for (std::size_t i = 0; i < dev.size(); ++i) dev[i] = std::sin(static_cast<double>(i));
+    net->LossAndGradient(in, dev, tgt, batch, delta, &grad);
     ASSERT_EQ(grad.size(), p.size());
     const double eps = 1e-6;
     double worst = 0.0;
@@ -100,6 +108,13 @@ TEST(LstmWindowTest, BaseIsTheMedianOfPastSeasonsAndScaleTheSeasonalMae) {
   EXPECT_DOUBLE_EQ(w.base[1], 1.0);
   EXPECT_DOUBLE_EQ(w.base[2], 2.0);
   EXPECT_DOUBLE_EQ(w.base[3], 3.0);
+  // Season deviations (y one season before the step − base) / scale: y9 − 3, y10 − 1, y11 − 2,
+  // and for step 15 the value two seasons back, y9 − 3.
+  ASSERT_EQ(w.season_dev.size(), 4U);
+  EXPECT_DOUBLE_EQ(w.season_dev[0], (0 - 3.0) / 2);
+  EXPECT_DOUBLE_EQ(w.season_dev[1], 0.0);
+  EXPECT_DOUBLE_EQ(w.season_dev[2], 0.0);
+  EXPECT_DOUBLE_EQ(w.season_dev[3], (0 - 3.0) / 2);
   // Scale: mean |y_t − y_{t−3}| for t = 3..11 = (3+0+0+3+0+3+6+0+3)/9 = 2.
   EXPECT_DOUBLE_EQ(w.scale, 2.0);
   // Inputs of the window (t = 10, 11): level = 1.5; base_10 = median(y7, y4, y1) = 1,

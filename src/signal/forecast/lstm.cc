@@ -22,14 +22,15 @@ constexpr double kMaxInput = 20.0;
 // Offsets of the parameter blocks in the flat vector.
 struct Layout {
   std::size_t h, in, out;
-  std::size_t wx, wh, b, wy, by, total;
+  std::size_t wx, wh, b, wy, by, a, total;
   explicit Layout(const LstmConfig& c) : h(c.hidden), in(c.inputs), out(c.horizon) {
     wx = 0;
     wh = wx + 4 * h * in;
     b = wh + 4 * h * h;
     wy = b + 4 * h;
     by = wy + out * h;
-    total = by + out;
+    a = by + out;
+    total = a + out;
   }
 };
 
@@ -82,7 +83,8 @@ struct Trace {
 };
 
 void RunForward(const LstmConfig& cfg, std::span<const double> params,
-                std::span<const double> inputs, std::size_t batch, Trace& tr, bool keep) {
+                std::span<const double> inputs, std::span<const double> season_dev,
+                std::size_t batch, Trace& tr, bool keep) {
   const Layout L(cfg);
   const auto H = static_cast<Eigen::Index>(L.h);
   const auto I = static_cast<Eigen::Index>(L.in);
@@ -125,6 +127,12 @@ void RunForward(const LstmConfig& cfg, std::span<const double> params,
   }
   tr.out = wy * h;
   tr.out.colwise() += by;
+  if (!season_dev.empty()) {
+    const Eigen::Map<const Eigen::VectorXd> a(params.data() + L.a,
+                                              static_cast<Eigen::Index>(L.out));
+    const MapMat d(season_dev.data(), static_cast<Eigen::Index>(L.out), B);
+    tr.out += (d.array().colwise() * a.array()).matrix();
+  }
 }
 
 }  // namespace
@@ -162,7 +170,14 @@ LstmWindow MakeLstmWindow(const LstmConfig& cfg, std::span<const double> y, std:
     w.inputs[k + 1] = std::clamp((y[t] - base) / w.scale, -kMaxInput, kMaxInput);
   }
   w.base.resize(steps);
-  for (std::size_t h = 0; h < steps; ++h) w.base[h] = BaseAt(y, n + h, m, cfg.base_days);
+  w.season_dev.resize(steps);
+  for (std::size_t h = 0; h < steps; ++h) {
+    w.base[h] = BaseAt(y, n + h, m, cfg.base_days);
+    // The last season's value at this slot (seasonal naive) against the profile.
+    const std::size_t back = m * (h / m + 1);
+    const double last = back <= n + h ? y[n + h - back] : y[n - 1];
+    w.season_dev[h] = std::clamp((last - w.base[h]) / w.scale, -kMaxInput, kMaxInput);
+  }
   return w;
 }
 
@@ -194,18 +209,20 @@ Result<LstmNetwork> LstmNetwork::FromParams(const LstmConfig& config, std::vecto
   return net;
 }
 
-std::vector<double> LstmNetwork::Forward(std::span<const double> inputs) const {
+std::vector<double> LstmNetwork::Forward(std::span<const double> inputs,
+                                         std::span<const double> season_dev) const {
   Trace tr;
-  RunForward(config_, params_, inputs, 1, tr, false);
+  RunForward(config_, params_, inputs, season_dev, 1, tr, false);
   return {tr.out.data(), tr.out.data() + tr.out.size()};
 }
 
 double LstmNetwork::LossAndGradient(std::span<const double> inputs,
+                                    std::span<const double> season_dev,
                                     std::span<const double> targets, std::size_t batch,
                                     double delta, std::vector<double>* grad) const {
   const Layout L(config_);
   Trace tr;
-  RunForward(config_, params_, inputs, batch, tr, grad != nullptr);
+  RunForward(config_, params_, inputs, season_dev, batch, tr, grad != nullptr);
   const auto H = static_cast<Eigen::Index>(L.h);
   const auto I = static_cast<Eigen::Index>(L.in);
   const auto O = static_cast<Eigen::Index>(L.out);
@@ -234,6 +251,11 @@ double LstmNetwork::LossAndGradient(std::span<const double> inputs,
   const std::size_t T = config_.window;
   gwy.noalias() = dy * tr.hs[T - 1].transpose();
   gby = dy.rowwise().sum();
+  if (!season_dev.empty()) {
+    const MapMat d(season_dev.data(), O, B);
+    Eigen::Map<Eigen::VectorXd> ga(grad->data() + L.a, O);
+    ga = dy.cwiseProduct(d).rowwise().sum();
+  }
   Mat dh = wy.transpose() * dy;
   Mat dc = Mat::Zero(H, B);
   Mat dz(4 * H, B);
@@ -276,7 +298,9 @@ void LstmNetwork::Forecast(std::span<const double> history, std::span<double> ou
     return;
   }
   const LstmWindow w = MakeLstmWindow(config_, history, out.size());
-  const std::vector<double> corr = Forward(w.inputs);
+  const std::vector<double> corr =
+      Forward(w.inputs, std::span<const double>(w.season_dev).subspan(
+                            0, std::min(w.season_dev.size(), config_.horizon)));
   for (std::size_t h = 0; h < out.size(); ++h) {
     // Beyond the trained horizon the base profile continues alone.
     out[h] = w.base[h] + (h < corr.size() ? w.scale * corr[h] : 0.0);
@@ -447,22 +471,26 @@ Result<LstmNetwork> TrainLstm(std::span<const std::vector<double>> series,
   rep.validation_windows = valid.size();
   const std::size_t I = config.inputs, T = config.window, O = config.horizon;
   auto fill = [&](const std::vector<std::pair<std::size_t, std::size_t>>& idx, std::size_t from,
-                  std::size_t count, std::vector<double>& in, std::vector<double>& tgt) {
+                  std::size_t count, std::vector<double>& in, std::vector<double>& dev,
+                  std::vector<double>& tgt) {
     in.resize(count * T * I);
+    dev.resize(count * O);
     tgt.resize(count * O);
     for (std::size_t k = 0; k < count; ++k) {
       const auto [s, o] = idx[from + k];
       const std::span<const double> y(series[s]);
       const LstmWindow w = MakeLstmWindow(config, y.subspan(0, o), O);
       std::copy(w.inputs.begin(), w.inputs.end(), in.begin() + static_cast<std::ptrdiff_t>(k * T * I));
+      std::copy(w.season_dev.begin(), w.season_dev.end(),
+                dev.begin() + static_cast<std::ptrdiff_t>(k * O));
       for (std::size_t h = 0; h < O; ++h) {
         tgt[k * O + h] = std::clamp((y[o + h] - w.base[h]) / w.scale, -kMaxInput, kMaxInput);
       }
     }
   };
   // Validation windows are built once.
-  std::vector<double> vin, vtgt;
-  if (!valid.empty()) fill(valid, 0, valid.size(), vin, vtgt);
+  std::vector<double> vin, vdev, vtgt;
+  if (!valid.empty()) fill(valid, 0, valid.size(), vin, vdev, vtgt);
   auto validation_loss = [&](const LstmNetwork& nn) {
     double s = 0.0;
     const std::size_t chunk = 256;
@@ -470,8 +498,9 @@ Result<LstmNetwork> TrainLstm(std::span<const std::vector<double>> series,
     for (std::size_t k = 0; k < valid.size(); k += chunk) {
       const std::size_t c = std::min(chunk, valid.size() - k);
       const std::span<const double> in(vin.data() + k * T * I, c * T * I);
+      const std::span<const double> dv(vdev.data() + k * O, c * O);
       const std::span<const double> tg(vtgt.data() + k * O, c * O);
-      s += nn.LossAndGradient(in, tg, c, options.huber_delta, nullptr) * static_cast<double>(c);
+      s += nn.LossAndGradient(in, dv, tg, c, options.huber_delta, nullptr) * static_cast<double>(c);
     }
     return s / static_cast<double>(valid.size());
   };
@@ -485,7 +514,7 @@ Result<LstmNetwork> TrainLstm(std::span<const std::vector<double>> series,
     rep.validation_loss_base = s / static_cast<double>(vtgt.size());
   }
   std::mt19937_64 rng(options.seed ^ 0x9e3779b97f4a7c15ULL);
-  std::vector<double> m, v, grad, in, tgt;
+  std::vector<double> m, v, grad, in, dev, tgt;
   std::size_t step = 0;
   LstmNetwork best = *net;
   double best_loss = std::numeric_limits<double>::infinity();
@@ -494,8 +523,9 @@ Result<LstmNetwork> TrainLstm(std::span<const std::vector<double>> series,
     double sum = 0.0;
     for (std::size_t k = 0; k < train.size(); k += options.batch) {
       const std::size_t c = std::min(options.batch, train.size() - k);
-      fill(train, k, c, in, tgt);
-      sum += net->LossAndGradient(in, tgt, c, options.huber_delta, &grad) * static_cast<double>(c);
+      fill(train, k, c, in, dev, tgt);
+      sum += net->LossAndGradient(in, dev, tgt, c, options.huber_delta, &grad) *
+             static_cast<double>(c);
       net->AdamStep(grad, options.learning_rate, m, v, ++step);
     }
     rep.train_loss.push_back(sum / static_cast<double>(train.size()));

@@ -17,14 +17,17 @@
 //
 // Cell (gates in the order input, forget, candidate, output; σ = logistic):
 //   z = W_x u_t + W_h h_{t−1} + b;  i = σ(z_i), f = σ(z_f), g = tanh(z_g), o = σ(z_o)
-//   c_t = f ⊙ c_{t−1} + i ⊙ g;  h_t = o ⊙ tanh(c_t);  out = W_y h_T + b_y
+//   c_t = f ⊙ c_{t−1} + i ⊙ g;  h_t = o ⊙ tanh(c_t);  out = W_y h_T + b_y + a ⊙ d
+// where d_h = (y_{n−1+h−m} − base_{n−1+h}) / scale is how the last season at that slot departed
+// from the profile (a = 1 makes the forecast seasonal naive, a = 0 the profile): the head
+// learns per step how much of yesterday to trust.
 // Loss: mean Huber loss (δ = huber_delta) of out − target over the batch and the horizon.
 //
 // Blob format v1 (little-endian), see docs/formats/lstm.md:
 //   "PGLS" u32 version=1
 //   u32 inputs, hidden, window, horizon, period, base_days
 //   u64 seed; u32 length + family name bytes
-//   u64 n_params, then f64 × n_params (W_x, W_h, b, W_y, b_y; matrices column-major)
+//   u64 n_params, then f64 × n_params (W_x, W_h, b, W_y, b_y, a; matrices column-major)
 //   u64 FNV-1a 64 of every byte before it
 #pragma once
 
@@ -60,6 +63,7 @@ Result<void> ValidateLstmConfig(const LstmConfig& config);
 struct LstmWindow {
   std::vector<double> inputs;  // window × inputs, step-major: inputs[t · I + k]
   std::vector<double> base;    // base forecast for steps 1..horizon (series units)
+  std::vector<double> season_dev;  // d_h for steps 1..horizon (normalised)
   double scale = 1.0;
 };
 
@@ -83,12 +87,16 @@ class LstmNetwork {
   void set_family(std::string family) { family_ = std::move(family); }
   std::size_t MinHistory() const { return config_.window + config_.period; }
 
-  // The head's output (normalised correction) for one window of inputs (window × inputs).
-  std::vector<double> Forward(std::span<const double> inputs) const;
-  // Mean Huber loss over a batch: inputs is B windows back to back, targets B × horizon; adds
-  // the gradient with respect to params into *grad (resized to ParamCount) when grad != null.
-  double LossAndGradient(std::span<const double> inputs, std::span<const double> targets,
-                         std::size_t batch, double huber_delta, std::vector<double>* grad) const;
+  // The head's output (normalised correction) for one window of inputs (window × inputs) and
+  // season deviations d (horizon values; empty = zeros).
+  std::vector<double> Forward(std::span<const double> inputs,
+                              std::span<const double> season_dev = {}) const;
+  // Mean Huber loss over a batch: inputs is B windows back to back, season_dev and targets
+  // B × horizon (season_dev may be empty = zeros); sets *grad (resized to ParamCount) to the
+  // gradient with respect to params when grad != null.
+  double LossAndGradient(std::span<const double> inputs, std::span<const double> season_dev,
+                         std::span<const double> targets, std::size_t batch, double huber_delta,
+                         std::vector<double>* grad) const;
   // Point forecast of steps 1..out.size() after history (series units). A history shorter than
   // MinHistory gets the naive forecast (its last value); an empty history gets zeros.
   void Forecast(std::span<const double> history, std::span<double> out) const;
