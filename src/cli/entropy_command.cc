@@ -125,7 +125,8 @@ HostMetrics Evaluate(const predict::EntropyModel& m, const predict::EntropyHisto
       out.mae_model += std::abs(m.Forecast(c[t], r) - actual);
       out.mae_persist += std::abs(c[t] - actual);
       out.mae_linear += std::abs(
-          std::clamp(c[t] + r * static_cast<double>(H) / static_cast<double>(k), 0.0, 1.0) - actual);
+          std::clamp(c[t] + r * static_cast<double>(H) / static_cast<double>(k), 0.0, 1.0) -
+          actual);
       ++out.forecast_rows;
       if (r >= o.min_rise) {
         const auto pred = m.ExpectedUplift(r);
@@ -214,8 +215,10 @@ int RunEntropyEvaluate(const EntropyEvalArgs& args) {
     }
     hosts.push_back(std::move(*h));
   }
-  std::printf("| held-out host | events | AUC learned | AUC equal | entropy MAE model | persistence | "
-              "linear | uplift MAE model | mean uplift | rows |\n|---|---|---|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "| held-out host | events | AUC learned | AUC equal | entropy MAE model | persistence | "
+      "linear | uplift MAE model | mean uplift | rows "
+      "|\n|---|---|---|---|---|---|---|---|---|---|\n");
   double auc_l = 0, auc_e = 0, mm = 0, mp = 0, ml = 0, um = 0, ub = 0;
   std::size_t folds = 0, auc_folds = 0, up_rows = 0;
   for (std::size_t h = 0; h < hosts.size(); ++h) {
@@ -231,8 +234,8 @@ int RunEntropyEvaluate(const EntropyEvalArgs& args) {
                    m.error().message.c_str());
       return kExitFailure;
     }
-    const auto base = MeanUplift(train_ptr, predict::EntropyModel(hosts[h].history.entropy.size(),
-                                                                  0));
+    const auto base =
+        MeanUplift(train_ptr, predict::EntropyModel(hosts[h].history.entropy.size(), 0));
     std::vector<double> mean_uplift = base;
     mean_uplift.resize(hosts[h].history.usage.size(), 0.0);
     const HostMetrics r = Evaluate(*m, hosts[h].history, mean_uplift);

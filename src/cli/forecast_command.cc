@@ -9,8 +9,8 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -315,8 +315,7 @@ int RunLstmTrain(const LstmTrainArgs& args) {
                "epoch train/validation loss%s; base profile validation loss %.4f; kept epoch %zu; "
                "%zu parameters -> %s\n",
                rep.series, cfg.period, rep.train_windows, rep.validation_windows, losses.c_str(),
-               rep.validation_loss_base, rep.best_epoch, net->params().size(),
-               args.model.c_str());
+               rep.validation_loss_base, rep.best_epoch, net->params().size(), args.model.c_str());
   return kExitOk;
 }
 

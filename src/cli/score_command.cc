@@ -120,7 +120,8 @@ int LoadFailureModel(const std::string& path, const std::vector<std::string>& na
     out.column_of.push_back(col);
   }
   if (!any) {
-    std::fprintf(stderr, "prognos score: %s: no input column matches the failure model's indicators\n",
+    std::fprintf(stderr,
+                 "prognos score: %s: no input column matches the failure model's indicators\n",
                  path.c_str());
     return kExitFailure;
   }
@@ -293,8 +294,7 @@ CLI::App* RegisterScoreCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--failure-model", *failure_model,
                   "Model from `prognos failure train`: its indicators are read from the columns "
                   "of the same name; its probability joins p_fail");
-  cmd->callback(
-      [=] { *exit_code = RunScore(*input, *output, *config_path, *failure_model); });
+  cmd->callback([=] { *exit_code = RunScore(*input, *output, *config_path, *failure_model); });
   return cmd;
 }
 

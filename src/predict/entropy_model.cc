@@ -36,7 +36,8 @@ std::array<double, 3> Solve3(std::array<std::array<double, 4>, 3> m) {
 double RocAuc(std::span<const double> scores, std::span<const std::uint8_t> labels) {
   std::vector<std::size_t> idx(scores.size());
   std::iota(idx.begin(), idx.end(), 0);
-  std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return scores[a] < scores[b]; });
+  std::sort(idx.begin(), idx.end(),
+            [&](std::size_t a, std::size_t b) { return scores[a] < scores[b]; });
   // Mann-Whitney U with mid-ranks for ties.
   double rank_sum = 0.0;
   std::size_t pos = 0;

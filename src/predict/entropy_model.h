@@ -36,8 +36,8 @@ namespace prognos::predict {
 // One host's history, every series of the same length n (steps).
 struct EntropyHistory {
   std::vector<std::vector<double>> entropy;  // [indicator][t], normalised entropy in [0, 1]
-  std::vector<std::uint8_t> event_start;     // [t] 1 = an incident / spike starts at t; may be empty
-  std::vector<std::vector<double>> usage;    // [resource][t]; may be empty
+  std::vector<std::uint8_t> event_start;   // [t] 1 = an incident / spike starts at t; may be empty
+  std::vector<std::vector<double>> usage;  // [resource][t]; may be empty
 };
 
 struct EntropyModelOptions {

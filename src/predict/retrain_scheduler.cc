@@ -59,7 +59,8 @@ bool Get(std::string_view in, std::size_t& pos, T& v) {
 }  // namespace
 
 Result<void> ValidateRetrainPolicy(const RetrainPolicy& p) {
-  if (p.cadence_ms <= 0) return MakeError(ErrorCode::kInvalidArgument, "retrain: cadence must be > 0");
+  if (p.cadence_ms <= 0)
+    return MakeError(ErrorCode::kInvalidArgument, "retrain: cadence must be > 0");
   if (!(p.holdout_fraction > 0.0 && p.holdout_fraction < 1.0)) {
     return MakeError(ErrorCode::kInvalidArgument, "retrain: holdout_fraction must be in (0, 1)");
   }
@@ -120,8 +121,8 @@ Result<RetrainOutcome> RetrainScheduler::Run(TimestampMs now, const FailureTrain
   }
   RetrainOutcome out;
   out.holdout_rows = holdout.rows();
-  out.holdout_positives = static_cast<std::size_t>(
-      std::count_if(holdout.labels.begin(), holdout.labels.end(), [](double y) { return y > 0.5; }));
+  out.holdout_positives = static_cast<std::size_t>(std::count_if(
+      holdout.labels.begin(), holdout.labels.end(), [](double y) { return y > 0.5; }));
   out.brier_serving = std::numeric_limits<double>::quiet_NaN();
   out.version = state_.version;
   state_.last_attempt = now;

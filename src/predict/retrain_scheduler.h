@@ -32,9 +32,9 @@
 namespace prognos::predict {
 
 struct RetrainPolicy {
-  DurationMs cadence_ms = kDayMs;       // at most one attempt per cadence
-  std::size_t min_new_rows = 1000;      // newly labelled rows since the last attempt
-  std::size_t min_new_positives = 1;    // of which positive (failures)
+  DurationMs cadence_ms = kDayMs;     // at most one attempt per cadence
+  std::size_t min_new_rows = 1000;    // newly labelled rows since the last attempt
+  std::size_t min_new_positives = 1;  // of which positive (failures)
   // The latest share of the history's time span is the comparison slice: the candidate is
   // trained on the rows before it, both models are scored on it.
   double holdout_fraction = 0.2;
@@ -52,12 +52,12 @@ Result<void> ValidateRetrainPolicy(const RetrainPolicy& policy);
 
 // What survives a restart.
 struct RetrainState {
-  std::uint32_t version = 0;          // of the serving model; 0 = none accepted yet
-  TimestampMs last_attempt = 0;       // 0 = never
+  std::uint32_t version = 0;     // of the serving model; 0 = none accepted yet
+  TimestampMs last_attempt = 0;  // 0 = never
   TimestampMs last_accepted = 0;
-  std::uint64_t new_rows = 0;         // labelled since the last attempt
+  std::uint64_t new_rows = 0;  // labelled since the last attempt
   std::uint64_t new_positives = 0;
-  double serving_brier = 0.0;         // held-out Brier of the serving model when it was accepted
+  double serving_brier = 0.0;  // held-out Brier of the serving model when it was accepted
 };
 
 struct RetrainDue {
@@ -66,9 +66,9 @@ struct RetrainDue {
 };
 
 enum class RetrainDecision {
-  kReplaced,       // the candidate serves (version incremented)
-  kKeptOld,        // the serving model was no worse, or the slice could not decide
-  kFailed,         // the trainer failed; the serving model stays
+  kReplaced,  // the candidate serves (version incremented)
+  kKeptOld,   // the serving model was no worse, or the slice could not decide
+  kFailed,    // the trainer failed; the serving model stays
 };
 std::string_view RetrainDecisionName(RetrainDecision decision);
 
@@ -79,9 +79,9 @@ struct RetrainOutcome {
   double brier_candidate = 0.0;  // on the held-out slice
   std::size_t holdout_rows = 0;
   std::size_t holdout_positives = 0;
-  std::uint32_t version = 0;               // of the model serving after this run
-  std::optional<FailureModel> model;       // the new model when kReplaced
-  std::string blob;                        // its FailureModel::Serialize bytes when kReplaced
+  std::uint32_t version = 0;          // of the model serving after this run
+  std::optional<FailureModel> model;  // the new model when kReplaced
+  std::string blob;                   // its FailureModel::Serialize bytes when kReplaced
 };
 
 // Trains a model on the given rows (e.g. serving.Retrain(data, options), or FailureModel::Train

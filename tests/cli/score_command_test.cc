@@ -49,7 +49,8 @@ void WriteSeries(const std::string& path, const std::vector<double>& v) {
 std::vector<double> Wiggle(std::size_t n) {
   std::vector<double> v(n);
   for (std::size_t i = 0; i < n; ++i) {
-    v[i] = 50 + 3 * std::sin(0.3 * static_cast<double>(i)) + std::fmod(7.3 * static_cast<double>(i), 2.0);
+    v[i] = 50 + 3 * std::sin(0.3 * static_cast<double>(i)) +
+           std::fmod(7.3 * static_cast<double>(i), 2.0);
   }
   if (n > 600) v[600] = 500;
   return v;
@@ -58,7 +59,8 @@ std::vector<double> Wiggle(std::size_t n) {
 TEST(ScoreCommandTest, QuietSeriesHasTheHealthyHazardInItsPFailColumn) {
   testing::TempDir dir;
   WriteSeries(dir.File("in.csv"), std::vector<double>(300, 7.0));
-  ASSERT_EQ(RunPrognos("score --input " + dir.File("in.csv") + " --output " + dir.File("out.csv")), 0);
+  ASSERT_EQ(RunPrognos("score --input " + dir.File("in.csv") + " --output " + dir.File("out.csv")),
+            0);
   const auto lines = Lines(dir.File("out.csv"));
   ASSERT_EQ(lines.size(), 301U);
   const auto header = Split(lines[0]);
@@ -76,8 +78,11 @@ TEST(ScoreCommandTest, PFailIsCausalAndRisesOnASpike) {
   const auto v = Wiggle(800);
   WriteSeries(dir.File("full.csv"), v);
   WriteSeries(dir.File("prefix.csv"), std::vector<double>(v.begin(), v.begin() + 650));
-  ASSERT_EQ(RunPrognos("score --input " + dir.File("full.csv") + " --output " + dir.File("full_out.csv")), 0);
-  ASSERT_EQ(RunPrognos("score --input " + dir.File("prefix.csv") + " --output " + dir.File("prefix_out.csv")),
+  ASSERT_EQ(
+      RunPrognos("score --input " + dir.File("full.csv") + " --output " + dir.File("full_out.csv")),
+      0);
+  ASSERT_EQ(RunPrognos("score --input " + dir.File("prefix.csv") + " --output " +
+                       dir.File("prefix_out.csv")),
             0);
   const auto full = Lines(dir.File("full_out.csv"));
   const auto prefix = Lines(dir.File("prefix_out.csv"));
@@ -95,8 +100,8 @@ TEST(ScoreCommandTest, PFailIsCausalAndRisesOnASpike) {
     const double sc = std::stod(cells[1]);
     const double e = std::stod(cells[2]);
     const double p = std::stod(cells[7]);
-    const double hi = 100 * (1 - 0.5 * sc) * (1 - 0.2 * sc) *
-                      (1 - 0.15 * std::clamp((e - 0.5) / 0.5, 0.0, 1.0));
+    const double hi =
+        100 * (1 - 0.5 * sc) * (1 - 0.2 * sc) * (1 - 0.15 * std::clamp((e - 0.5) / 0.5, 0.0, 1.0));
     ASSERT_GE(p, sigma(-5 + 10 * (1 - hi / 100)) * (1 - 1e-5)) << "row " << i;
     ASSERT_LE(p, sigma(-5 + 10 * (1 - 0.9 * hi / 100)) * (1 + 1e-5)) << "row " << i;
     max_p = std::max(max_p, p);
@@ -109,11 +114,11 @@ TEST(ScoreCommandTest, FailureModelErrorsAreReported) {
   testing::TempDir dir;
   WriteSeries(dir.File("in.csv"), std::vector<double>(50, 1.0));
   EXPECT_EQ(RunPrognos("score --input " + dir.File("in.csv") + " --output " + dir.File("o.csv") +
-                " --failure-model " + dir.File("missing.bin")),
+                       " --failure-model " + dir.File("missing.bin")),
             3);
   std::ofstream(dir.File("bad.bin")) << "not a model";
   EXPECT_EQ(RunPrognos("score --input " + dir.File("in.csv") + " --output " + dir.File("o.csv") +
-                " --failure-model " + dir.File("bad.bin")),
+                       " --failure-model " + dir.File("bad.bin")),
             1);
 }
 

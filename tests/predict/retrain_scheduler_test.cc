@@ -157,9 +157,10 @@ TEST(RetrainSchedulerTest, TrainerFailureAndUndecidableSlicesKeepTheServingModel
   auto serving = FailureModel::Train(Spec(), 10 * kDayMs, Synthetic(3), Small());
   ASSERT_TRUE(serving);
   RetrainScheduler s(Policy());
-  auto failed = s.Run(1, Synthetic(2), &*serving, [](const FailureTrainingSet&) -> Result<FailureModel> {
-    return MakeError(ErrorCode::kInvalidArgument, "no positives");
-  });
+  auto failed =
+      s.Run(1, Synthetic(2), &*serving, [](const FailureTrainingSet&) -> Result<FailureModel> {
+        return MakeError(ErrorCode::kInvalidArgument, "no positives");
+      });
   ASSERT_TRUE(failed);
   EXPECT_EQ(failed->decision, RetrainDecision::kFailed);
   EXPECT_EQ(s.state().version, 0U);

@@ -26,12 +26,12 @@ TEST(LstmNetworkTest, ForwardMatchesAHandComputedTwoStepCell) {
   cfg.window = 2;
   cfg.horizon = 1;
   cfg.period = 1;
-  std::vector<double> p = {0.1, 0.3, 0.5, 0.7,  0.2, 0.4, 0.6, 0.8,  // W_x
-                           -0.3, 0.2, 0.4, -0.1,                    // W_h
-                           0.05, -0.05, 0.1, 0.0,                   // b
-                           2.0,                                     // W_y
-                           0.5,                                     // b_y
-                           0.25};                                   // a
+  std::vector<double> p = {0.1,  0.3,   0.5, 0.7,  0.2, 0.4, 0.6, 0.8,  // W_x
+                           -0.3, 0.2,   0.4, -0.1,                      // W_h
+                           0.05, -0.05, 0.1, 0.0,                       // b
+                           2.0,                                         // W_y
+                           0.5,                                         // b_y
+                           0.25};                                       // a
   auto net = LstmNetwork::FromParams(cfg, p);
   ASSERT_TRUE(net);
   const std::vector<double> in = {1.0, 2.0, -0.5, 0.25};
@@ -81,10 +81,11 @@ TEST(LstmNetworkTest, GradientMatchesFiniteDifferences) {
       auto hi = p, lo = p;
       hi[i] += eps;
       lo[i] -= eps;
-      const double fd = (Loss(cfg, hi, in, tgt, batch, delta) - Loss(cfg, lo, in, tgt, batch, delta)) /
-                        (2 * eps);
+      const double fd =
+          (Loss(cfg, hi, in, tgt, batch, delta) - Loss(cfg, lo, in, tgt, batch, delta)) / (2 * eps);
       // Central differences are accurate to O(eps²) ≈ 1e-12 plus rounding ≈ 1e-16/eps = 1e-10.
-      worst = std::max(worst, std::abs(fd - grad[i]) / std::max(1e-4, std::abs(fd) + std::abs(grad[i])));
+      worst = std::max(worst,
+                       std::abs(fd - grad[i]) / std::max(1e-4, std::abs(fd) + std::abs(grad[i])));
       EXPECT_NEAR(grad[i], fd, 1e-7) << "param " << i;
     }
     EXPECT_LT(worst, 1e-4);
@@ -143,7 +144,8 @@ TEST(LstmNetworkTest, SerializeRoundTripsAndRejectsDamage) {
   EXPECT_EQ(back->seed(), 42U);
   EXPECT_EQ(back->config().period, 6U);
   ASSERT_EQ(back->params().size(), net->params().size());
-  for (std::size_t i = 0; i < net->params().size(); ++i) EXPECT_EQ(back->params()[i], net->params()[i]);
+  for (std::size_t i = 0; i < net->params().size(); ++i)
+    EXPECT_EQ(back->params()[i], net->params()[i]);
 
   std::string bad = *blob;
   bad[bad.size() / 2] ^= 0x40;
@@ -174,7 +176,9 @@ std::vector<std::vector<double>> ArSeries(std::size_t count, std::size_t n, std:
     const double amp = 1.0 + static_cast<double>(s % 5);
     for (std::size_t t = 0; t < n; ++t) {
       e = 0.9 * e + g(rng);
-      y[t] = amp * (10 + 5 * std::sin(2 * M_PI * static_cast<double>(t % m) / static_cast<double>(m)) + e);
+      y[t] =
+          amp *
+          (10 + 5 * std::sin(2 * M_PI * static_cast<double>(t % m) / static_cast<double>(m)) + e);
     }
     out.push_back(std::move(y));
   }

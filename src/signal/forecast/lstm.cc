@@ -85,40 +85,41 @@ struct Trace {
 void RunForward(const LstmConfig& cfg, std::span<const double> params,
                 std::span<const double> inputs, std::span<const double> season_dev,
                 std::size_t batch, Trace& tr, bool keep) {
-  const Layout L(cfg);
-  const auto H = static_cast<Eigen::Index>(L.h);
-  const auto I = static_cast<Eigen::Index>(L.in);
-  const auto B = static_cast<Eigen::Index>(batch);
-  const MapMat wx(params.data() + L.wx, 4 * H, I);
-  const MapMat wh(params.data() + L.wh, 4 * H, H);
-  const Eigen::Map<const Eigen::VectorXd> b(params.data() + L.b, 4 * H);
-  const MapMat wy(params.data() + L.wy, static_cast<Eigen::Index>(L.out), H);
-  const Eigen::Map<const Eigen::VectorXd> by(params.data() + L.by,
-                                             static_cast<Eigen::Index>(L.out));
-  const std::size_t T = cfg.window;
-  Mat h = Mat::Zero(H, B);
-  Mat c = Mat::Zero(H, B);
-  Mat x(I, B);
-  Mat z(4 * H, B);
+  const Layout lay(cfg);
+  const auto nh = static_cast<Eigen::Index>(lay.h);
+  const auto ni = static_cast<Eigen::Index>(lay.in);
+  const auto nb = static_cast<Eigen::Index>(batch);
+  const MapMat wx(params.data() + lay.wx, 4 * nh, ni);
+  const MapMat wh(params.data() + lay.wh, 4 * nh, nh);
+  const Eigen::Map<const Eigen::VectorXd> b(params.data() + lay.b, 4 * nh);
+  const MapMat wy(params.data() + lay.wy, static_cast<Eigen::Index>(lay.out), nh);
+  const Eigen::Map<const Eigen::VectorXd> by(params.data() + lay.by,
+                                             static_cast<Eigen::Index>(lay.out));
+  const std::size_t nt = cfg.window;
+  Mat h = Mat::Zero(nh, nb);
+  Mat c = Mat::Zero(nh, nb);
+  Mat x(ni, nb);
+  Mat z(4 * nh, nb);
   if (keep) {
-    tr.gates.assign(T, Mat());
-    tr.c.assign(T, Mat());
-    tr.hs.assign(T, Mat());
+    tr.gates.assign(nt, Mat());
+    tr.c.assign(nt, Mat());
+    tr.hs.assign(nt, Mat());
   }
-  for (std::size_t t = 0; t < T; ++t) {
-    for (Eigen::Index bb = 0; bb < B; ++bb) {
-      for (Eigen::Index k = 0; k < I; ++k) {
-        x(k, bb) = inputs[(static_cast<std::size_t>(bb) * T + t) * L.in + static_cast<std::size_t>(k)];
+  for (std::size_t t = 0; t < nt; ++t) {
+    for (Eigen::Index bb = 0; bb < nb; ++bb) {
+      for (Eigen::Index k = 0; k < ni; ++k) {
+        x(k, bb) =
+            inputs[(static_cast<std::size_t>(bb) * nt + t) * lay.in + static_cast<std::size_t>(k)];
       }
     }
     z.noalias() = wx * x;
     z.noalias() += wh * h;
     z.colwise() += b;
-    z.topRows(2 * H) = z.topRows(2 * H).unaryExpr([](double v) { return Sigmoid(v); });
-    z.middleRows(2 * H, H) = z.middleRows(2 * H, H).array().tanh();
-    z.bottomRows(H) = z.bottomRows(H).unaryExpr([](double v) { return Sigmoid(v); });
-    c = z.middleRows(H, H).cwiseProduct(c) + z.topRows(H).cwiseProduct(z.middleRows(2 * H, H));
-    h = z.bottomRows(H).cwiseProduct(Mat(c.array().tanh()));
+    z.topRows(2 * nh) = z.topRows(2 * nh).unaryExpr([](double v) { return Sigmoid(v); });
+    z.middleRows(2 * nh, nh) = z.middleRows(2 * nh, nh).array().tanh();
+    z.bottomRows(nh) = z.bottomRows(nh).unaryExpr([](double v) { return Sigmoid(v); });
+    c = z.middleRows(nh, nh).cwiseProduct(c) + z.topRows(nh).cwiseProduct(z.middleRows(2 * nh, nh));
+    h = z.bottomRows(nh).cwiseProduct(Mat(c.array().tanh()));
     if (keep) {
       tr.gates[t] = z;
       tr.c[t] = c;
@@ -128,9 +129,9 @@ void RunForward(const LstmConfig& cfg, std::span<const double> params,
   tr.out = wy * h;
   tr.out.colwise() += by;
   if (!season_dev.empty()) {
-    const Eigen::Map<const Eigen::VectorXd> a(params.data() + L.a,
-                                              static_cast<Eigen::Index>(L.out));
-    const MapMat d(season_dev.data(), static_cast<Eigen::Index>(L.out), B);
+    const Eigen::Map<const Eigen::VectorXd> a(params.data() + lay.a,
+                                              static_cast<Eigen::Index>(lay.out));
+    const MapMat d(season_dev.data(), static_cast<Eigen::Index>(lay.out), nb);
     tr.out += (d.array().colwise() * a.array()).matrix();
   }
 }
@@ -185,14 +186,14 @@ std::size_t LstmNetwork::ParamCount(const LstmConfig& config) { return Layout(co
 
 Result<LstmNetwork> LstmNetwork::Create(const LstmConfig& config, std::uint64_t seed) {
   if (auto v = ValidateLstmConfig(config); !v) return tl::unexpected<Error>(v.error());
-  const Layout L(config);
-  std::vector<double> p(L.total, 0.0);
+  const Layout lay(config);
+  std::vector<double> p(lay.total, 0.0);
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(-1.0, 1.0);
-  const double a = 1.0 / std::sqrt(static_cast<double>(L.h));
-  for (std::size_t i = L.wx; i < L.b; ++i) p[i] = a * u(rng);
-  for (std::size_t i = 0; i < L.h; ++i) p[L.b + L.h + i] = 1.0;  // forget gate open at start
-  for (std::size_t i = L.wy; i < L.by; ++i) p[i] = 0.01 * u(rng);
+  const double a = 1.0 / std::sqrt(static_cast<double>(lay.h));
+  for (std::size_t i = lay.wx; i < lay.b; ++i) p[i] = a * u(rng);
+  for (std::size_t i = 0; i < lay.h; ++i) p[lay.b + lay.h + i] = 1.0;  // forget gate open at start
+  for (std::size_t i = lay.wy; i < lay.by; ++i) p[i] = 0.01 * u(rng);
   auto net = FromParams(config, std::move(p));
   if (net) net->seed_ = seed;
   return net;
@@ -220,19 +221,19 @@ double LstmNetwork::LossAndGradient(std::span<const double> inputs,
                                     std::span<const double> season_dev,
                                     std::span<const double> targets, std::size_t batch,
                                     double delta, std::vector<double>* grad) const {
-  const Layout L(config_);
+  const Layout lay(config_);
   Trace tr;
   RunForward(config_, params_, inputs, season_dev, batch, tr, grad != nullptr);
-  const auto H = static_cast<Eigen::Index>(L.h);
-  const auto I = static_cast<Eigen::Index>(L.in);
-  const auto O = static_cast<Eigen::Index>(L.out);
-  const auto B = static_cast<Eigen::Index>(batch);
-  const double norm = 1.0 / static_cast<double>(batch * L.out);
-  Mat dy(O, B);
+  const auto nh = static_cast<Eigen::Index>(lay.h);
+  const auto ni = static_cast<Eigen::Index>(lay.in);
+  const auto no = static_cast<Eigen::Index>(lay.out);
+  const auto nb = static_cast<Eigen::Index>(batch);
+  const double norm = 1.0 / static_cast<double>(batch * lay.out);
+  Mat dy(no, nb);
   double loss = 0.0;
-  for (Eigen::Index bb = 0; bb < B; ++bb) {
-    for (Eigen::Index o = 0; o < O; ++o) {
-      const double r = tr.out(o, bb) - targets[static_cast<std::size_t>(bb * O + o)];
+  for (Eigen::Index bb = 0; bb < nb; ++bb) {
+    for (Eigen::Index o = 0; o < no; ++o) {
+      const double r = tr.out(o, bb) - targets[static_cast<std::size_t>(bb * no + o)];
       const double ar = std::abs(r);
       loss += ar <= delta ? 0.5 * r * r : delta * (ar - 0.5 * delta);
       dy(o, bb) = (ar <= delta ? r : (r > 0 ? delta : -delta)) * norm;
@@ -240,43 +241,44 @@ double LstmNetwork::LossAndGradient(std::span<const double> inputs,
   }
   loss *= norm;
   if (grad == nullptr) return loss;
-  grad->assign(L.total, 0.0);
-  MapMatMut gwx(grad->data() + L.wx, 4 * H, I);
-  MapMatMut gwh(grad->data() + L.wh, 4 * H, H);
-  Eigen::Map<Eigen::VectorXd> gb(grad->data() + L.b, 4 * H);
-  MapMatMut gwy(grad->data() + L.wy, O, H);
-  Eigen::Map<Eigen::VectorXd> gby(grad->data() + L.by, O);
-  const MapMat wh(params_.data() + L.wh, 4 * H, H);
-  const MapMat wy(params_.data() + L.wy, O, H);
-  const std::size_t T = config_.window;
-  gwy.noalias() = dy * tr.hs[T - 1].transpose();
+  grad->assign(lay.total, 0.0);
+  MapMatMut gwx(grad->data() + lay.wx, 4 * nh, ni);
+  MapMatMut gwh(grad->data() + lay.wh, 4 * nh, nh);
+  Eigen::Map<Eigen::VectorXd> gb(grad->data() + lay.b, 4 * nh);
+  MapMatMut gwy(grad->data() + lay.wy, no, nh);
+  Eigen::Map<Eigen::VectorXd> gby(grad->data() + lay.by, no);
+  const MapMat wh(params_.data() + lay.wh, 4 * nh, nh);
+  const MapMat wy(params_.data() + lay.wy, no, nh);
+  const std::size_t nt = config_.window;
+  gwy.noalias() = dy * tr.hs[nt - 1].transpose();
   gby = dy.rowwise().sum();
   if (!season_dev.empty()) {
-    const MapMat d(season_dev.data(), O, B);
-    Eigen::Map<Eigen::VectorXd> ga(grad->data() + L.a, O);
+    const MapMat d(season_dev.data(), no, nb);
+    Eigen::Map<Eigen::VectorXd> ga(grad->data() + lay.a, no);
     ga = dy.cwiseProduct(d).rowwise().sum();
   }
   Mat dh = wy.transpose() * dy;
-  Mat dc = Mat::Zero(H, B);
-  Mat dz(4 * H, B);
-  Mat x(I, B);
-  for (std::size_t t = T; t-- > 0;) {
+  Mat dc = Mat::Zero(nh, nb);
+  Mat dz(4 * nh, nb);
+  Mat x(ni, nb);
+  for (std::size_t t = nt; t-- > 0;) {
     const Mat& gt = tr.gates[t];
-    const auto ig = gt.topRows(H).array();
-    const auto fg = gt.middleRows(H, H).array();
-    const auto gg = gt.middleRows(2 * H, H).array();
-    const auto og = gt.bottomRows(H).array();
+    const auto ig = gt.topRows(nh).array();
+    const auto fg = gt.middleRows(nh, nh).array();
+    const auto gg = gt.middleRows(2 * nh, nh).array();
+    const auto og = gt.bottomRows(nh).array();
     const Eigen::ArrayXXd tc = tr.c[t].array().tanh();
     dc.array() += dh.array() * og * (1.0 - tc * tc);
-    const Eigen::ArrayXXd c_prev =
-        t > 0 ? Eigen::ArrayXXd(tr.c[t - 1].array()) : Eigen::ArrayXXd(Eigen::ArrayXXd::Zero(H, B));
-    dz.topRows(H).array() = dc.array() * gg * ig * (1.0 - ig);
-    dz.middleRows(H, H).array() = dc.array() * c_prev * fg * (1.0 - fg);
-    dz.middleRows(2 * H, H).array() = dc.array() * ig * (1.0 - gg * gg);
-    dz.bottomRows(H).array() = dh.array() * tc * og * (1.0 - og);
-    for (Eigen::Index bb = 0; bb < B; ++bb) {
-      for (Eigen::Index k = 0; k < I; ++k) {
-        x(k, bb) = inputs[(static_cast<std::size_t>(bb) * T + t) * L.in + static_cast<std::size_t>(k)];
+    const Eigen::ArrayXXd c_prev = t > 0 ? Eigen::ArrayXXd(tr.c[t - 1].array())
+                                         : Eigen::ArrayXXd(Eigen::ArrayXXd::Zero(nh, nb));
+    dz.topRows(nh).array() = dc.array() * gg * ig * (1.0 - ig);
+    dz.middleRows(nh, nh).array() = dc.array() * c_prev * fg * (1.0 - fg);
+    dz.middleRows(2 * nh, nh).array() = dc.array() * ig * (1.0 - gg * gg);
+    dz.bottomRows(nh).array() = dh.array() * tc * og * (1.0 - og);
+    for (Eigen::Index bb = 0; bb < nb; ++bb) {
+      for (Eigen::Index k = 0; k < ni; ++k) {
+        x(k, bb) =
+            inputs[(static_cast<std::size_t>(bb) * nt + t) * lay.in + static_cast<std::size_t>(k)];
       }
     }
     gwx.noalias() += dz * x.transpose();
@@ -299,8 +301,8 @@ void LstmNetwork::Forecast(std::span<const double> history, std::span<double> ou
   }
   const LstmWindow w = MakeLstmWindow(config_, history, out.size());
   const std::vector<double> corr =
-      Forward(w.inputs, std::span<const double>(w.season_dev).subspan(
-                            0, std::min(w.season_dev.size(), config_.horizon)));
+      Forward(w.inputs, std::span<const double>(w.season_dev)
+                            .subspan(0, std::min(w.season_dev.size(), config_.horizon)));
   for (std::size_t h = 0; h < out.size(); ++h) {
     // Beyond the trained horizon the base profile continues alone.
     out[h] = w.base[h] + (h < corr.size() ? w.scale * corr[h] : 0.0);
@@ -404,9 +406,9 @@ Result<LstmNetwork> LstmNetwork::Deserialize(std::string_view bytes) {
   r.Raw(magic, 4);
   if (!r.U32(version)) return corrupt("truncated");
   if (version > kLstmBlobVersion) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "lstm blob: version " + std::to_string(version) + " is newer than " +
-                         std::to_string(kLstmBlobVersion));
+    return MakeError(ErrorCode::kInvalidArgument, "lstm blob: version " + std::to_string(version) +
+                                                      " is newer than " +
+                                                      std::to_string(kLstmBlobVersion));
   }
   if (Fnv1a64(body) != stored) return corrupt("checksum mismatch (truncated or damaged)");
   std::array<std::uint32_t, 6> dims{};
@@ -438,9 +440,8 @@ Result<LstmNetwork> LstmNetwork::Deserialize(std::string_view bytes) {
   return net;
 }
 
-Result<LstmNetwork> TrainLstm(std::span<const std::vector<double>> series,
-                              const LstmConfig& config, const LstmTrainOptions& options,
-                              LstmTrainReport* report) {
+Result<LstmNetwork> TrainLstm(std::span<const std::vector<double>> series, const LstmConfig& config,
+                              const LstmTrainOptions& options, LstmTrainReport* report) {
   if (auto v = ValidateLstmConfig(config); !v) return tl::unexpected<Error>(v.error());
   if (options.batch == 0 || options.stride == 0 || options.epochs == 0 ||
       !(options.learning_rate > 0) || !(options.huber_delta > 0)) {
@@ -454,8 +455,8 @@ Result<LstmNetwork> TrainLstm(std::span<const std::vector<double>> series,
   const std::size_t min_hist = net->MinHistory();
   for (std::size_t s = 0; s < series.size(); ++s) {
     const std::size_t n = series[s].size();
-    const bool is_valid =
-        options.validation_every > 1 && s % options.validation_every == options.validation_every - 1;
+    const bool is_valid = options.validation_every > 1 &&
+                          s % options.validation_every == options.validation_every - 1;
     for (std::size_t o = min_hist; o + config.horizon <= n; o += options.stride) {
       (is_valid ? valid : train).emplace_back(s, o);
     }
@@ -469,22 +470,23 @@ Result<LstmNetwork> TrainLstm(std::span<const std::vector<double>> series,
   rep.series = series.size();
   rep.train_windows = train.size();
   rep.validation_windows = valid.size();
-  const std::size_t I = config.inputs, T = config.window, O = config.horizon;
+  const std::size_t ni = config.inputs, nt = config.window, no = config.horizon;
   auto fill = [&](const std::vector<std::pair<std::size_t, std::size_t>>& idx, std::size_t from,
                   std::size_t count, std::vector<double>& in, std::vector<double>& dev,
                   std::vector<double>& tgt) {
-    in.resize(count * T * I);
-    dev.resize(count * O);
-    tgt.resize(count * O);
+    in.resize(count * nt * ni);
+    dev.resize(count * no);
+    tgt.resize(count * no);
     for (std::size_t k = 0; k < count; ++k) {
       const auto [s, o] = idx[from + k];
       const std::span<const double> y(series[s]);
-      const LstmWindow w = MakeLstmWindow(config, y.subspan(0, o), O);
-      std::copy(w.inputs.begin(), w.inputs.end(), in.begin() + static_cast<std::ptrdiff_t>(k * T * I));
+      const LstmWindow w = MakeLstmWindow(config, y.subspan(0, o), no);
+      std::copy(w.inputs.begin(), w.inputs.end(),
+                in.begin() + static_cast<std::ptrdiff_t>(k * nt * ni));
       std::copy(w.season_dev.begin(), w.season_dev.end(),
-                dev.begin() + static_cast<std::ptrdiff_t>(k * O));
-      for (std::size_t h = 0; h < O; ++h) {
-        tgt[k * O + h] = std::clamp((y[o + h] - w.base[h]) / w.scale, -kMaxInput, kMaxInput);
+                dev.begin() + static_cast<std::ptrdiff_t>(k * no));
+      for (std::size_t h = 0; h < no; ++h) {
+        tgt[k * no + h] = std::clamp((y[o + h] - w.base[h]) / w.scale, -kMaxInput, kMaxInput);
       }
     }
   };
@@ -497,9 +499,9 @@ Result<LstmNetwork> TrainLstm(std::span<const std::vector<double>> series,
     std::vector<double> tin, ttgt;
     for (std::size_t k = 0; k < valid.size(); k += chunk) {
       const std::size_t c = std::min(chunk, valid.size() - k);
-      const std::span<const double> in(vin.data() + k * T * I, c * T * I);
-      const std::span<const double> dv(vdev.data() + k * O, c * O);
-      const std::span<const double> tg(vtgt.data() + k * O, c * O);
+      const std::span<const double> in(vin.data() + k * nt * ni, c * nt * ni);
+      const std::span<const double> dv(vdev.data() + k * no, c * no);
+      const std::span<const double> tg(vtgt.data() + k * no, c * no);
       s += nn.LossAndGradient(in, dv, tg, c, options.huber_delta, nullptr) * static_cast<double>(c);
     }
     return s / static_cast<double>(valid.size());
@@ -509,7 +511,8 @@ Result<LstmNetwork> TrainLstm(std::span<const std::vector<double>> series,
     double s = 0.0;
     for (double t : vtgt) {
       const double a = std::abs(t);
-      s += a <= options.huber_delta ? 0.5 * t * t : options.huber_delta * (a - 0.5 * options.huber_delta);
+      s += a <= options.huber_delta ? 0.5 * t * t
+                                    : options.huber_delta * (a - 0.5 * options.huber_delta);
     }
     rep.validation_loss_base = s / static_cast<double>(vtgt.size());
   }

@@ -49,10 +49,10 @@ inline constexpr std::size_t kLstmInputs = 2;
 
 struct LstmConfig {
   std::size_t hidden = 32;
-  std::size_t window = 48;     // input steps read before the origin
-  std::size_t horizon = 288;   // output steps (longer requests continue with the base profile)
-  std::size_t period = 288;    // season m of the base profile (a day of 5-minute steps)
-  std::size_t base_days = 7;   // seasons in the median profile
+  std::size_t window = 48;    // input steps read before the origin
+  std::size_t horizon = 288;  // output steps (longer requests continue with the base profile)
+  std::size_t period = 288;   // season m of the base profile (a day of 5-minute steps)
+  std::size_t base_days = 7;  // seasons in the median profile
   std::size_t inputs = kLstmInputs;
 };
 
@@ -61,8 +61,8 @@ Result<void> ValidateLstmConfig(const LstmConfig& config);
 
 // One training sample or inference input, already normalised.
 struct LstmWindow {
-  std::vector<double> inputs;  // window × inputs, step-major: inputs[t · I + k]
-  std::vector<double> base;    // base forecast for steps 1..horizon (series units)
+  std::vector<double> inputs;      // window × inputs, step-major: inputs[t · I + k]
+  std::vector<double> base;        // base forecast for steps 1..horizon (series units)
   std::vector<double> season_dev;  // d_h for steps 1..horizon (normalised)
   double scale = 1.0;
 };
@@ -143,9 +143,8 @@ struct LstmTrainReport {
 // Trains one network on many (finite, NaN-free) series of one family. Deterministic for a given
 // seed and input. Errors (invalid_argument): bad config/options, no training window (every series
 // shorter than window + period + horizon).
-Result<LstmNetwork> TrainLstm(std::span<const std::vector<double>> series,
-                              const LstmConfig& config, const LstmTrainOptions& options,
-                              LstmTrainReport* report = nullptr);
+Result<LstmNetwork> TrainLstm(std::span<const std::vector<double>> series, const LstmConfig& config,
+                              const LstmTrainOptions& options, LstmTrainReport* report = nullptr);
 
 // The network as a backtest candidate (selector.h): Fit only checks the length (the weights are
 // global), Forecast runs the network on the given history.
