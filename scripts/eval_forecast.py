@@ -18,7 +18,15 @@ Metrics: MASE = mean |error| over steps 1..h / the training part's in-sample sea
 (m = 288), averaged over splits; 80 % and 95 % interval coverage; CPU time (prognos: CPU of the
 child process, statsmodels: process time of the fit).
 
+LSTM (DESIGN.md §5, one global model): with --lstm-train the script first trains one LSTM on
+every evaluated series cut at its first origin (end - 3*288: every training target lies before
+every evaluated step, so nothing of the test days leaks), with `prognos lstm train --seed 1`, and
+then runs prognos twice per split: with `--lstm-model` (the LSTM joins the backtest and serves
+only where it wins; the "prognos" column) and without it (the "no LSTM" column), and reports how
+often the backtest chose the LSTM alone or inside a combination. --lstm-model FILE reuses a model.
+
 Run: /usr/bin/python3 scripts/eval_forecast.py [--quick] [--prognos build/fc/prognos] [--jobs 2]
+     [--lstm-train | --lstm-model FILE]
 """
 import argparse
 import csv
@@ -168,18 +176,24 @@ def coverage_counts(actual, lower, upper, h):
     return int(inside.sum()), int(ok.sum())
 
 
-def run_prognos(binary, train, horizon, level, workdir):
-    inp = os.path.join(workdir, "train.csv")
-    out = os.path.join(workdir, "out.csv")
-    with open(inp, "w") as f:
+def write_series_csv(path, values):
+    with open(path, "w") as f:
         f.write("timestamp,value\n")
         t0 = 1_600_000_000 - (1_600_000_000 % 86400)
-        for i, v in enumerate(train):
+        for i, v in enumerate(values):
             f.write(f"{t0 + i * STEP_S},{'' if not np.isfinite(v) else repr(float(v))}\n")
+
+
+def run_prognos(binary, train, horizon, level, workdir, lstm_model=None):
+    inp = os.path.join(workdir, "train.csv")
+    out = os.path.join(workdir, "out.csv")
+    write_series_csv(inp, train)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run([binary, "forecast", "--input", inp, "--horizon", str(horizon),
-                           "--season", "auto", "--level", str(level), "--output", out],
-                          capture_output=True, text=True)
+    cmd = [binary, "forecast", "--input", inp, "--horizon", str(horizon),
+           "--season", "auto", "--level", str(level), "--output", out]
+    if lstm_model:
+        cmd += ["--lstm-model", lstm_model]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
@@ -206,7 +220,7 @@ def run_statsmodels(train):
 
 
 def evaluate_split(args):
-    name, k, train, test, binary, cached_hw = args
+    name, k, train, test, binary, cached_hw, lstm_model = args
     res = {"name": name, "k": k, "scale": mase_scale(train)}
     t = interpolate(train)
     naive = np.full(M, t[-1])
@@ -223,12 +237,16 @@ def evaluate_split(args):
             res[f"snaive_{h}"] = errors(test, snaive, h)
             res[f"hw_{h}"] = errors(test, hw, h)
             for level in (80, 95):
-                mean, lo, up, cpu, model = run_prognos(binary, train, h, level, wd)
+                mean, lo, up, cpu, model = run_prognos(binary, train, h, level, wd, lstm_model)
                 res[f"cpu_{h}_{level}"] = cpu
                 if level == 80:
                     res[f"ours_{h}"] = errors(test, mean, h)
                     res[f"model_{h}"] = model
                 res[f"cov_{h}_{level}"] = coverage_counts(test, lo, up, h)
+            if lstm_model:
+                mean, _, _, cpu, _ = run_prognos(binary, train, h, 80, wd)
+                res[f"nolstm_{h}"] = errors(test, mean, h)
+                res[f"nolstm_cpu_{h}"] = cpu
     return res
 
 
@@ -256,6 +274,13 @@ def summarize(results, title):
                      f"{hw:.3f} | {best_name} {best:.3f} | **{ours / best:.3f}** | {cov[80]:.1f} | "
                      f"{cov[95]:.1f} |")
         summary[h] = ours / best
+        if ok and f"nolstm_{h}" in ok[0]:
+            nl = mase("nolstm")
+            alone = sum(1 for r in ok if r[f"model_{h}"] == "lstm")
+            inside = sum(1 for r in ok if "lstm" in r[f"model_{h}"])
+            lines.append(f"|   | without LSTM {nl:.3f} | ratio {nl / best:.3f} | LSTM served "
+                         f"{inside}/{len(ok)} splits ({alone} alone, {inside - alone} in a combination) "
+                         f"| | | | | |")
     hw_cpu = sum(r["hw_cpu"] for r in ok)
     our_cpu = sum(r["cpu_12_80"] + r["cpu_288_80"] for r in ok)
     lines.append("")
@@ -263,6 +288,9 @@ def summarize(results, title):
                  f"runs, whole process incl. CSV parsing), statsmodels HW {1000 * hw_cpu / max(len(ok), 1):.0f} ms "
                  f"(one fit); ratio **{hw_cpu / max(our_cpu, 1e-9):.0f}x**. "
                  f"HW fits failed: {sum(r['hw_failed'] for r in ok)}.")
+    if ok and "nolstm_cpu_12" in ok[0]:
+        nl_cpu = sum(r["nolstm_cpu_12"] + r["nolstm_cpu_288"] for r in ok)
+        lines.append(f"Without the LSTM: prognos {1000 * nl_cpu / len(ok):.1f} ms per split.")
     lines.append("")
     return lines, summary
 
@@ -274,6 +302,11 @@ def main():
     ap.add_argument("--quick", action="store_true", help="10 Bitbrains VMs, 4 machines, 4 aggregates")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--show-models", action="store_true", help="print each split's model and MASE")
+    ap.add_argument("--lstm-train", action="store_true",
+                    help="train one LSTM on the evaluated series cut at their first origin, then "
+                    "evaluate with and without it")
+    ap.add_argument("--lstm-model", help="use this LSTM model (prognos lstm train) with and without")
+    ap.add_argument("--lstm-epochs", type=int, default=6)
     ap.add_argument("--hw-cache", help="pickle file reusing statsmodels forecasts across runs "
                     "(development only: the CPU figures then repeat the cached run's)")
     args = ap.parse_args()
@@ -290,12 +323,39 @@ def main():
         import pickle
         with open(args.hw_cache, "rb") as f:
             cache = pickle.load(f)
+    lstm_model = os.path.abspath(args.lstm_model) if args.lstm_model else None
+    lstm_tmp = None
+    if args.lstm_train:
+        lstm_tmp = tempfile.TemporaryDirectory()
+        files = []
+        for _, series in groups:
+            for i, (name, y) in enumerate(series):
+                cut = y[:len(y) - 3 * M]  # before the first origin of every split
+                if np.isfinite(cut).sum() < 2 * M:
+                    continue
+                path = os.path.join(lstm_tmp.name, f"s{len(files)}.csv")
+                write_series_csv(path, cut)
+                files.append(path)
+        lstm_model = os.path.join(lstm_tmp.name, "lstm.bin")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t_start = time.time()
+        proc = subprocess.run([binary, "lstm", "train", "--input", *files, "--model", lstm_model,
+                               "--seed", "1", "--epochs", str(args.lstm_epochs)],
+                              capture_output=True, text=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if proc.returncode != 0:
+            print(proc.stderr, file=sys.stderr)
+            return 1
+        print(f"LSTM training: {len(files)} series (each cut at its first origin), "
+              f"{(after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime):.1f} s CPU, "
+              f"{time.time() - t_start:.1f} s wall\n{proc.stderr.strip()}\n")
     tasks, skipped = [], {}
     for gname, series in groups:
         for name, y in series:
             sp, sk = splits_of(name, y)
             skipped[gname] = skipped.get(gname, 0) + sk
-            tasks.extend((s[0], s[1], s[2], s[3], binary, cache.get((s[0], s[1]))) for s in sp)
+            tasks.extend((s[0], s[1], s[2], s[3], binary, cache.get((s[0], s[1])), lstm_model)
+                         for s in sp)
     start = time.time()
     with multiprocessing.Pool(args.jobs) as pool:
         results = pool.map(evaluate_split, tasks, chunksize=1)

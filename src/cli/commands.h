@@ -19,6 +19,8 @@ CLI::App* RegisterReplayCommand(CLI::App& app, int* exit_code);
 CLI::App* RegisterCheckConfigCommand(CLI::App& app, int* exit_code);
 CLI::App* RegisterScoreCommand(CLI::App& app, int* exit_code);
 CLI::App* RegisterForecastCommand(CLI::App& app, int* exit_code);
+CLI::App* RegisterLstmCommand(CLI::App& app, int* exit_code);  // in forecast_command.cc
+CLI::App* RegisterEntropyCommand(CLI::App& app, int* exit_code);
 CLI::App* RegisterFailureCommand(CLI::App& app, int* exit_code);
 CLI::App* RegisterSimCommand(CLI::App& app, int* exit_code);
 

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   RegisterReplayCommand(app, &exit_code);
   RegisterScoreCommand(app, &exit_code);
   RegisterForecastCommand(app, &exit_code);
+  RegisterLstmCommand(app, &exit_code);
+  RegisterEntropyCommand(app, &exit_code);
   RegisterFailureCommand(app, &exit_code);
   RegisterSimCommand(app, &exit_code);
   RegisterCheckConfigCommand(app, &exit_code);

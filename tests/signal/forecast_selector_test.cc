@@ -177,13 +177,13 @@ TEST(ForecastBatchTest, OneSampleGivesAWidenedInterval) {
   EXPECT_GT(r->points[0].upper, 4.0);
 }
 
-TEST(ForecastBatchTest, LstmIsNotAvailableYet) {
+TEST(ForecastBatchTest, LstmWithoutATrainedModelIsUnavailable) {
   BatchForecastOptions opt;
   opt.method = ForecastMethod::kLstm;
   auto r = ForecastBatch(DailySeries(1000, 288, 1.0, 1), opt);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
-  EXPECT_NE(r.error().message.find("not available yet"), std::string::npos);
+  EXPECT_NE(r.error().message.find("needs a trained model"), std::string::npos);
 }
 
 TEST(ForecastBatchTest, NaiveAndSeasonalNaiveAreExact) {

@@ -188,7 +188,8 @@ std::vector<std::shared_ptr<PointModel>> CandidateModels(ForecastMethod method, 
 }
 
 Result<Selection> SelectModel(std::span<const double> y, ForecastMethod method, std::size_t m,
-                              std::size_t horizon, double level, std::size_t day) {
+                              std::size_t horizon, double level, std::size_t day,
+                              std::span<const std::shared_ptr<PointModel>> extra) {
   const std::size_t n = y.size();
   if (n < 2) return MakeError(ErrorCode::kInvalidArgument, "forecast: fewer than 2 points");
   if (horizon == 0) return MakeError(ErrorCode::kInvalidArgument, "forecast: horizon is 0");
@@ -206,6 +207,8 @@ Result<Selection> SelectModel(std::span<const double> y, ForecastMethod method, 
   std::vector<std::shared_ptr<PointModel>> fitted;
   if (hb >= 1 && r > hb && train >= 2) {
     auto cands = CandidateModels(method, m, train, day);
+    if (method == ForecastMethod::kLstm && !extra.empty()) cands.clear();
+    cands.insert(cands.end(), extra.begin(), extra.end());
     for (auto& cand : cands) {
       if (train >= cand->MinLength() && cand->Fit(y.subspan(0, train))) fitted.push_back(cand);
     }
@@ -300,10 +303,10 @@ Result<Selection> SelectModel(std::span<const double> y, ForecastMethod method, 
 
 Result<BatchForecast> ForecastBatch(std::span<const double> values,
                                     const BatchForecastOptions& options) {
-  if (options.method == ForecastMethod::kLstm) {
+  if (options.method == ForecastMethod::kLstm && options.extra_candidates.empty()) {
     return MakeError(ErrorCode::kUnavailable,
-                     "forecast method lstm is not available yet; use auto, ets, arima, naive or "
-                     "snaive");
+                     "forecast method lstm needs a trained model (prognos lstm train, then "
+                     "--lstm-model FILE); or use auto, ets, arima, naive or snaive");
   }
   if (options.horizon == 0) {
     return MakeError(ErrorCode::kInvalidArgument, "forecast: horizon must be at least 1 step");
@@ -336,7 +339,8 @@ Result<BatchForecast> ForecastBatch(std::span<const double> values,
                                       : (options.season >= 2 ? options.season : 0);
   out.season = m;
   const std::size_t day = options.preferred_seasons.empty() ? 0 : options.preferred_seasons[0];
-  auto sel = SelectModel(y, options.method, m, options.horizon, options.level, day);
+  auto sel = SelectModel(y, options.method, m, options.horizon, options.level, day,
+                         options.extra_candidates);
   if (!sel) return tl::unexpected<Error>(sel.error());
   std::vector<double> mean(options.horizon);
   sel->model->Forecast(y, mean);

@@ -62,8 +62,11 @@ struct Selection {
 // gives zero-width bands).
 // The serving model is the backtest winner with the parameters fitted on the training part, run
 // over the whole series (no second fit: the backtest already showed how those parameters do).
+// `extra` candidates (e.g. the global LSTM, lstm.h) join the backtest after the built-in ones;
+// with method kLstm they are the only candidates.
 Result<Selection> SelectModel(std::span<const double> y, ForecastMethod method, std::size_t m,
-                              std::size_t horizon, double level, std::size_t day = 0);
+                              std::size_t horizon, double level, std::size_t day = 0,
+                              std::span<const std::shared_ptr<PointModel>> extra = {});
 
 struct BatchForecastOptions {
   std::size_t horizon = 12;
@@ -74,6 +77,8 @@ struct BatchForecastOptions {
   std::vector<std::size_t> preferred_seasons;
   ForecastMethod method = ForecastMethod::kAuto;
   double level = 0.8;  // central interval probability, (0, 1)
+  // Global models that join the backtest (a trained LSTM: LstmForecastModel); kLstm needs one.
+  std::vector<std::shared_ptr<PointModel>> extra_candidates;
 };
 
 struct BatchForecast {
@@ -90,7 +95,7 @@ struct BatchForecast {
 // precision), the season is detected when asked, then SelectModel. On degenerate input:
 // no finite value → kInvalidArgument; one finite value → that value with the decaying-histogram
 // fallback's widened interval; a constant series → that constant with a zero-width interval.
-// kLstm → kUnavailable ("not available yet"). Never returns a NaN.
+// kLstm without extra_candidates → kUnavailable. Never returns a NaN.
 Result<BatchForecast> ForecastBatch(std::span<const double> values,
                                     const BatchForecastOptions& options);
 
