@@ -237,6 +237,15 @@ def main():
     lead = f"{sum(leads) / len(leads):.2f}" if leads else "—"
     emit(f"| Backblaze rule (SMART 5/187/188/197/198 raw > 0) | — | — | — | {det}/{len(rf)} | "
          f"{det / len(rf):.1%} | {fa}/{len(rh)} | {fa / len(rh):.2%} | {lead} |")
+    thr1 = threshold_for([max(p.values()) for p in tr_healthy.values()], 0.01)
+    emit("")
+    emit("test failures (model alarm at the training-days 1 % threshold / rule column > 0 on a day up "
+         "to the failure):")
+    for drive, (fd, p) in sorted(failed.items()):
+        seen = any(v[1] for d, v in drives[drive].items() if d <= fd)
+        emit(f"  {drive}: fails day {fd}, max p_fail {max(p.values()):.3g}, model "
+             f"{'alarm' if max(p.values()) >= thr1 else 'silent'}, rule columns "
+             f"{'> 0' if seen else 'all 0'}")
     emit("")
     emit(f"rule probability from the training rows: on {p_rule[True]:.3g} "
          f"({rule_counts[True][0]} positive of {rule_counts[True][1]}), off {p_rule[False]:.3g} "

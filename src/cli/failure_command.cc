@@ -55,6 +55,7 @@ struct TrainArgs {
   int max_depth = 4;
   double eta = 0.1;
   double negatives_keep = 1.0;
+  double scale_pos_weight = 0.0;
   double calibration_fraction = 0.25;
   std::string calibration = "auto";
   std::uint64_t seed = 1;
@@ -407,6 +408,7 @@ int RunTrain(const TrainArgs& args) {
   o.max_depth = args.max_depth;
   o.eta = args.eta;
   o.negative_keep_fraction = args.negatives_keep;
+  o.scale_pos_weight = args.scale_pos_weight;
   o.calibration_fraction = args.calibration_fraction;
   o.calibration = *calibration;
   o.seed = args.seed;
@@ -644,6 +646,10 @@ CLI::App* RegisterFailureCommand(CLI::App& app, int* exit_code) {
   train
       ->add_option("--negatives-keep", t->negatives_keep,
                    "Share of negative rows kept for the trees (seeded draw)")
+      ->capture_default_str();
+  train
+      ->add_option("--scale-pos-weight", t->scale_pos_weight,
+                   "Weight of a positive row (0 = auto: sqrt(negatives / positives))")
       ->capture_default_str();
   train
       ->add_option("--calibration-fraction", t->calibration_fraction,

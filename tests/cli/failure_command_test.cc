@@ -302,6 +302,10 @@ TEST_F(FailureCommandTest, SelectChoosesInsideTheTrainingHistoryAndSaysHow) {
   EXPECT_THAT(bad.output, HasSubstr("--feature-set auto needs --select"));
   const RunResult unknown = RunStderr(Train("--feature-set huge"));
   EXPECT_EQ(unknown.exit_code, 2);
+  // A chosen setting can be given directly (the reproduction path of a selection).
+  const RunResult weighted = RunStderr(Train("--scale-pos-weight 2.5"));
+  ASSERT_EQ(weighted.exit_code, 0) << weighted.output;
+  EXPECT_THAT(weighted.output, HasSubstr("scale_pos_weight 2.5)"));
 }
 
 // Empty, "NaN", "inf" and text cells are "not reported this time": the drive's last value is
