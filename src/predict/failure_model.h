@@ -28,7 +28,7 @@
 // (isotonic's flat steps can tie the scores a threshold is set on).
 //
 // Blob format v2 (little-endian; v1 is v2 without the fields marked [v2], still read):
-//   "PGFM" u32 version=1
+//   "PGFM" u32 version (2; version 1 blobs are still read)
 //   i64 horizon_ms
 //   u32 n_indicators, then per indicator u32 length + bytes
 //   u32 n_delta_days, then i32 each;  i64 snapshot_spacing_ms
