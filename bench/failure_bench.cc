@@ -23,6 +23,20 @@ FailureFeatureSpec Spec() {
   return spec;
 }
 
+// Feature set 2 on the same columns: rate per day, days since > 0, deviation from the drive
+// model's mean (5 synthetic models), alarm_count over SMART 5 and 197.
+FailureFeatureSpec ExtendedSpec() {
+  FailureFeatureSpec spec = Spec();
+  spec.extended = true;
+  spec.type_label = "model";
+  spec.alarm_indicators = {"smart_5_raw", "smart_197_raw"};
+  return spec;
+}
+
+FailureFeatureSpec SpecFor(std::int64_t extended) { return extended != 0 ? ExtendedSpec() : Spec(); }
+
+std::string TypeOf(std::size_t entity) { return "MODEL-" + std::to_string(entity % 5); }
+
 std::vector<std::string> Names(std::size_t n) {
   std::vector<std::string> out;
   for (std::size_t i = 0; i < n; ++i) out.push_back("drive-" + std::to_string(i));
@@ -66,16 +80,20 @@ FailureTrainingSet TrainingSet(std::size_t rows) {
 
 void BM_FeatureUpdate(benchmark::State& state) {
   const std::size_t entities = 10'000;
-  FeatureBuilder builder(Spec());
+  FeatureBuilder builder(SpecFor(state.range(0)));
   const auto names = Names(entities);
   std::mt19937_64 rng(1);
   std::vector<std::vector<double>> values;
-  for (std::size_t e = 0; e < entities; ++e) values.push_back(Values(rng, e, 0));
+  std::vector<std::string> types;
+  for (std::size_t e = 0; e < entities; ++e) {
+    values.push_back(Values(rng, e, 0));
+    types.push_back(TypeOf(e));
+  }
   std::vector<float> f;
   int day = 0;
   std::size_t e = 0;
   for (auto _ : state) {
-    (void)builder.Update(names[e], day * kDayMs, values[e]);
+    (void)builder.Update(names[e], day * kDayMs, values[e], types[e]);
     builder.FeaturesInto(names[e], f);
     benchmark::DoNotOptimize(f.data());
     if (++e == entities) {
@@ -84,9 +102,10 @@ void BM_FeatureUpdate(benchmark::State& state) {
     }
   }
   state.SetItemsProcessed(state.iterations());
-  state.SetLabel("per entity-day: Update + FeaturesInto");
+  state.SetLabel(state.range(0) != 0 ? "per entity-day: Update + FeaturesInto, extended set"
+                                     : "per entity-day: Update + FeaturesInto");
 }
-BENCHMARK(BM_FeatureUpdate);
+BENCHMARK(BM_FeatureUpdate)->Arg(0)->Arg(1);
 
 // Heap bytes per entity after 40 daily updates (the 30-day window is full).
 void BM_MemoryPerEntity(benchmark::State& state) {
@@ -96,11 +115,11 @@ void BM_MemoryPerEntity(benchmark::State& state) {
   for (auto _ : state) {
     const auto before = mallinfo2().uordblks;
     {
-      FeatureBuilder builder(Spec());
+      FeatureBuilder builder(SpecFor(state.range(0)));
       std::mt19937_64 rng(2);
       for (int day = 0; day < 40; ++day) {
         for (std::size_t e = 0; e < entities; ++e) {
-          (void)builder.Update(names[e], day * kDayMs, Values(rng, e, day));
+          (void)builder.Update(names[e], day * kDayMs, Values(rng, e, day), TypeOf(e));
         }
       }
       const auto after = mallinfo2().uordblks;
@@ -110,7 +129,7 @@ void BM_MemoryPerEntity(benchmark::State& state) {
   }
   state.counters["bytes_per_entity"] = per_entity;
 }
-BENCHMARK(BM_MemoryPerEntity)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MemoryPerEntity)->Arg(0)->Arg(1)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 // Leaked on purpose: freeing a booster during static destruction, after XGBoost's own statics
 // are gone, aborts the process.

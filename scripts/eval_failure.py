@@ -18,6 +18,11 @@ and score only the last 8 days (04-22 .. 04-29), per drive:
     table.
 Baseline: Backblaze's rule, alarm when any of SMART 5, 187, 188, 197, 198 raw > 0 (in the 2013
 files only 5 and 197 are ever filled).
+Combination: the rule as a probability, P(fail within the horizon | rule state) counted on the
+training rows (labels as in training), and max(model, rule) per row, thresholds set as for the
+model. (The rule as a feature is `--extra "--feature-set extended --alarm-columns ..."`.)
+Ceiling: how many test failures had any rule column > 0 (or any change in a rule column) on a
+day up to their failure.
 
 Usage: scripts/eval_failure.py [--prognos BUILD/prognos] [--data DIR] [--markdown]
 """
@@ -122,6 +127,20 @@ def score_threshold(failed, healthy, thr):
     return detected, leads, false_alarms
 
 
+def rule_probability(drives, lo, hi, horizon):
+    """P(fail within horizon | rule on) and (| rule off) over rows of days [lo, hi], labels as in
+    training (failures after hi unknown)."""
+    counts = {True: [0, 0], False: [0, 0]}
+    for days in drives.values():
+        fd = failure_day({d: v for d, v in days.items() if d <= hi})
+        for d, (_, alarm) in days.items():
+            if lo <= d <= hi:
+                y = fd is not None and d <= fd < d + horizon
+                counts[alarm][0] += int(y)
+                counts[alarm][1] += 1
+    return {k: (v[0] + 0.5) / (v[1] + 1.0) for k, v in counts.items()}, counts
+
+
 def rule_scores(drives, lo, hi):
     """The Backblaze rule as a 0/1 score per drive-day."""
     return {drive: {d: 1.0 if v[1] else 0.0 for d, v in days.items()} for drive, days in drives.items()}
@@ -185,6 +204,13 @@ def main():
     rule = rule_scores(drives, lo, hi)
     rf, rh = per_drive(drives, rule, lo, hi)
 
+    p_rule, rule_counts = rule_probability(drives, 0, TRAIN_DAYS - 1, HORIZON_DAYS)
+    rule_p = {drive: {d: p_rule[v[1]] for d, v in days.items()} for drive, days in drives.items()}
+    combined = {drive: {d: max(preds.get(drive, {}).get(d, 0.0), p) for d, p in days.items()}
+                for drive, days in rule_p.items()}
+    ceiling = sum(1 for drive, (fd, _) in failed.items()
+                  if any(v[1] for d, v in drives[drive].items() if d <= fd))
+
     lines = []
     emit = lines.append
     emit(f"train: {train.stderr.strip()}")
@@ -196,18 +222,39 @@ def main():
     emit("| method | threshold set on | target FAR | threshold | detected | detection rate | "
          "false alarms | FAR | mean lead (days) |")
     emit("|---|---|---|---|---|---|---|---|---|")
-    for rate in (0.01, 0.005):
-        for where, hs in (("test drives (oracle)", healthy), ("training days", tr_healthy)):
-            thr = threshold_for([max(p.values()) for p in hs.values()], rate)
-            det, leads, fa = score_threshold(failed, healthy, thr)
-            lead = f"{sum(leads) / len(leads):.2f}" if leads else "—"
-            emit(f"| prognos failure | {where} | {rate:.1%} | {thr:.3g} | {det}/{len(failed)} | "
-                 f"{det / len(failed):.1%} | {fa}/{len(healthy)} | {fa / len(healthy):.2%} | {lead} |")
+    for name, scores in (("prognos failure", preds), ("max(model, rule probability)", combined)):
+        s_failed, s_healthy = per_drive(drives, scores, lo, hi)
+        s_tr_failed, s_tr_healthy = per_drive(drives, scores, 0, TRAIN_DAYS - 1)
+        for rate in (0.01, 0.005):
+            for where, hs in (("test drives (oracle)", s_healthy), ("training days", s_tr_healthy)):
+                thr = threshold_for([max(p.values()) for p in hs.values()], rate)
+                det, leads, fa = score_threshold(s_failed, s_healthy, thr)
+                lead = f"{sum(leads) / len(leads):.2f}" if leads else "—"
+                emit(f"| {name} | {where} | {rate:.1%} | {thr:.3g} | {det}/{len(s_failed)} | "
+                     f"{det / len(s_failed):.1%} | {fa}/{len(s_healthy)} | "
+                     f"{fa / len(s_healthy):.2%} | {lead} |")
     det, leads, fa = score_threshold(rf, rh, 0.5)
     lead = f"{sum(leads) / len(leads):.2f}" if leads else "—"
     emit(f"| Backblaze rule (SMART 5/187/188/197/198 raw > 0) | — | — | — | {det}/{len(rf)} | "
          f"{det / len(rf):.1%} | {fa}/{len(rh)} | {fa / len(rh):.2%} | {lead} |")
-    # The rule at the model's own false-alarm rate, for a like-for-like line.
+    thr1 = threshold_for([max(p.values()) for p in tr_healthy.values()], 0.01)
+    emit("")
+    emit("test failures (model alarm at the training-days 1 % threshold / rule column > 0 on a day up "
+         "to the failure):")
+    for drive, (fd, p) in sorted(failed.items()):
+        seen = any(v[1] for d, v in drives[drive].items() if d <= fd)
+        emit(f"  {drive}: fails day {fd}, max p_fail {max(p.values()):.3g}, model "
+             f"{'alarm' if max(p.values()) >= thr1 else 'silent'}, rule columns "
+             f"{'> 0' if seen else 'all 0'}")
+    emit("")
+    emit(f"rule probability from the training rows: on {p_rule[True]:.3g} "
+         f"({rule_counts[True][0]} positive of {rule_counts[True][1]}), off {p_rule[False]:.3g} "
+         f"({rule_counts[False][0]} of {rule_counts[False][1]})")
+    emit(f"ceiling: {ceiling} of {len(failed)} test failures had a rule column > 0 on a day up to "
+         f"their failure; the other {len(failed) - ceiling} show nothing in the rule columns")
+    for name, scores in (("max(model, rule probability)", combined),):
+        b, _, _, _, _ = row_brier(drives, scores, lo, hi, HORIZON_DAYS)
+        emit(f"Brier of {name} over the test rows: {b:.6f}")
     emit("")
     brier, brier_const, n_rows, n_pos, table = row_brier(drives, preds, lo, hi, HORIZON_DAYS)
     emit(f"Brier score over {n_rows} test rows ({n_pos} positive: the drive fails within "

@@ -55,10 +55,14 @@ struct TrainArgs {
   int max_depth = 4;
   double eta = 0.1;
   double negatives_keep = 1.0;
+  double scale_pos_weight = 0.0;
   double calibration_fraction = 0.25;
   std::string calibration = "auto";
   std::uint64_t seed = 1;
   int threads = 1;
+  bool select = false;
+  std::string feature_set = "base";
+  std::vector<std::string> alarm_columns;
 };
 
 struct PredictArgs {
@@ -309,10 +313,29 @@ int RunTrain(const TrainArgs& args) {
     std::fprintf(stderr, "failure train: %s\n", rows.error().message.c_str());
     return ExitFor(rows.error());
   }
+  if (args.feature_set != "base" && args.feature_set != "extended" && args.feature_set != "auto") {
+    std::fprintf(stderr, "failure train: --feature-set must be base, extended or auto, got '%s'\n",
+                 args.feature_set.c_str());
+    return kExitUsage;
+  }
+  if (args.feature_set == "auto" && !args.select) {
+    std::fprintf(stderr, "failure train: --feature-set auto needs --select\n");
+    return kExitUsage;
+  }
   predict::FailureFeatureSpec spec;
   spec.indicators = indicators;
   spec.delta_days.assign(args.delta_days.begin(), args.delta_days.end());
   spec.snapshot_spacing_ms = kHourMs;
+  // Alarm columns that are not indicators (e.g. never filled, so not chosen by default) are
+  // left out and named in the summary.
+  std::string alarms_ignored;
+  for (const auto& name : args.alarm_columns) {
+    if (std::find(indicators.begin(), indicators.end(), name) != indicators.end()) {
+      spec.alarm_indicators.push_back(name);
+    } else {
+      alarms_ignored += (alarms_ignored.empty() ? "" : ",") + name;
+    }
+  }
   if (auto ok = predict::ValidateFeatureSpec(spec); !ok) {
     std::fprintf(stderr, "failure train: %s\n", ok.error().message.c_str());
     return kExitUsage;
@@ -348,45 +371,109 @@ int RunTrain(const TrainArgs& args) {
     return kExitFailure;
   }
 
-  predict::FeatureBuilder builder(spec);
-  const std::size_t n_ind = indicators.size();
-  predict::FailureTrainingSet data;
-  data.feature_count = builder.feature_count();
-  data.features.reserve(rows->size() * data.feature_count);
-  std::vector<float> feats;
+  // Features of every row, causally, for a spec; with the per-row entity and failure time that
+  // selection needs.
   std::size_t out_of_order = 0;
-  for (const std::size_t i : TimeOrder(*rows)) {
-    const std::string& name = rows->entity_names[rows->entity[i]];
-    const auto values = std::span<const double>(rows->values).subspan(i * n_ind, n_ind);
-    const std::string_view type =
-        rows->type.empty() ? std::string_view() : rows->type_names[rows->type[i]];
-    if (!builder.Update(name, rows->t[i], values, type)) {
-      ++out_of_order;
-      continue;
+  auto build = [&](const predict::FailureFeatureSpec& feature_spec) {
+    predict::FeatureBuilder builder(feature_spec);
+    const std::size_t n_ind = indicators.size();
+    predict::FailureTrainingSet data;
+    data.feature_count = builder.feature_count();
+    data.features.reserve(rows->size() * data.feature_count);
+    std::vector<float> feats;
+    out_of_order = 0;
+    for (const std::size_t i : TimeOrder(*rows)) {
+      const std::string& name = rows->entity_names[rows->entity[i]];
+      const auto values = std::span<const double>(rows->values).subspan(i * n_ind, n_ind);
+      const std::string_view type =
+          rows->type.empty() ? std::string_view() : rows->type_names[rows->type[i]];
+      if (!builder.Update(name, rows->t[i], values, type)) {
+        ++out_of_order;
+        continue;
+      }
+      builder.FeaturesInto(name, feats);
+      data.features.insert(data.features.end(), feats.begin(), feats.end());
+      const auto& ev = events[rows->entity[i]];
+      const auto it = std::lower_bound(ev.begin(), ev.end(), rows->t[i]);
+      data.labels.push_back(it != ev.end() && *it < rows->t[i] + *horizon ? 1.0 : 0.0);
+      data.times.push_back(rows->t[i]);
+      data.entities.push_back(rows->entity[i]);
+      data.failure_times.push_back(it != ev.end() ? *it : predict::kNoFailure);
     }
-    builder.FeaturesInto(name, feats);
-    data.features.insert(data.features.end(), feats.begin(), feats.end());
-    const auto& ev = events[rows->entity[i]];
-    const auto it = std::lower_bound(ev.begin(), ev.end(), rows->t[i]);
-    data.labels.push_back(it != ev.end() && *it < rows->t[i] + *horizon ? 1.0 : 0.0);
-    data.times.push_back(rows->t[i]);
-  }
+    return data;
+  };
 
   predict::FailureTrainOptions o;
   o.rounds = args.rounds;
   o.max_depth = args.max_depth;
   o.eta = args.eta;
   o.negative_keep_fraction = args.negatives_keep;
+  o.scale_pos_weight = args.scale_pos_weight;
   o.calibration_fraction = args.calibration_fraction;
   o.calibration = *calibration;
   o.seed = args.seed;
   o.nthread = args.threads;
+  std::vector<std::string> sets;
+  if (args.feature_set == "auto") {
+    sets = {"base", "extended"};
+  } else {
+    sets = {args.feature_set};
+  }
+  // Each feature set's cross-validated winner; the better one (same rule as within a set:
+  // more detections pooled over the folds, then lower Brier) is trained on all rows.
+  std::string metadata;
+  predict::FailureTrainingSet data;
+  std::optional<predict::FailureSelection> best;
+  for (const auto& set : sets) {
+    predict::FailureFeatureSpec candidate_spec = spec;
+    candidate_spec.extended = set == "extended";
+    predict::FailureTrainingSet candidate_data = build(candidate_spec);
+    if (!args.select) {
+      spec = candidate_spec;
+      data = std::move(candidate_data);
+      break;
+    }
+    auto sel = predict::FailureModel::Select(candidate_spec, *horizon, candidate_data, o,
+                                             predict::FailureSelectOptions{});
+    if (!sel) {
+      std::fprintf(stderr, "failure train: %s\n", sel.error().message.c_str());
+      return ExitFor(sel.error());
+    }
+    const std::string summary = "feature set " + set + " (" +
+                                std::to_string(candidate_data.feature_count) + " features): " +
+                                sel->Summary();
+    std::fprintf(stderr, "failure train: %s", summary.c_str());
+    metadata += summary;
+    auto score = [](const predict::FailureSelection& x) {
+      const auto& k = x.candidates[x.best];
+      return std::make_pair(k.detected, -std::min(k.brier_platt, k.brier_isotonic));
+    };
+    if (!best || score(*sel) > score(*best)) {
+      best = std::move(*sel);
+      spec = candidate_spec;
+      data = std::move(candidate_data);
+    }
+  }
+  if (best) {
+    o = best->chosen;
+    char buf[200];
+    std::snprintf(buf, sizeof(buf),
+                  "selected: feature set %s, depth %d, eta %g, rounds %d, negatives_keep %g, "
+                  "scale_pos_weight %s, calibration %s\n",
+                  spec.extended ? "extended" : "base", o.max_depth, o.eta, o.rounds,
+                  o.negative_keep_fraction,
+                  o.scale_pos_weight == 0.0 ? "auto" : std::to_string(o.scale_pos_weight).c_str(),
+                  std::string(predict::CalibrationMethodName(o.calibration)).c_str());
+    std::fprintf(stderr, "failure train: %s", buf);
+    metadata += buf;
+  }
   predict::FailureTrainReport report;
   auto model = predict::FailureModel::Train(spec, *horizon, data, o, &report);
   if (!model) {
     std::fprintf(stderr, "failure train: %s\n", model.error().message.c_str());
     return ExitFor(model.error());
   }
+  model->set_metadata(metadata);
   auto blob = model->Serialize();
   if (!blob) {
     std::fprintf(stderr, "failure train: %s\n", blob.error().message.c_str());
@@ -400,6 +487,11 @@ int RunTrain(const TrainArgs& args) {
   for (const auto& e : events) failed_entities += e.empty() ? 0 : 1;
   std::string names;
   for (const auto& n : indicators) names += (names.empty() ? "" : ",") + n;
+  if (!spec.alarm_indicators.empty()) {
+    names += "; alarm columns";
+    for (const auto& a : spec.alarm_indicators) names += " " + a;
+  }
+  if (!alarms_ignored.empty()) names += "; alarm columns not among the indicators: " + alarms_ignored;
   if (!spec.type_label.empty()) {
     names += "; type prior from '" + spec.type_label + "' (" +
              std::to_string(spec.type_rates.size()) + " types, fleet rate " +
@@ -556,6 +648,10 @@ CLI::App* RegisterFailureCommand(CLI::App& app, int* exit_code) {
                    "Share of negative rows kept for the trees (seeded draw)")
       ->capture_default_str();
   train
+      ->add_option("--scale-pos-weight", t->scale_pos_weight,
+                   "Weight of a positive row (0 = auto: sqrt(negatives / positives))")
+      ->capture_default_str();
+  train
       ->add_option("--calibration-fraction", t->calibration_fraction,
                    "Latest share of the time span held out to calibrate")
       ->capture_default_str();
@@ -563,6 +659,20 @@ CLI::App* RegisterFailureCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   train->add_option("--seed", t->seed, "Random seed")->capture_default_str();
   train->add_option("--threads", t->threads, "XGBoost threads")->capture_default_str();
+  train->add_flag("--select", t->select,
+                  "Choose depth, eta, rounds, negative keep, positive weight and calibration by "
+                  "rolling-origin cross-validation inside the training history (overrides those "
+                  "options; the choice and every candidate go into the model's metadata)");
+  train
+      ->add_option("--feature-set", t->feature_set,
+                   "base|extended|auto: extended adds rate per day, days since > 0, deviation "
+                   "from the type's mean (with --type) and alarm_count; auto = chosen by --select")
+      ->capture_default_str();
+  train
+      ->add_option("--alarm-columns", t->alarm_columns,
+                   "Columns of a threshold rule (any > 0 alarms), counted as alarm_count by the "
+                   "extended features; those not among the indicators are ignored")
+      ->delimiter(',');
   train->callback([t, exit_code] { *exit_code = RunTrain(*t); });
 
   auto p = std::make_shared<PredictArgs>();

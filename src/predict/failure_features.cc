@@ -14,6 +14,7 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::int32_t kMaxDeltaDays = 3650;
 constexpr std::size_t kMaxWindows = 16;
+constexpr TimestampMs kNever = std::numeric_limits<TimestampMs>::max();
 
 }  // namespace
 
@@ -39,6 +40,12 @@ Result<void> ValidateFeatureSpec(const FailureFeatureSpec& spec) {
   }
   if (spec.snapshot_spacing_ms <= 0) {
     return MakeError(ErrorCode::kInvalidArgument, "snapshot spacing must be positive");
+  }
+  for (const auto& name : spec.alarm_indicators) {
+    if (seen.count(name) == 0) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "alarm indicator '" + name + "' is not one of the indicators");
+    }
   }
   auto bad_rate = [](double r) { return !(r >= 0.0 && r <= 1.0); };
   if (!spec.type_label.empty() && bad_rate(spec.fleet_rate)) {
@@ -82,9 +89,15 @@ std::vector<std::string> FailureFeatureNames(const FailureFeatureSpec& spec) {
     }
     names.push_back(ind + "_increases");
     names.push_back(ind + "_rel_first");
+    if (spec.extended) {
+      names.push_back(ind + "_rate_per_day");
+      names.push_back(ind + "_days_nonzero");
+      if (!spec.type_label.empty()) names.push_back(ind + "_type_dev");
+    }
   }
   names.emplace_back("age_days");
   if (!spec.type_label.empty()) names.emplace_back("type_prior");
+  if (spec.extended && !spec.alarm_indicators.empty()) names.emplace_back("alarm_count");
   return names;
 }
 
@@ -94,6 +107,34 @@ FeatureBuilder::FeatureBuilder(FailureFeatureSpec spec) : spec_(std::move(spec))
   std::int32_t longest = 0;
   for (const std::int32_t d : spec_.delta_days) longest = std::max(longest, d);
   longest_window_ms_ = static_cast<DurationMs>(longest) * kDayMs;
+  if (spec_.extended) {
+    for (const auto& name : spec_.alarm_indicators) alarm_index_.push_back(*IndicatorIndex(name));
+  }
+}
+
+void FeatureBuilder::AddToType(const EntityState& state, double sign) {
+  if (state.type_id == kNoType) return;
+  TypeStats& stats = type_stats_[state.type_id];
+  for (std::size_t i = 0; i < state.latest.size(); ++i) {
+    if (std::isnan(state.latest[i])) continue;
+    stats.sum[i] += sign * state.latest[i];
+    stats.count[i] += sign;
+  }
+}
+
+// Moves the entity's latest values from its old type's sums to the new type's.
+void FeatureBuilder::SetTypeOf(EntityState& state, std::string_view type) {
+  if (!spec_.extended || spec_.type_label.empty() || type.empty()) return;
+  const auto [it, fresh] =
+      type_ids_.emplace(std::string(type), static_cast<std::uint32_t>(type_stats_.size()));
+  if (fresh) {
+    const std::size_t n = spec_.indicators.size();
+    type_stats_.push_back(TypeStats{std::vector<double>(n, 0.0), std::vector<double>(n, 0.0)});
+  }
+  if (state.type_id == it->second) return;
+  AddToType(state, -1.0);
+  state.type_id = it->second;
+  AddToType(state, 1.0);
 }
 
 Result<FeatureBuilder::EntityState*> FeatureBuilder::Touch(std::string_view entity, TimestampMs t) {
@@ -106,6 +147,7 @@ Result<FeatureBuilder::EntityState*> FeatureBuilder::Touch(std::string_view enti
     state.latest.assign(n, kNaN);
     state.first.assign(n, kNaN);
     state.increases.assign(n, 0);
+    if (spec_.extended) state.nonzero_since.assign(n, kNever);
     it = entities_.emplace(std::string(entity), std::move(state)).first;
     return &it->second;
   }
@@ -171,11 +213,23 @@ Result<void> FeatureBuilder::Update(std::string_view entity, TimestampMs t,
   if (!type.empty() && !spec_.type_label.empty()) {
     const auto rate = spec_.type_rates.find(std::string(type));
     s.type_prior = rate != spec_.type_rates.end() ? rate->second : spec_.fleet_rate;
+    SetTypeOf(s, type);
   }
+  TypeStats* stats = s.type_id != kNoType ? &type_stats_[s.type_id] : nullptr;
   for (std::size_t i = 0; i < values.size(); ++i) {
-    if (std::isnan(values[i])) continue;
-    s.latest[i] = values[i];
-    if (std::isnan(s.first[i])) s.first[i] = values[i];
+    const double v = values[i];
+    if (std::isnan(v)) continue;
+    if (stats != nullptr) {
+      if (std::isnan(s.latest[i])) {
+        stats->sum[i] += v;
+        stats->count[i] += 1.0;
+      } else {
+        stats->sum[i] += v - s.latest[i];
+      }
+    }
+    s.latest[i] = v;
+    if (std::isnan(s.first[i])) s.first[i] = v;
+    if (spec_.extended && v > 0.0 && s.nonzero_since[i] == kNever) s.nonzero_since[i] = t;
   }
   TakeSnapshot(s);
   return Ok();
@@ -205,6 +259,7 @@ bool FeatureBuilder::SetType(std::string_view entity, std::string_view type) {
   if (spec_.type_label.empty() || type.empty()) return true;
   const auto rate = spec_.type_rates.find(std::string(type));
   it->second.type_prior = rate != spec_.type_rates.end() ? rate->second : spec_.fleet_rate;
+  SetTypeOf(it->second, type);
   return true;
 }
 
@@ -212,7 +267,12 @@ bool FeatureBuilder::Known(std::string_view entity) const {
   return entities_.find(std::string(entity)) != entities_.end();
 }
 
-void FeatureBuilder::Forget(std::string_view entity) { entities_.erase(std::string(entity)); }
+void FeatureBuilder::Forget(std::string_view entity) {
+  const auto it = entities_.find(std::string(entity));
+  if (it == entities_.end()) return;
+  AddToType(it->second, -1.0);
+  entities_.erase(it);
+}
 
 std::vector<float> FeatureBuilder::Features(std::string_view entity) const {
   std::vector<float> out;
@@ -234,6 +294,8 @@ bool FeatureBuilder::FeaturesInto(std::string_view entity, std::vector<float>& o
     base_index[w] = static_cast<std::size_t>(
         std::lower_bound(s.snap_t.begin(), s.snap_t.end(), from) - s.snap_t.begin());
   }
+  const double age_days =
+      static_cast<double>(s.latest_t - s.first_t) / static_cast<double>(kDayMs);
   std::size_t k = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const double latest = s.latest[i];
@@ -246,10 +308,30 @@ bool FeatureBuilder::FeaturesInto(std::string_view entity, std::vector<float>& o
     }
     out[k++] = static_cast<float>(s.increases[i]);
     out[k++] = static_cast<float>(latest - s.first[i]);
+    if (spec_.extended) {
+      out[k++] = age_days > 0.0 ? static_cast<float>((latest - s.first[i]) / age_days)
+                                : std::numeric_limits<float>::quiet_NaN();
+      out[k++] = s.nonzero_since[i] == kNever
+                     ? std::numeric_limits<float>::quiet_NaN()
+                     : static_cast<float>(static_cast<double>(s.latest_t - s.nonzero_since[i]) /
+                                          static_cast<double>(kDayMs));
+      if (!spec_.type_label.empty()) {
+        double dev = kNaN;
+        if (s.type_id != kNoType) {
+          const TypeStats& stats = type_stats_[s.type_id];
+          if (stats.count[i] > 0.0) dev = latest - stats.sum[i] / stats.count[i];
+        }
+        out[k++] = static_cast<float>(dev);
+      }
+    }
   }
-  out[k++] =
-      static_cast<float>(static_cast<double>(s.latest_t - s.first_t) / static_cast<double>(kDayMs));
+  out[k++] = static_cast<float>(age_days);
   if (!spec_.type_label.empty()) out[k++] = static_cast<float>(s.type_prior);
+  if (spec_.extended && !alarm_index_.empty()) {
+    int alarms = 0;
+    for (const std::size_t i : alarm_index_) alarms += s.latest[i] > 0.0 ? 1 : 0;
+    out[k++] = static_cast<float>(alarms);
+  }
   return true;
 }
 

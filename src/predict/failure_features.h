@@ -38,6 +38,13 @@ struct FailureFeatureSpec {
   std::string type_label;
   std::unordered_map<std::string, double> type_rates;
   double fleet_rate = 0.0;
+  // Feature set 2 (off by default, so a spec written before it keeps its layout): per
+  // indicator the rate of change per day since first seen, days since the value first became
+  // > 0, and with a type_label the deviation from the mean latest value of the entity's type;
+  // plus `alarm_count`, how many of alarm_indicators are > 0 now (a threshold rule such as
+  // Backblaze's "any of SMART 5, 187, 188, 197, 198 raw > 0" as one feature).
+  bool extended = false;
+  std::vector<std::string> alarm_indicators;  // each must be one of indicators
 };
 
 // Smoothed failure rate per type from labelled entities: (failed + m · fleet) / (n + m), fleet =
@@ -59,8 +66,16 @@ Result<void> ValidateFeatureSpec(const FailureFeatureSpec& spec);
 //   <name>_increases        number of snapshots in which the value rose above the previous
 //                           snapshot's (over the entity's whole history)
 //   <name>_rel_first        latest − the first value ever seen (growth since first seen)
+//   <name>_rate_per_day     extended only: rel_first / age_days (NaN at age 0)
+//   <name>_days_nonzero     extended only: days since the first snapshot with value > 0 (NaN
+//                           while it never was; a value > 0 when first seen counts from then)
+//   <name>_type_dev         extended with a type_label only: latest − the mean latest value
+//                           over the entities of the same type (itself included; NaN if the
+//                           entity has no type or the value is unknown). Kept exactly by running
+//                           sums per type, O(1) per update.
 //   age_days                (t_latest − t_first) / 1 day
 //   type_prior              only with a type_label: see FailureFeatureSpec
+//   alarm_count             extended with alarm_indicators only: how many are > 0 now
 // Example, daily snapshots of smart_5_raw 0, 0, 4, 6 on days 0..3: latest 6, delta_1d 2,
 // delta_7d 6 (vs day 0), increases 2, rel_first 6, age_days 3.
 std::vector<std::string> FailureFeatureNames(const FailureFeatureSpec& spec);
@@ -103,6 +118,7 @@ class FeatureBuilder {
   void Forget(std::string_view entity);
 
  private:
+  static constexpr std::uint32_t kNoType = std::numeric_limits<std::uint32_t>::max();
   struct EntityState {
     TimestampMs first_t = 0;
     TimestampMs latest_t = 0;
@@ -115,7 +131,16 @@ class FeatureBuilder {
     std::deque<TimestampMs> snap_t;
     std::deque<double> snap_values;
     double type_prior = std::numeric_limits<double>::quiet_NaN();
+    std::vector<TimestampMs> nonzero_since;  // extended: first time > 0 (kNever until then)
+    std::uint32_t type_id = kNoType;          // extended with type: index into type_stats_
   };
+  // Running sums of the latest values of one type's entities (extended features).
+  struct TypeStats {
+    std::vector<double> sum;
+    std::vector<double> count;
+  };
+  void SetTypeOf(EntityState& state, std::string_view type);
+  void AddToType(const EntityState& state, double sign);
   Result<EntityState*> Touch(std::string_view entity, TimestampMs t);
   void TakeSnapshot(EntityState& state) const;
 
@@ -123,6 +148,9 @@ class FeatureBuilder {
   std::size_t feature_count_ = 0;
   DurationMs longest_window_ms_ = 0;
   std::unordered_map<std::string, EntityState> entities_;
+  std::vector<TypeStats> type_stats_;
+  std::unordered_map<std::string, std::uint32_t> type_ids_;
+  std::vector<std::size_t> alarm_index_;
 };
 
 }  // namespace prognos::predict

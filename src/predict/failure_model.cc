@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <functional>
 #include <limits>
+#include <unordered_map>
 #include <utility>
 
 namespace prognos::predict {
@@ -149,6 +152,15 @@ Result<FailureModel> FailureModel::Train(const FailureFeatureSpec& spec, Duratio
                                          const FailureTrainingSet& data,
                                          const FailureTrainOptions& options,
                                          FailureTrainReport* report) {
+  return Fit(spec, horizon_ms, data, options, report, nullptr, nullptr);
+}
+
+Result<FailureModel> FailureModel::Fit(const FailureFeatureSpec& spec, DurationMs horizon_ms,
+                                       const FailureTrainingSet& data,
+                                       const FailureTrainOptions& options,
+                                       FailureTrainReport* report,
+                                       std::vector<float>* calibration_rows,
+                                       std::vector<double>* calibration_labels) {
   if (auto ok = ValidateFeatureSpec(spec); !ok) return tl::unexpected(ok.error());
   if (auto ok = CheckOptions(options); !ok) return tl::unexpected(ok.error());
   if (horizon_ms <= 0) return MakeError(ErrorCode::kInvalidArgument, "horizon must be positive");
@@ -308,6 +320,8 @@ Result<FailureModel> FailureModel::Train(const FailureFeatureSpec& spec, Duratio
   }
   r.calibration = model.calibrator_.method;
   if (report != nullptr) *report = r;
+  if (calibration_rows != nullptr) *calibration_rows = std::move(calib_x);
+  if (calibration_labels != nullptr) *calibration_labels = std::move(calib_y);
   return model;
 }
 
@@ -321,6 +335,11 @@ Result<FailureModel> FailureModel::Retrain(const FailureTrainingSet& data,
 }
 
 Result<std::vector<double>> FailureModel::PredictMargin(std::span<const float> rows) const {
+  return MarginUpTo(rows, 0);
+}
+
+Result<std::vector<double>> FailureModel::MarginUpTo(std::span<const float> rows,
+                                                     int iterations) const {
   if (!trained()) return MakeError(ErrorCode::kInvalidArgument, "failure model is not trained");
   if (feature_count_ == 0 || rows.size() % feature_count_ != 0) {
     return MakeError(ErrorCode::kInvalidArgument,
@@ -336,12 +355,14 @@ Result<std::vector<double>> FailureModel::PredictMargin(std::span<const float> r
       R"({"data": [)" + std::to_string(reinterpret_cast<std::uintptr_t>(rows.data())) +
       R"(, true], "shape": [)" + std::to_string(n) + ", " + std::to_string(feature_count_) +
       R"(], "typestr": "<f4", "version": 3})";
-  const char* config = R"({"type": 1, "training": false, "iteration_begin": 0, "iteration_end": 0,)"
-                       R"( "strict_shape": false, "missing": NaN, "cache_id": 0})";
+  const std::string config =
+      R"({"type": 1, "training": false, "iteration_begin": 0, "iteration_end": )" +
+      std::to_string(std::max(iterations, 0)) +
+      R"(, "strict_shape": false, "missing": NaN, "cache_id": 0})";
   const bst_ulong* shape = nullptr;
   bst_ulong dim = 0;
   const float* result = nullptr;
-  if (XGBoosterPredictFromDense(booster_->handle, array.c_str(), config, nullptr, &shape, &dim,
+  if (XGBoosterPredictFromDense(booster_->handle, array.c_str(), config.c_str(), nullptr, &shape, &dim,
                                 &result) != 0) {
     return tl::unexpected(XgbError("predict"));
   }
@@ -412,6 +433,12 @@ Result<std::string> FailureModel::Serialize() const {
     w.PutBytes(type);
     w.Put<double>(rate);
   }
+  w.Put<std::uint8_t>(spec_.extended ? 1 : 0);
+  w.Put<std::uint32_t>(static_cast<std::uint32_t>(spec_.alarm_indicators.size()));
+  for (const auto& name : spec_.alarm_indicators) {
+    w.Put<std::uint32_t>(static_cast<std::uint32_t>(name.size()));
+    w.PutBytes(name);
+  }
   std::uint8_t method = 0;
   if (calibrator_.method == CalibrationMethod::kPlatt) method = 1;
   if (calibrator_.method == CalibrationMethod::kIsotonic) method = 2;
@@ -421,6 +448,8 @@ Result<std::string> FailureModel::Serialize() const {
   w.Put<std::uint32_t>(static_cast<std::uint32_t>(calibrator_.isotonic.x.size()));
   for (const double x : calibrator_.isotonic.x) w.Put<double>(x);
   for (const double y : calibrator_.isotonic.y) w.Put<double>(y);
+  w.Put<std::uint32_t>(static_cast<std::uint32_t>(metadata_.size()));
+  w.PutBytes(metadata_);
   w.Put<std::uint64_t>(static_cast<std::uint64_t>(len));
   w.PutBytes(std::string_view(bytes, static_cast<std::size_t>(len)));
   const std::uint64_t sum = Fnv1a64(w.out());
@@ -487,6 +516,22 @@ Result<FailureModel> FailureModel::Deserialize(std::string_view bytes) {
     }
     model.spec_.type_rates[std::string(type)] = rate;
   }
+  if (version >= 2) {
+    std::uint8_t extended = 0;
+    std::uint32_t n_alarm = 0;
+    if (!in.Get(extended) || extended > 1 || !in.Get(n_alarm) || n_alarm > n_ind) {
+      return corrupt("feature set");
+    }
+    model.spec_.extended = extended == 1;
+    for (std::uint32_t i = 0; i < n_alarm; ++i) {
+      std::uint32_t len = 0;
+      std::string_view name;
+      if (!in.Get(len) || len > kMaxNameBytes || !in.GetBytes(len, name)) {
+        return corrupt("alarm indicators");
+      }
+      model.spec_.alarm_indicators.emplace_back(name);
+    }
+  }
   if (auto ok = ValidateFeatureSpec(model.spec_); !ok) return corrupt(ok.error().message);
   std::uint8_t method = 0;
   std::uint32_t n_points = 0;
@@ -504,6 +549,12 @@ Result<FailureModel> FailureModel::Deserialize(std::string_view bytes) {
   }
   for (double& y : model.calibrator_.isotonic.y) {
     if (!in.Get(y)) return corrupt("calibration points");
+  }
+  if (version >= 2) {
+    std::uint32_t meta_len = 0;
+    std::string_view meta;
+    if (!in.Get(meta_len) || !in.GetBytes(meta_len, meta)) return corrupt("metadata");
+    model.metadata_ = std::string(meta);
   }
   std::uint64_t booster_len = 0;
   std::string_view booster_bytes;
@@ -533,6 +584,252 @@ Result<FailureModel> FailureModel::Deserialize(std::string_view bytes) {
                    std::to_string(model.feature_count_));
   }
   return model;
+}
+
+
+namespace {
+
+// Per-entity scores of one validation window: detected failures and false alarms at the
+// threshold that alarms at most `far` of the non-failing entities (the protocol's oracle,
+// applied inside the training history).
+struct WindowScore {
+  std::size_t detected = 0;
+  std::size_t failed = 0;
+  std::size_t false_alarms = 0;
+  std::size_t healthy = 0;
+};
+
+WindowScore ScoreWindow(const std::vector<std::uint32_t>& entity, const std::vector<bool>& failed,
+                        const std::vector<bool>& counts, std::span<const double> score,
+                        double far) {
+  std::unordered_map<std::uint32_t, std::pair<double, bool>> best;  // max score, failed
+  for (std::size_t i = 0; i < entity.size(); ++i) {
+    if (!counts[i]) continue;
+    auto [it, fresh] = best.emplace(entity[i], std::make_pair(score[i], failed[i]));
+    if (!fresh) it->second.first = std::max(it->second.first, score[i]);
+  }
+  std::vector<double> healthy;
+  std::vector<double> sick;
+  for (const auto& [id, v] : best) (v.second ? sick : healthy).push_back(v.first);
+  std::sort(healthy.begin(), healthy.end(), std::greater<>());
+  WindowScore w;
+  w.failed = sick.size();
+  w.healthy = healthy.size();
+  const auto k = static_cast<std::size_t>(std::floor(far * static_cast<double>(healthy.size())));
+  // Alarm on scores strictly above the (k+1)-th highest healthy score: at most k false alarms.
+  const double threshold =
+      k < healthy.size() ? healthy[k] : -std::numeric_limits<double>::infinity();
+  for (const double v : sick) w.detected += v > threshold ? 1 : 0;
+  for (const double v : healthy) w.false_alarms += v > threshold ? 1 : 0;
+  return w;
+}
+
+std::string FormatNumber(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", v);
+  return buf;
+}
+
+}  // namespace
+
+std::string FailureSelection::Summary() const {
+  std::string out = "selection: rolling-origin cross-validation on the training history, " +
+                    std::to_string(fold_from.size()) + " folds (validation windows";
+  for (std::size_t f = 0; f < fold_from.size(); ++f) {
+    out += (f == 0 ? " " : ", ") + FormatTimestamp(fold_from[f]) + ".." +
+           FormatTimestamp(fold_to[f]) + " after " + std::to_string(fold_train_positives[f]) +
+           " positive training rows";
+  }
+  out += "); per candidate: failed entities detected at the fold's false-alarm target, pooled "
+         "(platt ranking / isotonic), false alarms, Brier platt / isotonic\n";
+  for (std::size_t c = 0; c < candidates.size(); ++c) {
+    const auto& k = candidates[c];
+    char buf[320];
+    std::snprintf(buf, sizeof(buf),
+                  "%s depth %d eta %g rounds %d negatives_keep %g scale_pos_weight %s: detected "
+                  "%zu/%zu (isotonic %zu), false alarms %zu/%zu, Brier %.7f / %.7f\n",
+                  c == best ? "*" : " ", k.options.max_depth, k.options.eta, k.options.rounds,
+                  k.options.negative_keep_fraction,
+                  k.options.scale_pos_weight == 0.0 ? "auto"
+                                                    : FormatNumber(k.options.scale_pos_weight).c_str(),
+                  k.detected, k.failed, k.detected_isotonic, k.false_alarms, k.healthy,
+                  k.brier_platt, k.brier_isotonic);
+    out += buf;
+  }
+  out += "chosen: candidate marked *, calibration " +
+         std::string(CalibrationMethodName(calibration)) + "\n";
+  return out;
+}
+
+Result<FailureSelection> FailureModel::Select(const FailureFeatureSpec& spec,
+                                              DurationMs horizon_ms,
+                                              const FailureTrainingSet& data,
+                                              const FailureTrainOptions& base,
+                                              const FailureSelectOptions& grid) {
+  auto bad = [](const std::string& what) {
+    return MakeError(ErrorCode::kInvalidArgument, "failure model selection: " + what);
+  };
+  if (auto ok = ValidateFeatureSpec(spec); !ok) return tl::unexpected(ok.error());
+  if (auto ok = CheckOptions(base); !ok) return tl::unexpected(ok.error());
+  if (horizon_ms <= 0) return bad("horizon must be positive");
+  const std::size_t cols = FailureFeatureNames(spec).size();
+  const std::size_t n = data.rows();
+  if (data.feature_count != cols || data.features.size() != n * cols || data.times.size() != n) {
+    return bad("training set sizes disagree with the spec");
+  }
+  if (data.entities.size() != n || data.failure_times.size() != n) {
+    return bad("needs each row's entity and failure time");
+  }
+  if (grid.max_depths.empty() || grid.etas.empty() || grid.rounds.empty() ||
+      grid.negative_keep.empty() || grid.scale_pos_weights.empty()) {
+    return bad("empty grid");
+  }
+  if (grid.folds < 1 || !(grid.target_far >= 0.0 && grid.target_far < 1.0)) {
+    return bad("folds must be >= 1 and target_far in [0, 1)");
+  }
+  const int max_rounds = *std::max_element(grid.rounds.begin(), grid.rounds.end());
+  std::vector<TimestampMs> distinct(data.times);
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  const auto folds = static_cast<std::size_t>(grid.folds);
+  if (distinct.size() < 2 * folds) {
+    return bad(std::to_string(distinct.size()) + " distinct row times are too few for " +
+               std::to_string(folds) + " folds (need " + std::to_string(2 * folds) + ")");
+  }
+
+  // Candidates in grid order; rounds vary fastest (prefixes of one fit).
+  FailureSelection sel;
+  for (const int depth : grid.max_depths) {
+    for (const double eta : grid.etas) {
+      for (const double keep : grid.negative_keep) {
+        for (const double spw : grid.scale_pos_weights) {
+          for (const int rounds : grid.rounds) {
+            FailureCandidate c;
+            c.options = base;
+            c.options.max_depth = depth;
+            c.options.eta = eta;
+            c.options.negative_keep_fraction = keep;
+            c.options.scale_pos_weight = spw;
+            c.options.rounds = rounds;
+            if (auto ok = CheckOptions(c.options); !ok) return tl::unexpected(ok.error());
+            sel.candidates.push_back(c);
+          }
+        }
+      }
+    }
+  }
+  std::vector<double> brier_sum[2];
+  brier_sum[0].assign(sel.candidates.size(), 0.0);
+  brier_sum[1].assign(sel.candidates.size(), 0.0);
+  std::size_t brier_rows = 0;
+
+  const std::size_t half = distinct.size() / 2;
+  const std::size_t first = distinct.size() - half;
+  std::size_t usable_folds = 0;
+  for (std::size_t f = 0; f < folds; ++f) {
+    const std::size_t lo = first + f * half / folds;
+    const std::size_t hi = first + (f + 1) * half / folds;
+    const TimestampMs from = distinct[lo];
+    const TimestampMs to = hi < distinct.size() ? distinct[hi] : distinct.back() + 1;
+    // Training part: rows before the window, labelled from failures seen before it.
+    FailureTrainingSet train;
+    train.feature_count = cols;
+    std::vector<float> val_x;
+    std::vector<double> val_y;
+    std::vector<std::uint32_t> val_entity;
+    std::vector<bool> val_failed;
+    std::vector<bool> val_counts;
+    std::size_t positives = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const TimestampMs t = data.times[i];
+      const TimestampMs ft = data.failure_times[i];
+      const auto row = std::span<const float>(data.features).subspan(i * cols, cols);
+      if (t < from) {
+        const bool y = ft != kNoFailure && ft >= t && ft - t < horizon_ms && ft < from;
+        train.features.insert(train.features.end(), row.begin(), row.end());
+        train.labels.push_back(y ? 1.0 : 0.0);
+        train.times.push_back(t);
+        positives += y ? 1 : 0;
+      } else if (t < to) {
+        const bool fails_in_window = ft != kNoFailure && ft >= from && ft < to;
+        val_x.insert(val_x.end(), row.begin(), row.end());
+        val_y.push_back(ft != kNoFailure && ft >= t && ft - t < horizon_ms ? 1.0 : 0.0);
+        val_entity.push_back(data.entities[i]);
+        val_failed.push_back(fails_in_window);
+        val_counts.push_back(!fails_in_window || t <= ft);
+      }
+    }
+    sel.fold_from.push_back(from);
+    sel.fold_to.push_back(to);
+    sel.fold_train_positives.push_back(positives);
+    if (positives == 0 || val_x.empty()) continue;
+    ++usable_folds;
+    brier_rows += val_y.size();
+    std::size_t c = 0;
+    while (c < sel.candidates.size()) {
+      FailureTrainOptions o = sel.candidates[c].options;
+      o.rounds = max_rounds;
+      o.calibration = CalibrationMethod::kPlatt;
+      std::vector<float> cal_x;
+      std::vector<double> cal_y;
+      FailureTrainReport report;
+      auto model = Fit(spec, horizon_ms, train, o, &report, &cal_x, &cal_y);
+      if (!model) return tl::unexpected(model.error());
+      for (const int rounds : grid.rounds) {
+        FailureCandidate& cand = sel.candidates[c++];
+        auto val_m = model->MarginUpTo(val_x, rounds);
+        if (!val_m) return tl::unexpected(val_m.error());
+        Calibrator cal[2];
+        if (report.calibration_fallback) {
+          cal[0].method = cal[1].method = CalibrationMethod::kPlatt;
+          cal[0].platt = cal[1].platt = PlattCalibration{1.0, -std::log(report.scale_pos_weight)};
+        } else {
+          auto cal_m = model->MarginUpTo(cal_x, rounds);
+          if (!cal_m) return tl::unexpected(cal_m.error());
+          for (int m = 0; m < 2; ++m) {
+            auto fit = FitCalibrator(
+                *cal_m, cal_y, m == 0 ? CalibrationMethod::kPlatt : CalibrationMethod::kIsotonic);
+            if (!fit) return tl::unexpected(fit.error());
+            cal[m] = std::move(*fit);
+          }
+        }
+        std::vector<double> p(val_m->size());
+        for (int m = 0; m < 2; ++m) {
+          for (std::size_t i = 0; i < p.size(); ++i) p[i] = cal[m].Apply((*val_m)[i]);
+          brier_sum[m][c - 1] += BrierScore(p, val_y) * static_cast<double>(p.size());
+          if (m == 1) {
+            cand.detected_isotonic +=
+                ScoreWindow(val_entity, val_failed, val_counts, p, grid.target_far).detected;
+          }
+        }
+        const WindowScore w =
+            ScoreWindow(val_entity, val_failed, val_counts, *val_m, grid.target_far);
+        cand.detected += w.detected;
+        cand.failed += w.failed;
+        cand.false_alarms += w.false_alarms;
+        cand.healthy += w.healthy;
+      }
+    }
+  }
+  if (usable_folds == 0) return bad("no fold has a positive row to train on");
+  for (std::size_t c = 0; c < sel.candidates.size(); ++c) {
+    sel.candidates[c].brier_platt = brier_sum[0][c] / static_cast<double>(brier_rows);
+    sel.candidates[c].brier_isotonic = brier_sum[1][c] / static_cast<double>(brier_rows);
+  }
+  auto brier = [](const FailureCandidate& k) { return std::min(k.brier_platt, k.brier_isotonic); };
+  for (std::size_t c = 1; c < sel.candidates.size(); ++c) {
+    const auto& k = sel.candidates[c];
+    const auto& b = sel.candidates[sel.best];
+    if (k.detected > b.detected || (k.detected == b.detected && brier(k) < brier(b))) sel.best = c;
+  }
+  const auto& winner = sel.candidates[sel.best];
+  sel.calibration = winner.brier_isotonic < winner.brier_platt &&
+                            winner.detected_isotonic >= winner.detected
+                        ? CalibrationMethod::kIsotonic
+                        : CalibrationMethod::kPlatt;
+  sel.chosen = winner.options;
+  sel.chosen.calibration = sel.calibration;
+  return sel;
 }
 
 }  // namespace prognos::predict

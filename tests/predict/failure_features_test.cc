@@ -272,5 +272,84 @@ TEST(FailureFeaturesTest, TypeRatesAreSmoothedTowardTheFleet) {
   EXPECT_FALSE(builder.SetType("never-seen", "B"));
 }
 
+// Feature set 2 (extended), by hand. Two drives of type "A" and one of type "B", daily:
+//   a1: smart_5 0 0 4 (days 0..2), smart_194 30 30 33
+//   a2: smart_5 2 2 2 (days 1..2 only: first seen day 1), smart_194 40 40
+//   b1: smart_5 0, smart_194 50 (day 2 only)
+// At day 2, after all three:
+//   a1: rate_per_day smart_5 = (4 − 0) / 2 = 2, smart_194 = 3 / 2 = 1.5;
+//       days_nonzero smart_5 = 0 (first > 0 on day 2), smart_194 = 2 (> 0 since day 0);
+//       type_dev smart_5 = 4 − mean(4, 2) = 1, smart_194 = 33 − mean(33, 40) = −3.5;
+//       alarm_count = 1 (smart_5 > 0; smart_194 is not an alarm column).
+//   a2: rate_per_day smart_5 = 0 / 1 = 0; days_nonzero smart_5 = 1; type_dev smart_5 = −1.
+//   b1: age 0 → rate_per_day NaN; days_nonzero smart_5 NaN (never > 0); type_dev 0 (alone);
+//       alarm_count 0.
+// Forgetting a2 leaves a1 alone in type A: type_dev 0.
+TEST(FailureFeaturesTest, ExtendedFeaturesByHand) {
+  FailureFeatureSpec spec = TwoIndicators();
+  spec.extended = true;
+  spec.type_label = "model";
+  spec.alarm_indicators = {"smart_5_raw"};
+  FeatureBuilder builder(spec);
+  const auto names = builder.FeatureNames();
+  EXPECT_EQ(names.size(), 2 * 9 + 3U);  // 6 + 3 per indicator; age, type_prior, alarm_count
+  EXPECT_EQ(names.back(), "alarm_count");
+  EXPECT_EQ(names[6], "smart_5_raw_rate_per_day");
+  EXPECT_EQ(names[7], "smart_5_raw_days_nonzero");
+  EXPECT_EQ(names[8], "smart_5_raw_type_dev");
+  const double a1_5[] = {0, 0, 4};
+  const double a1_194[] = {30, 30, 33};
+  for (int day = 0; day < 3; ++day) {
+    ASSERT_TRUE(builder.Update("a1", day * kDayMs, std::vector<double>{a1_5[day], a1_194[day]}, "A")
+                    .has_value());
+    if (day >= 1) {
+      ASSERT_TRUE(
+          builder.Update("a2", day * kDayMs, std::vector<double>{2.0, 40.0}, "A").has_value());
+    }
+  }
+  ASSERT_TRUE(builder.Update("b1", 2 * kDayMs, std::vector<double>{0.0, 50.0}, "B").has_value());
+  struct Case {
+    std::string entity;
+    std::string feature;
+    double expected;  // NaN = must be NaN
+  };
+  const Case cases[] = {
+      {"a1", "smart_5_raw_rate_per_day", 2.0},   {"a1", "smart_194_raw_rate_per_day", 1.5},
+      {"a1", "smart_5_raw_days_nonzero", 0.0},   {"a1", "smart_194_raw_days_nonzero", 2.0},
+      {"a1", "smart_5_raw_type_dev", 1.0},       {"a1", "smart_194_raw_type_dev", -3.5},
+      {"a1", "alarm_count", 1.0},                {"a2", "smart_5_raw_rate_per_day", 0.0},
+      {"a2", "smart_5_raw_days_nonzero", 1.0},   {"a2", "smart_5_raw_type_dev", -1.0},
+      {"b1", "smart_5_raw_rate_per_day", kNaN},  {"b1", "smart_5_raw_days_nonzero", kNaN},
+      {"b1", "smart_194_raw_type_dev", 0.0},     {"b1", "alarm_count", 0.0},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.entity + " " + c.feature);
+    const auto f = builder.Features(c.entity);
+    const float v = f[Index(names, c.feature)];
+    if (std::isnan(c.expected)) {
+      EXPECT_TRUE(std::isnan(v));
+    } else {
+      EXPECT_FLOAT_EQ(v, static_cast<float>(c.expected));
+    }
+  }
+  builder.Forget("a2");
+  EXPECT_FLOAT_EQ(builder.Features("a1")[Index(names, "smart_5_raw_type_dev")], 0.0F);
+  // A type change moves the drive's values: b1 joins A (mean of 4 and 0 = 2 → dev −2).
+  ASSERT_TRUE(builder.SetType("b1", "A"));
+  EXPECT_FLOAT_EQ(builder.Features("b1")[Index(names, "smart_5_raw_type_dev")], -2.0F);
+  EXPECT_FLOAT_EQ(builder.Features("a1")[Index(names, "smart_5_raw_type_dev")], 2.0F);
+}
+
+// The extended set is opt-in: the default spec's layout is what models saved before it expect.
+TEST(FailureFeaturesTest, ExtendedSetIsOffByDefaultAndAlarmColumnsMustBeIndicators) {
+  FailureFeatureSpec spec = TwoIndicators();
+  spec.alarm_indicators = {"smart_5_raw"};
+  EXPECT_EQ(FailureFeatureNames(spec).size(), 13U);  // alarm_count only with extended
+  spec.alarm_indicators = {"smart_187_raw"};
+  const auto bad = ValidateFeatureSpec(spec);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("smart_187_raw"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace prognos::predict

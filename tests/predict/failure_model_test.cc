@@ -6,6 +6,7 @@
 #include <cmath>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace prognos::predict {
@@ -294,6 +295,151 @@ TEST(FailureModelTest, PredictRejectsWrongLengthAndUntrainedModel) {
   FailureModel untrained;
   EXPECT_FALSE(untrained.Predict(Row(0.5F)).has_value());
   EXPECT_FALSE(untrained.Serialize().has_value());
+}
+
+std::uint64_t Fnv1a64(std::string_view bytes) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (const char c : bytes) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+// A v1 blob (the format before feature set 2 and metadata) made from a v2 one by the documented
+// layout: drop the feature-set fields (u8 extended = 0, u32 n_alarm = 0) after the type priors
+// and the metadata (u32 length + bytes) before the booster length, write version 1, re-sum.
+std::string AsVersion1(const std::string& v2, const FailureModel& model) {
+  EXPECT_TRUE(model.spec().type_label.empty() && model.spec().type_rates.empty());
+  EXPECT_FALSE(model.spec().extended);
+  // magic 4, version 4, horizon 8, n_ind 4 + each 4 + len, n_days 4 + 4 each, spacing 8,
+  // label len 4 (empty), fleet rate 8, n_types 4 (none).
+  std::size_t at = 4 + 4 + 8 + 4;
+  for (const auto& name : model.spec().indicators) at += 4 + name.size();
+  at += 4 + 4 * model.spec().delta_days.size() + 8 + 4 + 8 + 4;
+  std::string v1 = v2.substr(0, at) + v2.substr(at + 5);
+  const std::size_t points = model.calibrator().isotonic.x.size();
+  const std::size_t meta_at = at + 1 + 8 + 8 + 4 + 16 * points;
+  v1 = v1.substr(0, meta_at) + v1.substr(meta_at + 4 + model.metadata().size());
+  v1[4] = 1;
+  v1.resize(v1.size() - 8);
+  const std::uint64_t sum = Fnv1a64(v1);
+  v1.append(reinterpret_cast<const char*>(&sum), 8);
+  return v1;
+}
+
+TEST(FailureModelTest, ReadsVersion1BlobsAndKeepsMetadataAndFeatureSetInVersion2) {
+  auto model = FailureModel::Train(OneIndicator(), kDayMs, Synthetic(12), SmallOptions());
+  ASSERT_TRUE(model.has_value());
+  model->set_metadata("chosen by hand");
+  const std::string v2 = *model->Serialize();
+  EXPECT_EQ(v2[4], 2);
+  const std::string v1 = AsVersion1(v2, *model);
+  EXPECT_EQ(v1.size(), v2.size() - 5 - 4 - 14);
+  auto old = FailureModel::Deserialize(v1);
+  ASSERT_TRUE(old.has_value()) << old.error().message;
+  EXPECT_TRUE(old->metadata().empty());
+  EXPECT_FALSE(old->spec().extended);
+  const auto rows = Synthetic(13).features;
+  EXPECT_EQ(*old->PredictBatch(rows), *model->PredictBatch(rows));
+  auto back = FailureModel::Deserialize(v2);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->metadata(), "chosen by hand");
+
+  FailureFeatureSpec ext = OneIndicator();
+  ext.extended = true;
+  ext.alarm_indicators = {"v"};
+  FailureTrainingSet data = Synthetic(14);
+  data.feature_count = FailureFeatureNames(ext).size();  // 6 + 2 + alarm_count = 9
+  ASSERT_EQ(data.feature_count, 9U);
+  data.features.clear();
+  for (std::size_t i = 0; i < data.rows(); ++i) {
+    for (std::size_t f = 0; f < 9; ++f) data.features.push_back(static_cast<float>((i * 7 + f) % 5));
+  }
+  auto m = FailureModel::Train(ext, kDayMs, data, SmallOptions());
+  ASSERT_TRUE(m.has_value()) << m.error().message;
+  auto loaded = FailureModel::Deserialize(*m->Serialize());
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
+  EXPECT_TRUE(loaded->spec().extended);
+  EXPECT_EQ(loaded->spec().alarm_indicators, ext.alarm_indicators);
+  EXPECT_EQ(loaded->feature_count(), 9U);
+}
+
+// Ten entities reported daily on days 0..7; e0 fails on day 1, e1 on day 3, e2 on day 4, e3 on
+// day 7 (each gone after its failure day); horizon 2 days. Feature 0 = 1 on rows within the
+// horizon of a failure (failure day − row day < 2), else 0 (a perfect signal), the rest 0.5.
+// Two folds over the latest half of the 8 distinct days: windows [day 4, day 6), [day 6, day 8).
+// Fold 1 trains on days 0..3 with labels from failures before day 4 only:
+//   e0 days 0, 1 = 2; e1 days 2, 3 = 2; e2 fails on day 4, inside the window, so its day-3 row
+//   stays negative (with the leak it would count: 5) → 4 positives.
+// Fold 2 trains on days 0..5: e0 2 + e1 2 + e2 days 3, 4 = 2 → 6 (e3's rows before day 6 are
+//   2+ days before its failure).
+// Validation, per entity: fold 1 has e2 failed (day 4) and e3..e9 healthy (7; e3's rows on
+// days 4, 5 have feature 0 = 0); fold 2 has e3 failed (days 6, 7) and e4..e9 healthy (6). With a
+// perfect signal every candidate detects both at zero false alarms.
+TEST(FailureModelTest, SelectionFoldsUseOnlyThePastAndPoolPerEntityScores) {
+  const int fail_day[] = {1, 3, 4, 7};
+  FailureTrainingSet data;
+  data.feature_count = FailureFeatureNames(OneIndicator()).size();
+  for (int day = 0; day < 8; ++day) {
+    for (std::uint32_t e = 0; e < 10; ++e) {
+      const int fd = e < 4 ? fail_day[e] : -1;
+      if (fd >= 0 && day > fd) continue;
+      const bool soon = fd >= 0 && fd - day < 2;
+      for (std::size_t f = 0; f < data.feature_count; ++f) {
+        data.features.push_back(f == 0 ? (soon ? 1.0F : 0.0F) : 0.5F);
+      }
+      data.labels.push_back(soon ? 1.0 : 0.0);
+      data.times.push_back(day * kDayMs);
+      data.entities.push_back(e);
+      data.failure_times.push_back(fd >= 0 ? fd * kDayMs : kNoFailure);
+    }
+  }
+  FailureSelectOptions grid;
+  grid.max_depths = {1, 2};
+  grid.etas = {0.3};
+  grid.rounds = {5, 10};
+  grid.negative_keep = {1.0};
+  grid.scale_pos_weights = {1.0};
+  grid.folds = 2;
+  FailureTrainOptions base = SmallOptions();
+  base.subsample = 1.0;
+  base.min_child_weight = 0.0;
+  auto sel = FailureModel::Select(OneIndicator(), 2 * kDayMs, data, base, grid);
+  ASSERT_TRUE(sel.has_value()) << sel.error().message;
+  ASSERT_EQ(sel->fold_from.size(), 2U);
+  EXPECT_EQ(sel->fold_from[0], 4 * kDayMs);
+  EXPECT_EQ(sel->fold_to[0], 6 * kDayMs);
+  EXPECT_EQ(sel->fold_from[1], 6 * kDayMs);
+  EXPECT_EQ(sel->fold_to[1], 7 * kDayMs + 1);
+  EXPECT_EQ(sel->fold_train_positives, (std::vector<std::size_t>{4, 6}));
+  ASSERT_EQ(sel->candidates.size(), 4U);  // 2 depths × 2 rounds
+  for (const auto& c : sel->candidates) {
+    EXPECT_EQ(c.failed, 2U);
+    EXPECT_EQ(c.healthy, 13U);
+    EXPECT_EQ(c.detected, 2U);
+    EXPECT_EQ(c.false_alarms, 0U);
+  }
+  EXPECT_EQ(sel->candidates[1].options.rounds, 10);
+  EXPECT_EQ(sel->chosen.max_depth, sel->candidates[sel->best].options.max_depth);
+  EXPECT_NE(sel->Summary().find("depth 2 eta 0.3 rounds 10"), std::string::npos);
+
+  // Bad input: no per-row entities, too few distinct times, no positives anywhere.
+  FailureTrainingSet no_ids = data;
+  no_ids.entities.clear();
+  EXPECT_FALSE(FailureModel::Select(OneIndicator(), 2 * kDayMs, no_ids, base, grid).has_value());
+  grid.folds = 5;  // needs 10 distinct times, there are 8
+  auto few = FailureModel::Select(OneIndicator(), 2 * kDayMs, data, base, grid);
+  ASSERT_FALSE(few.has_value());
+  EXPECT_NE(few.error().message.find("too few"), std::string::npos);
+  grid.folds = 2;
+  FailureTrainingSet none = data;
+  for (double& y : none.labels) y = 0.0;
+  for (auto& t : none.failure_times) t = kNoFailure;
+  auto empty = FailureModel::Select(OneIndicator(), 2 * kDayMs, none, base, grid);
+  ASSERT_FALSE(empty.has_value());
+  EXPECT_EQ(empty.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(empty.error().message.find("no fold has a positive"), std::string::npos);
 }
 
 }  // namespace
