@@ -30,7 +30,8 @@ std::string Batch(long long first, int n, const std::string& host) {
 fs::path LastSegment(const std::string& data_dir) {
   fs::path last;
   for (const auto& e : fs::recursive_directory_iterator(data_dir)) {
-    if (e.is_regular_file() && e.path().string().find("wal") != std::string::npos &&
+    // Segments live in <data>/wal/ (not SQLite's catalog.db-wal beside the block catalog).
+    if (e.is_regular_file() && e.path().parent_path().filename() == "wal" &&
         (last.empty() || e.path().filename() > last.filename())) {
       last = e.path();
     }
