@@ -68,6 +68,7 @@ WorkloadDemand Demand(std::string workload, ResourceVector observed, ResourceVec
 
 PolicySpec Spec(double violation_cost = 1.0) {
   PolicySpec spec;
+  spec.quantile_sizing = false;  // the worked numbers below divide by target_utilization
   SlaTier t;
   t.name = "t";
   t.demand_quantile = 0.9;
