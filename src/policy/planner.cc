@@ -392,7 +392,6 @@ struct PlanRun {
     for (std::size_t h = 0; h < nh; ++h) {
       capacity[h] = free[h] = H(h).capacity;
       active[h] = H(h).schedulable;
-      if (!H(h).schedulable) ++zone_unavailable[H(h).zone];
     }
     ResourceVector total_request, total_capacity, total_observed;
     for (std::size_t w = 0; w < nw; ++w) {
@@ -408,6 +407,10 @@ struct PlanRun {
       free[it->second] -= Size(w);
     }
     for (std::size_t h = 0; h < nh; ++h) {
+      // The zone disruption budget counts hosts being drained: cordoned and still holding work. A
+      // cordoned host already emptied (drained earlier, kept cordoned for its maintenance window)
+      // disrupts nothing more, so it does not hold the budget against a host predicted to fail.
+      if (!H(h).schedulable && !host_wls[h].empty()) ++zone_unavailable[H(h).zone];
       if (H(h).schedulable) total_capacity += H(h).capacity;
       if (std::any_of(host_wls[h].begin(), host_wls[h].end(),
                       [&](std::size_t w) { return W(w).preemptible; })) {
