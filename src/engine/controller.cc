@@ -213,12 +213,13 @@ struct Controller::Impl {
       UsageTrack* t = tracks.r[r].get();
       if (t == nullptr || t->samples == 0) {
         // No telemetry for this resource: report the demand at which the planner's rule keeps
-        // the allocation as it is (allocated = demand · (1 + headroom) / target_utilization), so
-        // an unmeasured resource is never scaled.
+        // the allocation as it is (need = demand · (1 + headroom), divided by the tier's
+        // target_utilization without quantile_sizing), so an unmeasured resource is never scaled.
         double keep = 0.0;
         if (w != nullptr) {
           const policy::SlaTier& tier = options.policy.Tier(w->sla_tier);
-          keep = w->request.v[r] * w->replicas * tier.target_utilization /
+          keep = w->request.v[r] * w->replicas *
+                 (options.policy.quantile_sizing ? 1.0 : tier.target_utilization) /
                  (1.0 + options.policy.headroom);
         }
         d.observed.v[r] = keep;

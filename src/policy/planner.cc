@@ -132,6 +132,18 @@ struct PlanRun {
     return std::max(0.0, h + planner.feedback_.HeadroomAdjust(W(w).id));
   }
 
+  // The allocation a workload needs per resource: the peak over the horizon of its forecast's
+  // tier quantile, plus headroom: need_r = q_r(tier.demand_quantile) × (1 + headroom). The
+  // quantile already is the margin for forecast uncertainty (the tier's coverage), so it is not
+  // divided by target_utilization again: on the tier quantile that over-allocated twice
+  // (docs/policy.md, "Sizing"). With quantile_sizing off, the earlier rule: ... / target_utilization.
+  ResourceVector Need(std::size_t w, const WorkloadDemand& d) const {
+    const SlaTier& tier = TierOf(w);
+    double f = 1 + Headroom(w);
+    if (!spec.quantile_sizing && tier.target_utilization > 0) f /= tier.target_utilization;
+    return d.Quantile(tier.demand_quantile).Scaled(f);
+  }
+
   // Queue order: tier, criticality, priority (all descending), then inventory order.
   bool QueueBefore(std::size_t a, std::size_t b) const {
     auto ta = TierRank(TierOf(a));
@@ -380,7 +392,6 @@ struct PlanRun {
     for (std::size_t h = 0; h < nh; ++h) {
       capacity[h] = free[h] = H(h).capacity;
       active[h] = H(h).schedulable;
-      if (!H(h).schedulable) ++zone_unavailable[H(h).zone];
     }
     ResourceVector total_request, total_capacity, total_observed;
     for (std::size_t w = 0; w < nw; ++w) {
@@ -396,6 +407,10 @@ struct PlanRun {
       free[it->second] -= Size(w);
     }
     for (std::size_t h = 0; h < nh; ++h) {
+      // The zone disruption budget counts hosts being drained: cordoned and still holding work. A
+      // cordoned host already emptied (drained earlier, kept cordoned for its maintenance window)
+      // disrupts nothing more, so it does not hold the budget against a host predicted to fail.
+      if (!H(h).schedulable && !host_wls[h].empty()) ++zone_unavailable[H(h).zone];
       if (H(h).schedulable) total_capacity += H(h).capacity;
       if (std::any_of(host_wls[h].begin(), host_wls[h].end(),
                       [&](std::size_t w) { return W(w).preemptible; })) {
@@ -734,42 +749,39 @@ struct PlanRun {
     }
   }
 
-  // Rule scale_in_observed: allocation comes down only on observed load below the threshold,
-  // never below the forecast need (which would be undone at the next tick).
+  // Rule scale_in_observed: allocation comes down to the forecast need as soon as the need (and
+  // the observed load, with headroom) is below the allocation by more than the hysteresis:
+  // target_r = max(need_r, observed_r × (1 + headroom)) × (1 + hysteresis/2). Damping (the
+  // stabilization window, cooldown) keeps it from flapping; never below the forecast need, which
+  // would be undone at the next tick.
   void ScaleIn() {
     for (std::size_t w = 0; w < inv.workloads.size(); ++w) {
       if (demand_of[w] < 0 || wl_host[w] == kNone || wl_touched[w]) continue;
-      if (plan.held.size() >= kMaxHeldListed && Room() == 0) {
-        // Only counting is left to do; cheap test of the rule below without building the action.
-        const WorkloadDemand& d = in.demand[demand_of[w]];
-        const ResourceVector cur = Size(w);
-        double util = 0;
-        for (std::size_t r = 0; r < kResourceCount; ++r) {
-          if (cur.v[r] > 0) util = std::max(util, d.observed.v[r] / cur.v[r]);
-        }
-        if (util < spec.thresholds.scale_in_utilization) ++plan.held_omitted;
-        continue;
-      }
       const WorkloadDemand& d = in.demand[demand_of[w]];
-      const SlaTier& tier = TierOf(w);
       const ResourceVector cur = Size(w);
-      const ResourceVector q = d.Quantile(tier.demand_quantile);
-      const double tu = tier.target_utilization > 0 ? tier.target_utilization : 1.0;
+      const ResourceVector need = Need(w, d);
       const double h = Headroom(w);
       double util = 0;
       bool any = false;
       for (std::size_t r = 0; r < kResourceCount; ++r) {
-        if (cur.v[r] > 0 && (d.observed.v[r] > 0 || q.v[r] > 0)) {
+        if (cur.v[r] > 0 && (d.observed.v[r] > 0 || need.v[r] > 0)) {
           util = std::max(util, d.observed.v[r] / cur.v[r]);
           any = true;
         }
       }
-      if (!any || util >= spec.thresholds.scale_in_utilization) continue;
+      if (!any) continue;
+      // The earlier rule: only on observed utilisation below the threshold, floor at
+      // max(q, observed) × (1 + headroom) / target_utilization.
+      const bool legacy = !spec.quantile_sizing;
+      if (legacy && util >= spec.thresholds.scale_in_utilization) continue;
+      const double tu = TierOf(w).target_utilization > 0 ? TierOf(w).target_utilization : 1.0;
       ResourceVector target = cur;
       bool shrink = false;
+      double need_share = 0;  // max_r floor_r / allocation_r, for the reason
       for (std::size_t r = 0; r < kResourceCount; ++r) {
-        if (q.v[r] <= 0 && d.observed.v[r] <= 0) continue;  // no telemetry for r: leave it
-        const double floor_r = std::max(q.v[r], d.observed.v[r]) * (1 + h) / tu;
+        if (need.v[r] <= 0 && d.observed.v[r] <= 0) continue;  // no telemetry for r: leave it
+        const double floor_r = std::max(need.v[r], d.observed.v[r] * (1 + h) / (legacy ? tu : 1));
+        if (cur.v[r] > 0) need_share = std::max(need_share, floor_r / cur.v[r]);
         const double t = std::min(cur.v[r], floor_r * (1 + spec.damping.hysteresis / 2));
         if (floor_r > cur.v[r] + kEps) {
           shrink = false;  // short on r: the scale-up rule handles this workload
@@ -779,26 +791,49 @@ struct PlanRun {
         target.v[r] = t;
       }
       if (!shrink) continue;
+      if (CapFull()) continue;
       auto [req, reps] = Quantize(w, target, /*round_up=*/true);
       EmitSizing(w, req, reps, /*up=*/false,
-                 "observed utilization " + Num(util) + " < scale-in threshold " +
-                     Num(spec.thresholds.scale_in_utilization),
+                 legacy ? "observed utilization " + Num(util) + " < scale-in threshold " +
+                              Num(spec.thresholds.scale_in_utilization)
+                        : "need " + Num(need_share * 100) + "% of the allocation (observed "
+                              "utilization " + Num(util) + ")",
                  {});
     }
   }
 
-  // The (request, replicas) that realise a total allocation: horizontal workloads (replicas > 1)
+  // The (request, replicas) that realise a total allocation. Horizontal workloads (replicas > 1)
   // keep their request and change replicas = ceil (or floor, for a partial grow) of
-  // max_r total_r / request_r, at least 1; single-replica workloads take the total as request.
+  // max_r total_r / request_r, at least 1 — when that lands every resource within the hysteresis
+  // band of its total. Whole replicas of a fixed request couple the resources: growing CPU by
+  // replicas also grows memory by the same factor, and one tiny request can turn a modest CPU
+  // need into hundreds of replicas of memory. When the replica count would over-allocate some
+  // resource by more than the hysteresis (or land under it on a partial grow), the workload keeps
+  // its replicas and its request is resized per resource to total / replicas (a vertical resize).
+  // Single-replica workloads take the total as request.
   std::pair<ResourceVector, int> Quantize(std::size_t w, const ResourceVector& total,
                                           bool round_up) const {
-    if (wl_replicas[w] <= 1) return {total, std::max(1, wl_replicas[w])};
+    const int cur_reps = std::max(1, wl_replicas[w]);
+    if (wl_replicas[w] <= 1) return {total, cur_reps};
     double k = 0;
     for (std::size_t r = 0; r < kResourceCount; ++r) {
       if (wl_request[w].v[r] > 0) k = std::max(k, total.v[r] / wl_request[w].v[r]);
     }
-    const int n = static_cast<int>(round_up ? std::ceil(k - 1e-9) : std::floor(k + 1e-9));
-    return {wl_request[w], std::max(1, n)};
+    const int n =
+        std::max(1, static_cast<int>(round_up ? std::ceil(k - 1e-9) : std::floor(k + 1e-9)));
+    bool shape_fits = true;
+    for (std::size_t r = 0; r < kResourceCount; ++r) {
+      const double got = wl_request[w].v[r] * n;
+      if (total.v[r] <= kEps && got <= kEps) continue;
+      if (got > total.v[r] * (1 + spec.damping.hysteresis) + kEps ||
+          got < total.v[r] * (1 - spec.damping.hysteresis) - kEps) {
+        shape_fits = false;
+      }
+    }
+    if (shape_fits) return {wl_request[w], n};
+    ResourceVector req = total;
+    for (double& x : req.v) x /= cur_reps;
+    return {req, cur_reps};
   }
 
   // Emits the sizing action to (new_request, new_replicas): scale up/down for one replica, out/in
@@ -870,9 +905,7 @@ struct PlanRun {
       const SlaTier& tier = TierOf(w);
       const ResourceVector cur = Size(w);
       const ResourceVector q = d.Quantile(tier.demand_quantile);
-      const double tu = tier.target_utilization > 0 ? tier.target_utilization : 1.0;
-      const double h = Headroom(w);
-      ResourceVector need = q.Scaled((1 + h) / tu);
+      ResourceVector need = Need(w, d);
       ResourceVector target = cur;
       bool short_any = false;
       for (std::size_t r = 0; r < kResourceCount; ++r) {
@@ -1172,10 +1205,7 @@ struct PlanRun {
     for (std::size_t w = 0; w < inv.workloads.size(); ++w) {
       ResourceVector n = Size(w);
       if (demand_of[w] >= 0) {
-        const SlaTier& tier = TierOf(w);
-        const double tu = tier.target_utilization > 0 ? tier.target_utilization : 1.0;
-        const ResourceVector q =
-            in.demand[demand_of[w]].Quantile(tier.demand_quantile).Scaled((1 + Headroom(w)) / tu);
+        const ResourceVector q = Need(w, in.demand[demand_of[w]]);
         for (std::size_t r = 0; r < kResourceCount; ++r) n.v[r] = std::max(n.v[r], q.v[r]);
       }
       total_need += n;

@@ -274,6 +274,7 @@ class Walker {
             {"horizon", dur(&s->horizon_ms)},
             {"shadow", boolean(&s->shadow)},
             {"headroom", real(&s->headroom, 0, 10)},
+            {"quantile_sizing", boolean(&s->quantile_sizing)},
             {"allow_preemption", boolean(&s->allow_preemption)},
             {"allow_migration", boolean(&s->allow_migration)},
             {"allow_pool_changes", boolean(&s->allow_pool_changes)},

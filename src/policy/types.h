@@ -161,6 +161,11 @@ struct PolicySpec {
   DurationMs horizon_ms = kHourMs;  // how far ahead the planner looks
   bool shadow = false;              // plan and record, never act
   double headroom = 0.1;            // extra fraction above the planned quantile
+  // Sizing rule (docs/policy.md "Sizing"). true: need = q(tier) × (1 + headroom), scaled in as
+  // soon as the need is below the allocation by more than the hysteresis. false (the rule before
+  // issue #13's calibration): need = q(tier) × (1 + headroom) / target_utilization, scaled in only
+  // when observed utilisation < thresholds.scale_in_utilization.
+  bool quantile_sizing = true;
   bool allow_preemption = true;
   bool allow_migration = true;
   bool allow_pool_changes = true;

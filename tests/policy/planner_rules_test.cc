@@ -68,6 +68,7 @@ WorkloadDemand Demand(std::string workload, ResourceVector observed, ResourceVec
 
 PolicySpec Spec(double violation_cost = 1.0) {
   PolicySpec spec;
+  spec.quantile_sizing = false;  // the worked numbers below divide by target_utilization
   SlaTier t;
   t.name = "t";
   t.demand_quantile = 0.9;
@@ -422,6 +423,7 @@ TEST(PlannerRulesTest, DisruptionBudgetsQueueTheRest) {
     std::size_t migrations;
     std::size_t deferred;
     std::size_t drains;
+    bool cordoned_empty = false;  // h5 in zone a: cordoned, already emptied
   };
   // h1 (p 0.95) and h2, zone a, two workloads each; h3 and h4 healthy in zone b.
   const std::vector<Case> cases = {
@@ -432,6 +434,11 @@ TEST(PlannerRulesTest, DisruptionBudgetsQueueTheRest) {
       {"zone_budget", 10, 1, 0.7, 2, 2, 1},
       // h2 at p 0.9 ≥ critical 0.8 is about to fail anyway: the zone budget does not hold it.
       {"critical_ignores_zone_budget", 10, 1, 0.9, 4, 0, 2},
+      // Zone budget 2 and h5 cordoned but empty: h5 disrupts nothing more, so h1 (critical) and
+      // h2 (0.7) both drain — 1 + 1 = 2 hosts being drained in zone a, within the budget.
+      {"emptied_host_does_not_hold_the_budget", 10, 2, 0.7, 4, 0, 2, true},
+      // The same without h5 and budget 1 behaves as zone_budget (control for the case above).
+      {"zone_budget_control", 10, 1, 0.7, 2, 2, 1, false},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -440,6 +447,10 @@ TEST(PlannerRulesTest, DisruptionBudgetsQueueTheRest) {
                  MkHost("h4", 16, 64, "b")};
     inv.workloads = {MkWl("w1", "h1", 2, 2), MkWl("w2", "h1", 2, 2), MkWl("w3", "h2", 2, 2),
                      MkWl("w4", "h2", 2, 2)};
+    if (c.cordoned_empty) {
+      inv.hosts.push_back(MkHost("h5", 16, 64, "a"));
+      inv.hosts.back().schedulable = false;
+    }
     PlannerInput in;
     in.now = kT0;
     HostRisk r1;

@@ -61,6 +61,7 @@ WorkloadDemand MakeDemand(std::string workload, ResourceVector observed, Resourc
 
 PolicySpec TestSpec() {
   PolicySpec spec;
+  spec.quantile_sizing = false;  // the worked numbers below divide by target_utilization
   SlaTier t;
   t.name = "t";
   t.demand_quantile = 0.9;
@@ -101,14 +102,24 @@ TEST(PlannerTest, SizesWorkloadsFromTheTierQuantileAndObservedLoad) {
       {"scale_up", 1, Cpu(2, 4), Cpu(1.5, 2), Cpu(2, 2), Cpu(3, 2), ActionType::kScaleUp,
        Cpu(6.3, 4), 1},
       // 2 × (cpu 2, mem 4) = cpu 4: need 6 → target cpu 6.3, mem 8 → replicas = ceil(max(6.3/2,
-      // 8/4)) = ceil(3.15) = 4.
-      {"scale_out", 2, Cpu(2, 4), Cpu(1.5, 2), Cpu(2, 2), Cpu(3, 4), ActionType::kScaleOut,
-       Cpu(2, 4), 4},
+      // 8/4)) = ceil(3.15) = 4 would give (8, 16): cpu 8 > 6.3 × 1.1 and memory twice its need,
+      // so the two replicas are resized instead: request (6.3/2, 8/2) = (3.15, 4).
+      {"scale_out_shape_mismatch", 2, Cpu(2, 4), Cpu(1.5, 2), Cpu(2, 2), Cpu(3, 4),
+       ActionType::kScaleUp, Cpu(3.15, 4), 2},
+      // q0.9 (2.8, 5.6) → need (5.6, 11.2) > (4, 8) → target × 1.05 = (5.88, 11.76) →
+      // replicas = ceil(2.94) = 3 → (6, 12), within 10 % of the target on both: scale out.
+      {"scale_out", 2, Cpu(2, 4), Cpu(1.5, 2), Cpu(2, 2), Cpu(2.8, 5.6), ActionType::kScaleOut,
+       Cpu(2, 4), 3},
       // 4 × (2, 4) = (8, 16); observed (1, 2): utilization max(1/8, 2/16) = 0.125 < 0.4.
       // floor = max(q0.9, observed) × 2 = (3, 6); target × 1.05 = (3.15, 6.3) < 0.9 × current.
-      // replicas = ceil(max(3.15/2, 6.3/4)) = ceil(1.575) = 2.
-      {"scale_in", 4, Cpu(2, 4), Cpu(1, 2), Cpu(1, 2), Cpu(1.5, 3), ActionType::kScaleIn, Cpu(2, 4),
-       2},
+      // replicas = ceil(max(3.15/2, 6.3/4)) = ceil(1.575) = 2 would give (4, 8), 27 % above the
+      // target: the four replicas are resized to (3.15/4, 6.3/4) = (0.7875, 1.575).
+      {"scale_in_shape_mismatch", 4, Cpu(2, 4), Cpu(1, 2), Cpu(1, 2), Cpu(1.5, 3),
+       ActionType::kScaleDown, Cpu(0.7875, 1.575), 4},
+      // q0.9 (2.8, 5.6) → floor (5.6, 11.2) → target (5.88, 11.76) < 0.9 × (8, 16) →
+      // replicas = ceil(2.94) = 3 → (6, 12), within 10 %: scale in to 3.
+      {"scale_in", 4, Cpu(2, 4), Cpu(1, 2), Cpu(1, 2), Cpu(2.8, 5.6), ActionType::kScaleIn,
+       Cpu(2, 4), 3},
       // One replica of (8, 16), same demand: request → (3.15, 6.3).
       {"scale_down", 1, Cpu(8, 16), Cpu(1, 2), Cpu(1, 2), Cpu(1.5, 3), ActionType::kScaleDown,
        Cpu(3.15, 6.3), 1},
@@ -138,6 +149,48 @@ TEST(PlannerTest, SizesWorkloadsFromTheTierQuantileAndObservedLoad) {
     EXPECT_FALSE(a.expected_effect.empty());
     EXPECT_GT(a.verify_window_ms, 0);
     EXPECT_NEAR(a.expected_risk, 0.1, 1e-12);  // 1 − q0.9
+  }
+}
+
+TEST(PlannerTest, QuantileSizingNeedsTheTierQuantileAndScalesInPromptly) {
+  // quantile_sizing (the default): need = q0.9 × (1 + headroom 0), not divided by the target
+  // utilization (0.5 here); scale-in whenever max(need, observed) × 1.05 < 0.9 × allocation.
+  struct Case {
+    std::string name;
+    ResourceVector request, observed, q90;
+    ActionType expected_type;
+    ResourceVector expected_request;
+  };
+  const std::vector<Case> cases = {
+      // need (3, 4): cpu short (3 > 2) → 3 × 1.05 = 3.15; memory need 4 = allocation: kept.
+      {"scale_up", Cpu(2, 4), Cpu(1.5, 2), Cpu(3, 4), ActionType::kScaleUp, Cpu(3.15, 4)},
+      // floor max((1.5, 3), (1, 2)) = (1.5, 3) → (1.575, 3.15) < 0.9 × (8, 16).
+      {"scale_down", Cpu(8, 16), Cpu(1, 2), Cpu(1.5, 3), ActionType::kScaleDown,
+       Cpu(1.575, 3.15)},
+      // Observed utilization max(1.8/4, 3.6/8) = 0.45 ≥ 0.4 (the earlier rule would keep it),
+      // but need (2, 4) × 1.05 = (2.1, 4.2) < 0.9 × (4, 8): scale down now.
+      {"scale_down_above_threshold", Cpu(4, 8), Cpu(1.8, 3.6), Cpu(2, 4), ActionType::kScaleDown,
+       Cpu(2.1, 4.2)},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Inventory inv;
+    inv.hosts = {MakeHost("h1", 32, 128)};
+    Workload w = MakeWorkload("w1", "h1", 0, 0, 1);
+    w.request = c.request;
+    inv.workloads = {w};
+    PlannerInput in;
+    in.now = kT0;
+    in.demand = {MakeDemand("w1", c.observed, c.observed, c.q90)};
+    PolicySpec spec = TestSpec();
+    spec.quantile_sizing = true;
+    Planner planner(spec);
+    ActionPlan plan = planner.Plan(inv, in);
+    ASSERT_EQ(plan.actions.size(), 1u);
+    EXPECT_EQ(plan.actions[0].type, c.expected_type);
+    for (std::size_t r = 0; r < kResourceCount; ++r) {
+      EXPECT_NEAR(plan.actions[0].after.v[r], c.expected_request.v[r], 1e-9) << r;
+    }
   }
 }
 
