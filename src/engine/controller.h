@@ -61,7 +61,7 @@ struct ControllerOptions {
   // Workload forecasters refit on their stored history this often (virtual time).
   DurationMs refit_every_ms = 6 * kHourMs;
   // Host failure probability from health: p = 1 / (1 + exp(−(a + b · (1 − health/100)))).
-  // Defaults: health 100 → 0.007, 70 → 0.047, 50 → 0.5, 30 → 0.95.
+  // Defaults: health 100 → 0.007, 70 → 0.12, 50 → 0.5, 30 → 0.88.
   double hazard_a = -5.0;
   double hazard_b = 10.0;
   // Optional calibrated failure model (prognos failure train): fed the host's samples of the
