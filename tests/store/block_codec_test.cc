@@ -5,8 +5,11 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <fstream>
 #include <limits>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -172,6 +175,63 @@ TEST(BlockCodecTest, NewerVersionIsRefusedWithAClearMessage) {
   auto r = DecodeBlock(block, &out);
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().message.find("newer"), std::string::npos) << r.error().message;
+}
+
+}  // namespace
+}  // namespace prognos::store
+
+namespace prognos::store {
+namespace {
+
+// Real series from tests/data (tests/data/ATTRIBUTION.md): the Google 2019 cluster CPU aggregate
+// (17-digit doubles, 5-minute grid) and the 38 SMD machine-2-1 metrics (float32 values printed as
+// short decimals, one-minute grid), each one block, read back bit for bit at both encoder
+// settings (zstd only, and zstd or LZMA2).
+std::vector<std::vector<double>> RealColumns() {
+  std::vector<std::vector<double>> cols;
+  {
+    std::ifstream in(std::string(PROGNOS_SOURCE_DIR) + "/tests/data/google2019_week1_avg_cpu.csv");
+    std::string line;
+    std::getline(in, line);  // header
+    cols.emplace_back();
+    while (std::getline(in, line)) cols.back().push_back(std::stod(line));
+  }
+  std::ifstream in(std::string(PROGNOS_SOURCE_DIR) +
+                   "/tests/data/smd_machine-2-1_test_7300-8089.csv");
+  std::string line;
+  std::getline(in, line);  // header: row,label,38 metrics
+  const std::size_t first = cols.size();
+  while (std::getline(in, line)) {
+    std::stringstream ss(line);
+    std::string cell;
+    for (std::size_t c = 0; std::getline(ss, cell, ','); ++c) {
+      if (c < 2) continue;
+      if (cols.size() <= first + c - 2) cols.emplace_back();
+      cols[first + c - 2].push_back(std::strtod(cell.c_str(), nullptr));
+    }
+  }
+  return cols;
+}
+
+TEST(BlockCodecRealDataTest, RealSeriesRoundTripBitForBit) {
+  const auto cols = RealColumns();
+  ASSERT_EQ(cols.size(), 39u);
+  ASSERT_EQ(cols[0].size(), 2016u);
+  ASSERT_EQ(cols[1].size(), 790u);
+  for (std::size_t c = 0; c < cols.size(); ++c) {
+    std::vector<Sample> in;
+    const DurationMs step = c == 0 ? 5 * kMinuteMs : kMinuteMs;
+    for (std::size_t i = 0; i < cols[c].size(); ++i) {
+      in.push_back(Sample{1'546'300'800'000 + static_cast<TimestampMs>(i) * step, cols[c][i]});
+    }
+    for (const bool lzma : {false, true}) {
+      SCOPED_TRACE("column " + std::to_string(c) + (lzma ? " lzma" : " zstd"));
+      const std::string block = EncodeBlock(in.data(), in.size(), BlockEncodeOptions{19, lzma});
+      std::vector<Sample> out;
+      ASSERT_TRUE(DecodeBlock(block, &out).has_value());
+      ExpectIdentical(in, out);
+    }
+  }
 }
 
 }  // namespace
