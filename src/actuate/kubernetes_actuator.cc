@@ -387,8 +387,13 @@ Result<std::size_t> KubernetesActuator::EvictPods(const std::string& node) {
     } else if (r->status == 429) {
       ++stats_.evictions_blocked;  // a PodDisruptionBudget holds it: try again on the next verify
     } else if (r->status != 404) {
-      return MakeError(ErrorCode::kUnavailable,
-                       "evicting " + ns + "/" + name + ": " + StatusMessage(*r));
+      std::string what = "evicting ";
+      what += ns;
+      what += '/';
+      what += name;
+      what += ": ";
+      what += StatusMessage(*r);
+      return MakeError(ErrorCode::kUnavailable, std::move(what));
     }
   }
   return remaining;

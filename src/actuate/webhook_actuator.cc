@@ -38,7 +38,7 @@ Result<std::unique_ptr<WebhookActuator>> WebhookActuator::Create(const WebhookCo
   c.request_timeout_ms = config.timeout_ms;
   c.ca_file = config.ca_file;
   c.insecure_skip_verify = config.insecure_skip_verify;
-  c.max_reply_bytes = 64 * 1024;
+  c.max_reply_bytes = std::size_t{64} * 1024;
   if (!config.bearer_token.empty())
     c.headers.push_back("Authorization: Bearer " + config.bearer_token);
   auto client = net::HttpClient::Create(std::move(c));

@@ -614,7 +614,7 @@ class ConfigWalker {
                         }});
       }
       WalkSection(f, [&](const YAML::Node& n, const Field& s) {
-        WalkMap(n, s.path, f.key, std::move(keys));
+        WalkMap(n, s.path, f.key, keys);
       });
     };
     WalkMap(node, section.path, "alerts",

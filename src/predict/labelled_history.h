@@ -37,7 +37,7 @@ struct SettledCounts {
 
 class LabelledHistory {
  public:
-  LabelledHistory(std::size_t feature_count, LabelledHistoryOptions options = {});
+  explicit LabelledHistory(std::size_t feature_count, LabelledHistoryOptions options = {});
 
   // Records the entity's features at t when row_every has passed since its last row (or it has
   // none); returns whether a row was recorded. A vector of the wrong length, or t before the
