@@ -255,6 +255,19 @@ Result<Rows> ReadInputs(const std::vector<std::string>& inputs, const ingest::Ta
 }
 
 // Row order for the causal pass: by time, file order breaking ties.
+// Feeds row i to the builder and writes its entity's features after it into `feats`; false when
+// the row is older than the entity's latest (skipped, counted by the caller as out of order).
+bool FeedRow(const Rows& rows, std::size_t i, std::size_t n_ind, predict::FeatureBuilder& builder,
+             std::vector<float>& feats) {
+  const std::string& name = rows.entity_names[rows.entity[i]];
+  const auto values = std::span<const double>(rows.values).subspan(i * n_ind, n_ind);
+  const std::string_view type =
+      rows.type.empty() ? std::string_view() : rows.type_names[rows.type[i]];
+  if (!builder.Update(name, rows.t[i], values, type)) return false;
+  builder.FeaturesInto(name, feats);
+  return true;
+}
+
 std::vector<std::size_t> TimeOrder(const Rows& rows) {
   std::vector<std::size_t> order(rows.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
@@ -383,15 +396,10 @@ int RunTrain(const TrainArgs& args) {
     std::vector<float> feats;
     out_of_order = 0;
     for (const std::size_t i : TimeOrder(*rows)) {
-      const std::string& name = rows->entity_names[rows->entity[i]];
-      const auto values = std::span<const double>(rows->values).subspan(i * n_ind, n_ind);
-      const std::string_view type =
-          rows->type.empty() ? std::string_view() : rows->type_names[rows->type[i]];
-      if (!builder.Update(name, rows->t[i], values, type)) {
+      if (!FeedRow(*rows, i, n_ind, builder, feats)) {
         ++out_of_order;
         continue;
       }
-      builder.FeaturesInto(name, feats);
       data.features.insert(data.features.end(), feats.begin(), feats.end());
       const auto& ev = events[rows->entity[i]];
       const auto it = std::lower_bound(ev.begin(), ev.end(), rows->t[i]);
@@ -440,8 +448,8 @@ int RunTrain(const TrainArgs& args) {
       return ExitFor(sel.error());
     }
     const std::string summary = "feature set " + set + " (" +
-                                std::to_string(candidate_data.feature_count) + " features): " +
-                                sel->Summary();
+                                std::to_string(candidate_data.feature_count) +
+                                " features): " + sel->Summary();
     std::fprintf(stderr, "failure train: %s", summary.c_str());
     metadata += summary;
     auto score = [](const predict::FailureSelection& x) {
@@ -491,7 +499,8 @@ int RunTrain(const TrainArgs& args) {
     names += "; alarm columns";
     for (const auto& a : spec.alarm_indicators) names += " " + a;
   }
-  if (!alarms_ignored.empty()) names += "; alarm columns not among the indicators: " + alarms_ignored;
+  if (!alarms_ignored.empty())
+    names += "; alarm columns not among the indicators: " + alarms_ignored;
   if (!spec.type_label.empty()) {
     names += "; type prior from '" + spec.type_label + "' (" +
              std::to_string(spec.type_rates.size()) + " types, fleet rate " +
@@ -580,15 +589,10 @@ int RunPredict(const PredictArgs& args) {
     batch_rows.clear();
   };
   for (const std::size_t i : TimeOrder(*rows)) {
-    const std::string& name = rows->entity_names[rows->entity[i]];
-    const auto values = std::span<const double>(rows->values).subspan(i * n_ind, n_ind);
-    const std::string_view type =
-        rows->type.empty() ? std::string_view() : rows->type_names[rows->type[i]];
-    if (!builder.Update(name, rows->t[i], values, type)) {
+    if (!FeedRow(*rows, i, n_ind, builder, feats)) {
       ++out_of_order;
       continue;
     }
-    builder.FeaturesInto(name, feats);
     batch.insert(batch.end(), feats.begin(), feats.end());
     batch_rows.push_back(i);
     if (batch_rows.size() >= kPredictBatchRows) flush();
