@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "core/hash.h"
+
 namespace prognos {
 
 Result<Labels> Labels::FromUnsorted(std::vector<Label> labels) {
@@ -14,7 +16,8 @@ Result<Labels> Labels::FromUnsorted(std::vector<Label> labels) {
       return MakeError(ErrorCode::kInvalidArgument, "empty label name");
     }
     if (i > 0 && labels[i].name == labels[i - 1].name) {
-      return MakeError(ErrorCode::kInvalidArgument, "duplicate label name '" + labels[i].name + "'");
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "duplicate label name '" + labels[i].name + "'");
     }
   }
   return FromSortedUnchecked(std::move(labels));
@@ -34,15 +37,8 @@ std::optional<std::string_view> Labels::Get(std::string_view name) const {
 }
 
 std::uint64_t Labels::Hash() const {
-  std::uint64_t h = 14695981039346656037ULL;
-  auto mix = [&h](std::string_view s) {
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 1099511628211ULL;
-    }
-    h ^= 0xff;
-    h *= 1099511628211ULL;
-  };
+  std::uint64_t h = kFnv1a64Offset;
+  auto mix = [&h](std::string_view s) { h = Fnv1a64("\xff", Fnv1a64(s, h)); };
   for (const auto& l : items_) {
     mix(l.name);
     mix(l.value);
@@ -77,9 +73,12 @@ std::optional<std::uint64_t> ParseSeriesId(std::string_view text) {
   std::uint64_t v = 0;
   for (char c : text) {
     int d = 0;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else return std::nullopt;
+    if (c >= '0' && c <= '9')
+      d = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      d = c - 'a' + 10;
+    else
+      return std::nullopt;
     v = (v << 4) | static_cast<std::uint64_t>(d);
   }
   return v;
@@ -93,8 +92,10 @@ std::string ToMetricName(std::string_view column) {
   if (open != std::string_view::npos && close != std::string_view::npos) {
     std::string_view u = column.substr(open + 1, close - open - 1);
     for (char c : u) {
-      if (c == '%') unit += "pct";
-      else unit += c;
+      if (c == '%')
+        unit += "pct";
+      else
+        unit += c;
     }
     base = std::string(column.substr(0, open)) + "_" + unit + "_" +
            std::string(column.substr(close + 1));
@@ -117,7 +118,8 @@ std::string ToMetricName(std::string_view column) {
   }
   while (!out.empty() && out.front() == '_') out.erase(out.begin());
   while (!out.empty() && out.back() == '_') out.pop_back();
-  if (!out.empty() && out[0] >= '0' && out[0] <= '9') out = "_" + out;  // Prometheus names can't start with a digit
+  if (!out.empty() && out[0] >= '0' && out[0] <= '9')
+    out = "_" + out;  // Prometheus names can't start with a digit
   return out;
 }
 

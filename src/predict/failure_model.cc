@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/hash.h"
+
 namespace prognos::predict {
 namespace {
 
@@ -31,15 +33,6 @@ std::uint64_t SplitMix64(std::uint64_t& state) {
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
   return z ^ (z >> 31);
-}
-
-std::uint64_t Fnv1a64(std::string_view bytes) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (const char c : bytes) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ULL;
-  }
-  return h;
 }
 
 // Little-endian writer / reader for the blob.
@@ -362,8 +355,8 @@ Result<std::vector<double>> FailureModel::MarginUpTo(std::span<const float> rows
   const bst_ulong* shape = nullptr;
   bst_ulong dim = 0;
   const float* result = nullptr;
-  if (XGBoosterPredictFromDense(booster_->handle, array.c_str(), config.c_str(), nullptr, &shape, &dim,
-                                &result) != 0) {
+  if (XGBoosterPredictFromDense(booster_->handle, array.c_str(), config.c_str(), nullptr, &shape,
+                                &dim, &result) != 0) {
     return tl::unexpected(XgbError("predict"));
   }
   out.assign(result, result + n);
@@ -586,7 +579,6 @@ Result<FailureModel> FailureModel::Deserialize(std::string_view bytes) {
   return model;
 }
 
-
 namespace {
 
 // Per-entity scores of one validation window: detected failures and false alarms at the
@@ -640,8 +632,9 @@ std::string FailureSelection::Summary() const {
            FormatTimestamp(fold_to[f]) + " after " + std::to_string(fold_train_positives[f]) +
            " positive training rows";
   }
-  out += "); per candidate: failed entities detected at the fold's false-alarm target, pooled "
-         "(platt ranking / isotonic), false alarms, Brier platt / isotonic\n";
+  out +=
+      "); per candidate: failed entities detected at the fold's false-alarm target, pooled "
+      "(platt ranking / isotonic), false alarms, Brier platt / isotonic\n";
   for (std::size_t c = 0; c < candidates.size(); ++c) {
     const auto& k = candidates[c];
     char buf[320];
@@ -650,8 +643,9 @@ std::string FailureSelection::Summary() const {
                   "%zu/%zu (isotonic %zu), false alarms %zu/%zu, Brier %.7f / %.7f\n",
                   c == best ? "*" : " ", k.options.max_depth, k.options.eta, k.options.rounds,
                   k.options.negative_keep_fraction,
-                  k.options.scale_pos_weight == 0.0 ? "auto"
-                                                    : FormatNumber(k.options.scale_pos_weight).c_str(),
+                  k.options.scale_pos_weight == 0.0
+                      ? "auto"
+                      : FormatNumber(k.options.scale_pos_weight).c_str(),
                   k.detected, k.failed, k.detected_isotonic, k.false_alarms, k.healthy,
                   k.brier_platt, k.brier_isotonic);
     out += buf;
@@ -661,8 +655,7 @@ std::string FailureSelection::Summary() const {
   return out;
 }
 
-Result<FailureSelection> FailureModel::Select(const FailureFeatureSpec& spec,
-                                              DurationMs horizon_ms,
+Result<FailureSelection> FailureModel::Select(const FailureFeatureSpec& spec, DurationMs horizon_ms,
                                               const FailureTrainingSet& data,
                                               const FailureTrainOptions& base,
                                               const FailureSelectOptions& grid) {
@@ -823,10 +816,10 @@ Result<FailureSelection> FailureModel::Select(const FailureFeatureSpec& spec,
     if (k.detected > b.detected || (k.detected == b.detected && brier(k) < brier(b))) sel.best = c;
   }
   const auto& winner = sel.candidates[sel.best];
-  sel.calibration = winner.brier_isotonic < winner.brier_platt &&
-                            winner.detected_isotonic >= winner.detected
-                        ? CalibrationMethod::kIsotonic
-                        : CalibrationMethod::kPlatt;
+  sel.calibration =
+      winner.brier_isotonic < winner.brier_platt && winner.detected_isotonic >= winner.detected
+          ? CalibrationMethod::kIsotonic
+          : CalibrationMethod::kPlatt;
   sel.chosen = winner.options;
   sel.chosen.calibration = sel.calibration;
   return sel;

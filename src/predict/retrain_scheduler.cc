@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/check.h"
+#include "core/hash.h"
 #include "predict/calibration.h"
 
 namespace prognos::predict {
@@ -32,15 +33,6 @@ Result<double> HoldoutBrier(const FailureModel& model, const FailureTrainingSet&
   auto p = model.PredictBatch(holdout.features);
   if (!p) return tl::unexpected<Error>(p.error());
   return BrierScore(*p, holdout.labels);
-}
-
-std::uint64_t Fnv1a64(std::string_view bytes) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char ch : bytes) {
-    h ^= ch;
-    h *= 1099511628211ULL;
-  }
-  return h;
 }
 
 template <typename T>

@@ -8,6 +8,8 @@
 #include <numeric>
 #include <random>
 
+#include "core/hash.h"
+
 namespace prognos::signal {
 namespace {
 
@@ -35,15 +37,6 @@ struct Layout {
 };
 
 double Sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
-
-std::uint64_t Fnv1a64(std::string_view bytes) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char ch : bytes) {
-    h ^= ch;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
 
 // Median of y[s − d·m] for the last `days` seasons whose index is inside [0, n) — the base
 // forecast of step s (s may lie beyond the history: the first lag that falls inside is used).
