@@ -53,6 +53,7 @@ bool RunPlanningReplay(const std::vector<ingest::ReplaySeries>& batches,
     std::fprintf(stderr, "replay: %s\n", options.error().message.c_str());
     return false;
   }
+  options->retrain.background = false;  // virtual time: retraining inline, reproducible
   actuate::DryRunActuator actuator([](std::string_view) {});
   engine::Controller controller(
       engine, std::move(*options), actuator, nullptr,

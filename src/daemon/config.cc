@@ -151,7 +151,10 @@ const std::vector<SectionKeys>& AllSectionKeys() {
       {"kubernetes",
        {"api_url", "token_env", "token_file", "ca_file", "insecure_skip_verify", "namespace",
         "timeout"}},
-      {"models", {"failure_model"}},
+      {"models", {"failure_model", "retrain"}},
+      {"retrain",
+       {"enabled", "cadence", "min_new_rows", "min_new_positives", "holdout_fraction", "row_every",
+        "keep", "max_rows"}},
       {"notify", {"alertmanager"}},
       {"alertmanager", {"url", "resend_interval", "auth_token_env", "runbook_url"}},
       {"telemetry", {"workload_label", "usage"}},
@@ -317,12 +320,7 @@ class ConfigWalker {
              }},
             {"models",
              [this](const Field& f) {
-               WalkSection(f, [this](const YAML::Node& n, const Field& s) {
-                 WalkMap(n, s.path, "models", {{"failure_model", [this](const Field& m) {
-                                                  Set(&config_->control.failure_model,
-                                                      String(m, "models/disk.model", false));
-                                                }}});
-               });
+               WalkSection(f, [this](const YAML::Node& n, const Field& s) { WalkModels(n, s); });
              }},
             {"notify",
              [this](const Field& f) {
@@ -649,6 +647,52 @@ class ConfigWalker {
             "floors must not decrease from info to warning to critical",
             "e.g. floor: {info: 0.05, warning: 0.2, critical: 0.5}");
     }
+  }
+
+  void WalkModels(const YAML::Node& node, const Field& section) {
+    WalkMap(node, section.path, "models",
+            {{"failure_model",
+              [this](const Field& m) {
+                Set(&config_->control.failure_model, String(m, "models/disk.model", false));
+              }},
+             {"retrain", [this](const Field& f) {
+                WalkSection(f, [this](const YAML::Node& n, const Field& s) { WalkRetrain(n, s); });
+              }}});
+  }
+
+  void WalkRetrain(const YAML::Node& node, const Field& section) {
+    RetrainConfig& c = config_->control.retrain;
+    const RetrainConfig d;
+    auto count = [&](const Field& f, std::size_t* out, std::int64_t lo, std::int64_t hi) {
+      auto v = Int(f, lo, hi, static_cast<std::int64_t>(*out));
+      if (v) *out = static_cast<std::size_t>(*v);
+    };
+    WalkMap(node, section.path, "retrain",
+            {{"enabled", [&](const Field& f) { Set(&c.enabled, Bool(f, d.enabled)); }},
+             {"cadence",
+              [&](const Field& f) {
+                Set(&c.cadence_ms, Duration(f, kMinuteMs, 365 * kDayMs, d.cadence_ms));
+              }},
+             {"min_new_rows", [&](const Field& f) { count(f, &c.min_new_rows, 1, 100'000'000); }},
+             {"min_new_positives",
+              [&](const Field& f) { count(f, &c.min_new_positives, 0, 1'000'000); }},
+             {"holdout_fraction",
+              [&](const Field& f) {
+                auto v = Number(f, "0.2");
+                if (v && (*v <= 0.0 || *v >= 1.0)) {
+                  Issue(f.line, f.path, "must be between 0 and 1 (exclusive), got " +
+                                            Quote(f.value.Scalar()), "e.g. holdout_fraction: 0.2");
+                } else if (v) {
+                  c.holdout_fraction = *v;
+                }
+              }},
+             {"row_every",
+              [&](const Field& f) {
+                Set(&c.row_every_ms, Duration(f, kSecondMs, 30 * kDayMs, d.row_every_ms));
+              }},
+             {"keep",
+              [&](const Field& f) { Set(&c.keep_ms, Duration(f, kHourMs, 3650 * kDayMs, d.keep_ms)); }},
+             {"max_rows", [&](const Field& f) { count(f, &c.max_rows, 100, 100'000'000); }}});
   }
 
   void WalkAlertmanager(const YAML::Node& node, const Field& section) {
@@ -1627,6 +1671,19 @@ std::string DescribeConfig(const Config& c) {
     if (ind.warning) line += ", warning " + FormatNumber(*ind.warning);
     if (ind.critical) line += ", critical " + FormatNumber(*ind.critical);
     out << line << "\n";
+  }
+  if (!c.control.failure_model.empty()) {
+    const RetrainConfig& r = c.control.retrain;
+    out << "models:     failure_model " << c.control.failure_model << ", retrain ";
+    if (r.enabled) {
+      out << "every " << FormatDuration(r.cadence_ms) << " after " << r.min_new_rows
+          << " new rows (" << r.min_new_positives << " failures), holdout "
+          << FormatNumber(r.holdout_fraction) << ", a row per host every "
+          << FormatDuration(r.row_every_ms) << ", keep " << FormatDuration(r.keep_ms);
+    } else {
+      out << "off";
+    }
+    out << "\n";
   }
   return out.str();
 }

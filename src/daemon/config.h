@@ -94,6 +94,19 @@ struct KubernetesActuatorConfig {
   DurationMs timeout_ms = 10 * kSecondMs;
 };
 
+// models.retrain (docs/models.md): retraining the failure model on the labelled history the
+// running engine collects (a host's status "fail" labels its recent rows).
+struct RetrainConfig {
+  bool enabled = true;                   // with models.failure_model set
+  DurationMs cadence_ms = kDayMs;        // at most one attempt per cadence
+  std::size_t min_new_rows = 1000;       // newly labelled rows since the last attempt
+  std::size_t min_new_positives = 1;     // of which failures
+  double holdout_fraction = 0.2;         // latest share of the history that judges the candidate
+  DurationMs row_every_ms = kHourMs;     // one feature row per host this often
+  DurationMs keep_ms = 90 * kDayMs;      // labelled rows kept this long
+  std::size_t max_rows = 200'000;        // beyond it the oldest negatives are dropped
+};
+
 struct ControlConfig {
   std::string backend = "dry-run";  // actuators.backend: dry-run (log only), webhook, kubernetes
   WebhookActuatorConfig webhook;
@@ -104,6 +117,7 @@ struct ControlConfig {
   std::array<std::string, policy::kResourceCount> usage = {"cpu_cores", "memory_gib",
                                                            "network_mbps", "disk_iops"};
   std::string failure_model;  // models.failure_model: a file written by `prognos failure train`
+  RetrainConfig retrain;      // models.retrain: continuous retraining of that model
   predict::AlertTierConfig alert_tiers;  // alerts: tier thresholds, baseline and debounce
   policy::PolicySpec policy;
   policy::Inventory inventory;

@@ -136,6 +136,15 @@ Result<engine::ControllerOptions> ToControllerOptions(const Config& config) {
           "models.failure_model: " + config.control.failure_model + ": " + model.error().message);
     }
     o.failure_model = std::make_shared<const predict::FailureModel>(std::move(*model));
+    const RetrainConfig& rc = config.control.retrain;
+    o.retrain.enabled = rc.enabled;
+    o.retrain.policy.cadence_ms = rc.cadence_ms;
+    o.retrain.policy.min_new_rows = rc.min_new_rows;
+    o.retrain.policy.min_new_positives = rc.min_new_positives;
+    o.retrain.policy.holdout_fraction = rc.holdout_fraction;
+    o.retrain.row_every_ms = rc.row_every_ms;
+    o.retrain.keep_ms = rc.keep_ms;
+    o.retrain.max_rows = rc.max_rows;
   }
   return o;
 }

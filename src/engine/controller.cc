@@ -95,6 +95,10 @@ struct Controller::Impl {
         runner(a),
         inventory(options.inventory) {
     options.policy.Normalize();
+    if (options.failure_model && options.retrain.enabled) {
+      retrainer = std::make_unique<ModelRetrainer>(options.failure_model, options.retrain,
+                                                   options.state_store);
+    }
   }
 
   Engine& engine;
@@ -121,6 +125,31 @@ struct Controller::Impl {
   std::deque<policy::AuditEntry> memory;
   std::uint64_t next_seq = 1;
   std::vector<std::string> last_alerts;
+  std::unique_ptr<ModelRetrainer> retrainer;  // when retraining is on
+  std::unordered_map<std::string, bool> host_failing;  // status "fail" at the last Risk
+  std::vector<float> feature_row;  // scratch
+
+  std::shared_ptr<const predict::FailureModel> ServingModel() const {
+    return retrainer ? retrainer->serving() : options.failure_model;
+  }
+
+  // Feeds the retrainer every host's features and failure status, and audits what it did.
+  void StepRetraining(const std::vector<policy::HostRisk>& risks, TimestampMs now) {
+    if (!retrainer) return;
+    for (const auto& r : risks) {
+      feature_row.clear();
+      if (features) (void)features->FeaturesInto(r.host, feature_row);
+      auto f = host_failing.find(r.host);
+      retrainer->Observe(r.host, now, feature_row, f != host_failing.end() && f->second);
+    }
+    for (auto& message : retrainer->Step(now)) {
+      policy::AuditEntry e;
+      e.t = now;
+      e.kind = "model";
+      e.message = std::move(message);
+      Record(std::move(e));
+    }
+  }
 
   int ResourceOf(std::string_view name) const {
     for (std::size_t r = 0; r < policy::kResourceCount; ++r) {
@@ -318,6 +347,7 @@ struct Controller::Impl {
       const auto res = ResourceForIndicator(ind.indicator);
       driver[static_cast<std::size_t>(res)] += severity;
     }
+    host_failing[v.host] = in.status == predict::ReportedStatus::kFail;
     const predict::HealthScore h = predict::ComputeHealth(in);
     risk.health = h.score;
     if (!h.top.empty()) risk.root_cause = h.top.front().name;
@@ -326,9 +356,10 @@ struct Controller::Impl {
     double p = 1.0 / (1.0 + std::exp(-x));
     risk.model = "health-hazard";
     if (features && features->Known(v.host)) {
-      auto pm = options.failure_model->PredictEntity(*features, v.host);
+      const auto model = ServingModel();
+      auto pm = model->PredictEntity(*features, v.host);
       if (pm) {
-        const double model_h = static_cast<double>(options.failure_model->horizon_ms());
+        const double model_h = static_cast<double>(model->horizon_ms());
         const double ratio =
             model_h > 0 ? static_cast<double>(options.policy.horizon_ms) / model_h : 1.0;
         const double p_model = 1.0 - std::pow(1.0 - Clamp01(*pm), ratio);
@@ -523,7 +554,17 @@ Controller::Controller(Engine& engine, ControllerOptions options, actuate::Actua
   engine.SetSampleObserver(
       [this](const Labels& labels, std::uint64_t id, Sample s) { Observe(labels, id, s); });
   if (audit != nullptr) impl_->next_seq = audit->last_seq() + 1;
-  impl_->LoadState(engine.clock().NowMs());
+  const TimestampMs now = engine.clock().NowMs();
+  impl_->LoadState(now);
+  if (impl_->retrainer) {
+    for (auto& message : impl_->retrainer->Load()) {
+      policy::AuditEntry e;
+      e.t = now;
+      e.kind = "model";
+      e.message = std::move(message);
+      impl_->Record(std::move(e));
+    }
+  }
 }
 
 Controller::~Controller() { impl_->engine.SetSampleObserver({}); }
@@ -550,6 +591,7 @@ TickReport Controller::Tick(TimestampMs now) {
   m.last_risks = input.risks;
   for (auto& e : m.tier_changes) m.Record(std::move(e));
   m.tier_changes.clear();
+  m.StepRetraining(input.risks, now);
   report.plan = m.planner.Plan(m.inventory, input);
   // 3. Audit each decision with the evidence it used.
   for (const policy::Action& a : report.plan.actions) {
@@ -675,6 +717,11 @@ std::vector<policy::AuditEntry> Controller::Decisions(TimestampMs since, std::st
     if (limit != 0 && out.size() >= limit) break;
   }
   return out;
+}
+
+RetrainStatus Controller::retrain_status() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->retrainer ? impl_->retrainer->status() : RetrainStatus{};
 }
 
 std::vector<policy::HostRisk> Controller::risks() const {

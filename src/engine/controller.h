@@ -23,6 +23,7 @@
 #include "core/result.h"
 #include "core/sample.h"
 #include "core/time.h"
+#include "engine/model_retrainer.h"
 #include "policy/types.h"
 #include "predict/alert_tiers.h"
 #include "predict/failure_model.h"
@@ -69,6 +70,11 @@ struct ControllerOptions {
   // to the policy horizon assuming a constant hazard, p_H = 1 − (1 − p)^(H / H_model), and
   // combined with the health hazard as independent causes: 1 − (1 − p_health)(1 − p_H).
   std::shared_ptr<const predict::FailureModel> failure_model;
+  // Continuous retraining of failure_model (models.retrain; engine/model_retrainer.h): a host's
+  // status "fail" labels its recent feature rows, and a candidate trained on the labelled
+  // history replaces the serving model when its held-out Brier is no worse. Needs
+  // failure_model; persists through state_store.
+  RetrainOptions retrain;
   // Where the planner's state (damping windows, feedback, preferences, maintenance windows)
   // persists across restarts (blob "planner.state"); nullptr = not persisted. Must outlive the
   // controller.
@@ -119,6 +125,8 @@ class Controller {
   std::vector<policy::HostRisk> risks() const;
   policy::ActionPlan last_plan() const;
   std::vector<policy::Action> pending() const;  // applied, verification pending
+  // Retraining counters (enabled = false when no failure model or retraining is off).
+  RetrainStatus retrain_status() const;
 
   // Called by the engine for every accepted sample (any thread).
   void Observe(const Labels& labels, std::uint64_t series_id, Sample sample);

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/result.h"
 #include "core/time.h"
 #include "predict/failure_model.h"
 
@@ -56,6 +57,16 @@ class LabelledHistory {
   std::size_t settled_positives() const { return settled_positives_; }
   std::size_t pending_rows() const;
   std::size_t feature_count() const { return feature_count_; }
+
+  // Persistence (the controller keeps the history across restarts): blob "PGLH" u32 version=1,
+  // u32 feature_count, i64 newest, u64 settled rows, each i64 t, f64 label, feature_count f32;
+  // u32 entities, each u32 name length + bytes, i64 last_row, u8 has_row, u32 pending rows, each
+  // i64 t + feature_count f32; u64 FNV-1a 64 of the bytes before it. Decode errors: corruption
+  // (bad magic, truncated, checksum), invalid_argument (a newer version, or a feature count other
+  // than `feature_count`: the model's spec changed, the rows no longer fit it).
+  std::string Encode() const;
+  static Result<LabelledHistory> Decode(std::string_view bytes, std::size_t feature_count,
+                                        LabelledHistoryOptions options = {});
 
  private:
   struct Row {

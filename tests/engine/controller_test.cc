@@ -265,6 +265,72 @@ TEST_F(ControllerTest, AFailureModelRaisesTheRiskOfTheHostItFlags) {
   EXPECT_NEAR(p1, expected, 0.02);
 }
 
+// Retraining in the loop (synthetic telemetry): h1's SMART counter climbs from hour 24 and it
+// reports status "fail" at hour 48; h2 and h3 stay quiet. The controller records a feature row
+// per host an hour, labels h1's rows of the day before the failure positive when the status
+// arrives, and — with enough labelled rows — runs a retrain whose verdict is in the audit log.
+TEST_F(ControllerTest, AFailingHostsStatusLabelsItsRowsAndTheRetrainIsAudited) {
+  predict::FailureFeatureSpec spec;
+  spec.indicators = {"smart_5_raw"};
+  spec.delta_days = {1};
+  predict::FailureTrainingSet data;  // the configured model: labels are coin flips (10 %)
+  data.feature_count = predict::FailureFeatureNames(spec).size();
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (int i = 0; i < 500; ++i) {
+    for (std::size_t f = 0; f < data.feature_count; ++f) {
+      data.features.push_back(static_cast<float>(u(rng)));
+    }
+    data.labels.push_back(u(rng) < 0.1 ? 1.0 : 0.0);
+    data.times.push_back((i % 10) * kHourMs);
+  }
+  predict::FailureTrainOptions to;
+  to.rounds = 20;
+  to.max_depth = 3;
+  to.seed = 42;
+  auto model = predict::FailureModel::Train(spec, kDayMs, data, to);
+  ASSERT_TRUE(model.has_value()) << model.error().message;
+  ControllerOptions o;
+  o.inventory = Cluster();
+  o.failure_model = std::make_shared<const predict::FailureModel>(std::move(*model));
+  o.retrain.enabled = true;
+  o.retrain.background = false;
+  o.retrain.policy.min_new_rows = 50;
+  o.retrain.policy.min_new_positives = 1;
+  o.retrain.train = to;
+  Start(o);
+  EXPECT_FALSE(controller_->retrain_status().attempts);
+  for (int hour = 0; hour <= 48; ++hour) {
+    const TimestampMs t = kStart + hour * kHourMs;
+    clock_.Set(t);
+    Send("h1", "", "smart_5_raw", t, hour < 24 ? 0.0 : hour - 24.0);
+    Send("h1", "", "status", t, hour < 48 ? 0.0 : 2.0);
+    for (const char* h : {"h2", "h3"}) {
+      Send(h, "", "smart_5_raw", t, 0.0);
+      Send(h, "", "status", t, 0.0);
+    }
+    Flush();
+    controller_->Tick(t);
+  }
+  const RetrainStatus s = controller_->retrain_status();
+  EXPECT_TRUE(s.enabled);
+  // h1: rows at hours 0..47; 0..22 settled negative by hour 47 (t + 24 h < now), and at hour
+  // 48 the failure labels 24..47 positive (within a day of it) and 23 negative. h2, h3: rows
+  // 0..23 settled (t + 24 h < 48 h), 24..48 pending.
+  EXPECT_EQ(s.settled_positives, 24u);
+  EXPECT_EQ(s.settled_rows, 48u + 2u * 24u);
+  EXPECT_EQ(s.pending_rows, 2u * 25u);
+  EXPECT_EQ(s.attempts, 1u);
+  int model_entries = 0;
+  for (const auto& e : entries_) {
+    if (e.kind == "model") {
+      ++model_entries;
+      EXPECT_NE(e.message.find("failure model retraining: "), std::string::npos) << e.message;
+    }
+  }
+  EXPECT_EQ(model_entries, 1);
+}
+
 TEST_F(ControllerTest, PreferencesAreValidatedAndAudited) {
   ControllerOptions o;
   o.inventory = Cluster();

@@ -73,5 +73,50 @@ TEST(LabelledHistoryTest, OtherEntitiesAreUnaffectedAndOldRowsAreDropped) {
   EXPECT_FALSE(h.Failed("nobody", 5).rows);
 }
 
+TEST(LabelledHistoryTest, EncodeDecodeKeepsSettledAndPendingRows) {
+  LabelledHistory h(2, Options(10, 1));
+  for (int t = 0; t <= 40; t += 1) {
+    h.AddRow("a", t, F(static_cast<float>(t)));
+    h.AddRow("b", t, F(static_cast<float>(-t)));
+  }
+  (void)h.Failed("b", 35);  // b: rows 0..35 settled (25..35 positive), 36..40 pending
+  (void)h.Settle(30);       // a: rows 0..19 settled negative, 20..40 pending
+  const std::string bytes = h.Encode();
+  auto back = LabelledHistory::Decode(bytes, 2, Options(10, 1));
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_EQ(back->settled_rows(), 36u + 20u);
+  EXPECT_EQ(back->settled_positives(), 11u);
+  EXPECT_EQ(back->pending_rows(), 5u + 21u);
+  const auto a = h.Settled();
+  const auto b = back->Settled();
+  EXPECT_EQ(a.features, b.features);
+  EXPECT_EQ(a.labels, b.labels);
+  EXPECT_EQ(a.times, b.times);
+  EXPECT_EQ(back->Encode(), bytes);  // deterministic: entities in name order
+  // Pending rows carry on: a failure of a at 45 makes its rows 35..40 positive (horizon 10).
+  EXPECT_EQ(back->Failed("a", 45).positives, 6u);
+  // The row spacing survives too: b's next row comes 1 after its last (40), not before.
+  EXPECT_FALSE(back->AddRow("b", 40, F(0)));
+  EXPECT_TRUE(back->AddRow("b", 41, F(0)));
+}
+
+TEST(LabelledHistoryTest, DecodeRejectsCorruptionAndAnotherFeatureCount) {
+  LabelledHistory h(2, Options(10, 1));
+  h.AddRow("a", 0, F(1));
+  (void)h.Settle(100);
+  std::string bytes = h.Encode();
+  auto wrong = LabelledHistory::Decode(bytes, 3);
+  ASSERT_FALSE(wrong.has_value());
+  EXPECT_EQ(wrong.error().code, ErrorCode::kInvalidArgument);
+  std::string flipped = bytes;
+  flipped[20] = static_cast<char>(flipped[20] ^ 0x40);
+  auto bad = LabelledHistory::Decode(flipped, 2);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code, ErrorCode::kCorruption);
+  EXPECT_FALSE(LabelledHistory::Decode(bytes.substr(0, bytes.size() - 3), 2).has_value());
+  EXPECT_FALSE(LabelledHistory::Decode("PGLH", 2).has_value());
+  EXPECT_FALSE(LabelledHistory::Decode("", 2).has_value());
+}
+
 }  // namespace
 }  // namespace prognos::predict
