@@ -318,7 +318,36 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const Config& config) {
   const DurationMs tick = std::max<DurationMs>(config.control.tick_ms, kSecondMs);
   Daemon* self = d.get();
   const NotifyConfig notify_config = config.notify;
-  d->ticker_ = std::thread([self, tick, notify_config] {
+  // Failure-model retraining, when on (models.retrain): refreshed after every tick.
+  struct RetrainGauges {
+    Gauge* version = nullptr;
+    Gauge* settled = nullptr;
+    Gauge* positive = nullptr;
+    Gauge* pending = nullptr;
+    Gauge* attempts = nullptr;
+    Gauge* replaced = nullptr;
+  } rg;
+  if (d->controller_->retrain_status().enabled) {
+    rg.version = &d->metrics_
+                      .AddGauge("prognos_failure_model_version",
+                                "Version of the serving failure model (0 = the configured file).")
+                      .With({});
+    auto& rows = d->metrics_.AddGauge(
+        "prognos_failure_model_training_rows",
+        "Rows of the labelled history the failure model is retrained on, by state.", {"state"});
+    rg.settled = &rows.With({"settled"});
+    rg.positive = &rows.With({"positive"});
+    rg.pending = &rows.With({"pending"});
+    rg.attempts = &d->metrics_
+                       .AddGauge("prognos_failure_model_retrain_attempts",
+                                 "Retrain attempts since start.")
+                       .With({});
+    rg.replaced = &d->metrics_
+                       .AddGauge("prognos_failure_model_retrain_replaced",
+                                 "Retrains since start whose candidate replaced the serving model.")
+                       .With({});
+  }
+  d->ticker_ = std::thread([self, tick, notify_config, rg] {
     std::unique_lock<std::mutex> lock(self->ticker_mu_);
     while (!self->ticker_cv_.wait_for(lock, std::chrono::milliseconds(tick),
                                       [self] { return self->stopping_; })) {
@@ -326,6 +355,15 @@ Result<std::unique_ptr<Daemon>> Daemon::Start(const Config& config) {
       const TimestampMs now = self->clock_.NowMs();
       auto report = self->controller_->Tick(now);
       for (const auto& alert : report.plan.alerts) spdlog::warn("planner: {}", alert);
+      if (rg.version != nullptr) {
+        const engine::RetrainStatus st = self->controller_->retrain_status();
+        rg.version->Set(st.version);
+        rg.settled->Set(static_cast<double>(st.settled_rows));
+        rg.positive->Set(static_cast<double>(st.settled_positives));
+        rg.pending->Set(static_cast<double>(st.pending_rows));
+        rg.attempts->Set(static_cast<double>(st.attempts));
+        rg.replaced->Set(static_cast<double>(st.replaced));
+      }
       if (self->notifier_) {
         auto sent = self->notifier_->Update(
             AlertsFromRisks(self->controller_->risks(), notify_config), now);

@@ -711,5 +711,48 @@ TEST(ConfigTest, DescriptionNamesTheEffectiveSettings) {
   EXPECT_THAT(text, HasSubstr("critical 0.9"));
 }
 
+TEST(ConfigTest, ModelsRetrainKeysAreReadAndCheckedWithTheirLines) {
+  std::vector<ConfigIssue> issues;
+  auto c = LoadConfigText(
+      "models:\n"
+      "  failure_model: disk.model\n"
+      "  retrain:\n"
+      "    cadence: 12h\n"
+      "    min_new_rows: 500\n"
+      "    min_new_positives: 2\n"
+      "    holdout_fraction: 0.3\n"
+      "    row_every: 30m\n"
+      "    keep: 30d\n"
+      "    max_rows: 50000\n",
+      "t.yaml", &issues);
+  ASSERT_TRUE(c.has_value()) << Dump(issues);
+  const RetrainConfig& r = c->control.retrain;
+  EXPECT_TRUE(r.enabled);
+  EXPECT_EQ(r.cadence_ms, 12 * kHourMs);
+  EXPECT_EQ(r.min_new_rows, 500u);
+  EXPECT_EQ(r.min_new_positives, 2u);
+  EXPECT_DOUBLE_EQ(r.holdout_fraction, 0.3);
+  EXPECT_EQ(r.row_every_ms, 30 * kMinuteMs);
+  EXPECT_EQ(r.keep_ms, 30 * kDayMs);
+  EXPECT_EQ(r.max_rows, 50000u);
+  EXPECT_THAT(DescribeConfig(*c), HasSubstr("retrain every 12h after 500 new rows"));
+
+  issues.clear();
+  auto bad = LoadConfigText(
+      "models:\n"
+      "  retrain:\n"
+      "    enabled: no\n"
+      "    holdout_fraction: 1.5\n"
+      "    cadense: 1d\n",
+      "t.yaml", &issues);
+  EXPECT_FALSE(bad.has_value());
+  ASSERT_EQ(issues.size(), 2u) << Dump(issues);
+  EXPECT_EQ(issues[0].line, 4);
+  EXPECT_EQ(issues[0].path, "models.retrain.holdout_fraction");
+  EXPECT_THAT(issues[0].message, HasSubstr("between 0 and 1"));
+  EXPECT_EQ(issues[1].line, 5);
+  EXPECT_THAT(issues[1].message, HasSubstr("cadense"));
+}
+
 }  // namespace
 }  // namespace prognos::daemon
