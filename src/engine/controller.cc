@@ -238,19 +238,20 @@ struct Controller::Impl {
     d.levels = options.levels;
     d.quantiles.assign(d.levels.size(), policy::ResourceVector{});
     const policy::Workload* w = inventory.FindWorkload(id);
+    // The demand at which the planner's rule keeps the allocation as it is (need = demand ·
+    // (1 + headroom), divided by the tier's target_utilization without quantile_sizing).
+    auto keep_level = [&](std::size_t r) {
+      if (w == nullptr) return 0.0;
+      const policy::SlaTier& tier = options.policy.Tier(w->sla_tier);
+      return w->request.v[r] * w->replicas *
+             (options.policy.quantile_sizing ? 1.0 : tier.target_utilization) /
+             (1.0 + options.policy.headroom);
+    };
     for (std::size_t r = 0; r < policy::kResourceCount; ++r) {
       UsageTrack* t = tracks.r[r].get();
       if (t == nullptr || t->samples == 0) {
-        // No telemetry for this resource: report the demand at which the planner's rule keeps
-        // the allocation as it is (need = demand · (1 + headroom), divided by the tier's
-        // target_utilization without quantile_sizing), so an unmeasured resource is never scaled.
-        double keep = 0.0;
-        if (w != nullptr) {
-          const policy::SlaTier& tier = options.policy.Tier(w->sla_tier);
-          keep = w->request.v[r] * w->replicas *
-                 (options.policy.quantile_sizing ? 1.0 : tier.target_utilization) /
-                 (1.0 + options.policy.headroom);
-        }
+        // No telemetry for this resource: an unmeasured resource is never scaled.
+        const double keep = keep_level(r);
         d.observed.v[r] = keep;
         for (auto& q : d.quantiles) q.v[r] = keep;
         continue;
@@ -278,6 +279,13 @@ struct Controller::Impl {
           }
         }
         d.quantiles[i].v[r] = std::max(0.0, peak);
+      }
+      // Too little history to size down from (the forecaster's first fit needs kMinFitSamples):
+      // a few samples may be a quiet moment, so until then demand may raise the allocation but
+      // never reads below what keeps it (the VPA likewise widens its bounds on short history).
+      if (!t->forecaster.fitted()) {
+        const double keep = keep_level(r);
+        for (auto& q : d.quantiles) q.v[r] = std::max(q.v[r], keep);
       }
       if (r == 0 || d.model.empty()) d.model = t->forecaster.model_name();
     }

@@ -331,6 +331,41 @@ TEST_F(ControllerTest, AFailingHostsStatusLabelsItsRowsAndTheRetrainIsAudited) {
   EXPECT_EQ(model_entries, 1);
 }
 
+// w1 holds 2 cores and uses a steady 0.2 (synthetic). A few samples are not enough to size down
+// from: no scale-in before its forecaster's first fit (24 samples, 2 hours at 5 minutes), and a
+// scale-in once fitted.
+TEST_F(ControllerTest, NoScaleInBeforeTheWorkloadsForecasterIsFitted) {
+  ControllerOptions o;
+  o.inventory = Cluster();
+  Start(o);
+  auto first_scale_in = [&]() -> TimestampMs {
+    for (const auto& e : entries_) {
+      if (e.kind == "decision" && e.action && e.action->workload == "w1" &&
+          (e.action->type == policy::ActionType::kScaleDown ||
+           e.action->type == policy::ActionType::kScaleIn)) {
+        return e.t;
+      }
+    }
+    return -1;
+  };
+  for (int i = 0; i < 60; ++i) {
+    const TimestampMs t = kStart + i * kStep;
+    clock_.Set(t);
+    Send("h1", "w1", "cpu_cores", t, 0.2);
+    Flush();
+    controller_->Tick(t);
+    if (i == 22) {
+      EXPECT_EQ(first_scale_in(), -1) << "scaled in after " << i + 1 << " samples";
+    }
+  }
+  const TimestampMs at = first_scale_in();
+  ASSERT_NE(at, -1);
+  EXPECT_GE(at, kStart + 23 * kStep);  // the tick of the 24th sample at the earliest
+  const auto downs = DecisionsOf(policy::ActionType::kScaleDown, "w1");
+  ASSERT_FALSE(downs.empty());
+  EXPECT_LT(downs.front()->action->after[policy::Resource::kCpu], 2.0);
+}
+
 TEST_F(ControllerTest, PreferencesAreValidatedAndAudited) {
   ControllerOptions o;
   o.inventory = Cluster();
