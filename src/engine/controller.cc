@@ -95,6 +95,7 @@ struct Controller::Impl {
         runner(a),
         inventory(options.inventory) {
     options.policy.Normalize();
+    entropy = std::make_unique<EntropyLearner>(options.entropy, options.policy.horizon_ms);
     if (options.failure_model && options.retrain.enabled) {
       retrainer = std::make_unique<ModelRetrainer>(options.failure_model, options.retrain,
                                                    options.state_store);
@@ -126,6 +127,10 @@ struct Controller::Impl {
   std::uint64_t next_seq = 1;
   std::vector<std::string> last_alerts;
   std::unique_ptr<ModelRetrainer> retrainer;  // when retraining is on
+  std::unique_ptr<EntropyLearner> entropy;    // entropy forecasting
+  bool recording = false;  // PredictLocked runs for a tick (not for a read of the API)
+  std::unordered_map<std::string, policy::ResourceVector> host_usage;  // this tick, by host
+  EntropyLearner::Entropies entropies;  // scratch of Risk (views into the host's signal view)
   std::unordered_map<std::string, bool> host_failing;  // status "fail" at the last Risk
   std::vector<float> feature_row;  // scratch
 
@@ -296,9 +301,16 @@ struct Controller::Impl {
     policy::HostRisk risk;
     risk.host = v.host;
     risk.horizon_ms = options.policy.horizon_ms;
-    risk.entropy = v.entropy;
-    const double hours = static_cast<double>(options.policy.horizon_ms) / kHourMs;
-    risk.entropy_forecast = Clamp01(v.entropy + v.entropy_slope_per_hour * hours);
+    // Entropy: the learned composite and its forecast (persistence of the engine's composite
+    // until the learner's first fit: linear extrapolation measured worse than persistence).
+    entropies.clear();
+    for (const auto& ind : v.indicators) {
+      if (std::isfinite(ind.entropy)) entropies.emplace_back(ind.indicator, ind.entropy);
+    }
+    const EntropyOutlook outlook = entropy->Outlook(v.host, entropies);
+    risk.entropy = outlook.learned ? outlook.composite : v.entropy;
+    risk.entropy_forecast = outlook.learned ? outlook.forecast : v.entropy;
+    risk.entropy_uplift = outlook.uplift;
     predict::HealthInput in;
     in.entropy = v.entropy;
     in.entropy_trend_per_h = v.entropy_slope_per_hour;
@@ -356,6 +368,12 @@ struct Controller::Impl {
       driver[static_cast<std::size_t>(res)] += severity;
     }
     host_failing[v.host] = in.status == predict::ReportedStatus::kFail;
+    if (recording) {
+      auto u = host_usage.find(v.host);
+      entropy->Observe(v.host, now, entropies,
+                       u != host_usage.end() ? u->second : policy::ResourceVector{},
+                       in.status == predict::ReportedStatus::kFail);
+    }
     const predict::HealthScore h = predict::ComputeHealth(in);
     risk.health = h.score;
     if (!h.top.empty()) risk.root_cause = h.top.front().name;
@@ -400,11 +418,19 @@ struct Controller::Impl {
       e.risks.push_back(risk);
       tier_changes.push_back(std::move(e));
     }
-    double total = 0;
-    for (double d : driver) total += d;
-    if (total > 0) {
-      for (std::size_t r = 0; r < policy::kResourceCount; ++r) {
-        risk.entropy_drivers.v[r] = driver[r] / total;
+    // Drivers: the learned share of the entropy rise per resource when the entropy rose; else
+    // each resource's share of the health evidence.
+    double learned_total = 0;
+    for (double d : outlook.drivers.v) learned_total += d;
+    if (outlook.learned && outlook.rise > 0 && learned_total > 0) {
+      risk.entropy_drivers = outlook.drivers;
+    } else {
+      double total = 0;
+      for (double d : driver) total += d;
+      if (total > 0) {
+        for (std::size_t r = 0; r < policy::kResourceCount; ++r) {
+          risk.entropy_drivers.v[r] = driver[r] / total;
+        }
       }
     }
     return risk;
@@ -424,10 +450,19 @@ struct Controller::Impl {
   policy::PlannerInput PredictLocked(TimestampMs now) {
     policy::PlannerInput input;
     input.now = now;
+    host_usage.clear();
     for (const policy::Workload& w : inventory.workloads) {
       auto it = workloads.find(w.id);
       if (it == workloads.end()) continue;  // no telemetry yet: the planner leaves it alone
       input.demand.push_back(Demand(w.id, it->second, now));
+      if (!w.host.empty()) {
+        policy::ResourceVector& u = host_usage[w.host];
+        for (std::size_t r = 0; r < policy::kResourceCount; ++r) {
+          if (const UsageTrack* t = it->second.r[r].get(); t != nullptr && t->samples > 0) {
+            u.v[r] += t->last_value;
+          }
+        }
+      }
     }
     for (const HostSignalView& v : engine.AllHostSignals()) {
       if (inventory.FindHost(v.host) == nullptr && !inventory.hosts.empty()) continue;
@@ -595,7 +630,16 @@ TickReport Controller::Tick(TimestampMs now) {
   m.HandleOutcomes(verified, m.in_flight);
   report.outcomes = verified;
   // 2. Predict and plan.
+  m.recording = true;
   policy::PlannerInput input = m.PredictLocked(now);
+  m.recording = false;
+  if (auto message = m.entropy->MaybeRefit(now)) {
+    policy::AuditEntry e;
+    e.t = now;
+    e.kind = "model";
+    e.message = std::move(*message);
+    m.Record(std::move(e));
+  }
   m.last_risks = input.risks;
   for (auto& e : m.tier_changes) m.Record(std::move(e));
   m.tier_changes.clear();

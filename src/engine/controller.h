@@ -23,6 +23,7 @@
 #include "core/result.h"
 #include "core/sample.h"
 #include "core/time.h"
+#include "engine/entropy_learner.h"
 #include "engine/model_retrainer.h"
 #include "policy/types.h"
 #include "predict/alert_tiers.h"
@@ -75,6 +76,10 @@ struct ControllerOptions {
   // history replaces the serving model when its held-out Brier is no worse. Needs
   // failure_model; persists through state_store.
   RetrainOptions retrain;
+  // Entropy forecasting (engine/entropy_learner.h): the learned composite weights, the entropy
+  // forecast one horizon ahead and the usage uplift after a rise, refit daily from the hosts'
+  // recent history; persistence until the first fit.
+  EntropyLearnerOptions entropy;
   // Where the planner's state (damping windows, feedback, preferences, maintenance windows)
   // persists across restarts (blob "planner.state"); nullptr = not persisted. Must outlive the
   // controller.

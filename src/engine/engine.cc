@@ -204,6 +204,7 @@ void Engine::UpdateSignals(const std::vector<const ingest::ParsedSample*>& store
       HostSignalView::Indicator& latest = *st.latest;
       latest.value = sample.v;
       latest.score = u.snap.anomaly_score;
+      latest.entropy = u.snap.entropy;
       latest.t = sample.t;
       hs.last = std::max(hs.last, sample.t);
       if (u.alarm) {

@@ -85,6 +85,7 @@ struct HostSignalView {
     std::string component;
     double value = 0;
     double score = 0;  // latest anomaly score
+    double entropy = 0;  // latest normalised window entropy, [0, 1]
     TimestampMs t = 0;
   };
   std::vector<Indicator> indicators;

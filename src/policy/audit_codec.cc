@@ -290,6 +290,7 @@ json ToJson(const HostRisk& r) {
               {"entropy", Number(r.entropy)},
               {"entropy_forecast", Number(r.entropy_forecast)},
               {"entropy_drivers", ToJson(r.entropy_drivers)},
+              {"entropy_uplift", ToJson(r.entropy_uplift)},
               {"model", r.model}};
 }
 
@@ -409,6 +410,7 @@ Result<HostRisk> RiskAt(const json& j, const std::string& path) {
   r.Num("entropy", &h.entropy);
   r.Num("entropy_forecast", &h.entropy_forecast);
   r.Rv("entropy_drivers", &h.entropy_drivers);
+  r.Rv("entropy_uplift", &h.entropy_uplift);  // absent in entries written before it
   r.Str("model", &h.model);
   if (!r.ok()) return r.Err();
   return h;

@@ -1460,13 +1460,16 @@ struct PlanRun {
       }
       if (r.entropy_drivers.v[best] <= 0) continue;
       const Host& h = H(it->second);
-      // Sized linearly: capacity × the predicted rise (at least 5% of the capacity).
+      // Sized from the learned uplift after such rises when there is one; else linearly:
+      // capacity × the predicted rise × the resource's share of it. At least 5% of the capacity.
       const double rise = std::max(0.05, r.entropy_forecast - r.entropy);
       Action a;
       a.type = ActionType::kRequestResource;
       a.host = h.id;
       a.resource = static_cast<Resource>(best);
-      a.amount = h.capacity.v[best] * rise * r.entropy_drivers.v[best];
+      const bool learned = r.entropy_uplift.v[best] > 0;
+      a.amount = learned ? r.entropy_uplift.v[best]
+                         : h.capacity.v[best] * rise * r.entropy_drivers.v[best];
       a.amount = std::max(a.amount, 0.05 * h.capacity.v[best]);
       a.amount_before = 0;
       a.after.v[best] = a.amount;
@@ -1475,7 +1478,10 @@ struct PlanRun {
                  " >= " + Num(spec.thresholds.entropy_request) + " on " + h.id + " (now " +
                  Num(r.entropy) + "); " + std::string(ResourceName(a.resource)) +
                  " indicators drive " + Num(r.entropy_drivers.v[best] * 100) +
-                 "% of the rise: request " + Num(a.amount);
+                 "% of the rise: request " + Num(a.amount) +
+                 (learned ? " (expected uplift after such rises " +
+                                Num(r.entropy_uplift.v[best]) + ")"
+                          : std::string());
       for (std::size_t i = 0; i < kResourceCount; ++i) {
         if (i != best && r.entropy_drivers.v[i] > 0) {
           a.rejected.push_back({"request " + std::string(ResourceName(static_cast<Resource>(i))),

@@ -221,6 +221,10 @@ struct HostRisk {
   double entropy_forecast = 0.0;  // predicted composite entropy at the horizon
   // Per resource type: share of the entropy rise its indicators explain (sums to ≤ 1).
   ResourceVector entropy_drivers;
+  // Per resource type: usage the host's workloads are expected to add after the predicted entropy
+  // rise, learned from past rises (engine::EntropyLearner; 0 = nothing learned). In the
+  // resource's unit (cores, GiB, …); entropy_request sizes its request from it when > 0.
+  ResourceVector entropy_uplift;
   std::string model;  // which model gave p_fail ("xgboost-v3", "health-hazard", …)
 };
 

@@ -290,6 +290,32 @@ TEST(PlannerRulesTest, EntropyRequestAsksForTheDrivingResource) {
   EXPECT_EQ(plan.actions[0].rejected[0].option, "request cpu");
 }
 
+TEST(PlannerRulesTest, EntropyRequestSizesFromTheLearnedUpliftWhenThereIsOne) {
+  // Same host and drivers, but the entropy learner expects 9.5 GiB of memory after such rises
+  // (≥ 5 % of 64 = 3.2): the request is 9.5, not the linear 17.92. A learned uplift below 5 % of
+  // the capacity (1 GiB) is raised to 3.2.
+  for (const auto& [uplift, expected] : {std::pair{9.5, 9.5}, std::pair{1.0, 3.2}}) {
+    Inventory inv;
+    inv.hosts = {MkHost("h1", 16, 64)};
+    PlannerInput in;
+    in.now = kT0;
+    HostRisk r;
+    r.host = "h1";
+    r.entropy = 0.5;
+    r.entropy_forecast = 0.9;
+    r.entropy_drivers = Rv(0.2, 0.7);
+    r.entropy_uplift = Rv(0, uplift);
+    in.risks = {r};
+    Planner planner(Spec());
+    ActionPlan plan = planner.Plan(inv, in);
+    ASSERT_EQ(Types(plan), (std::vector<ActionType>{ActionType::kRequestResource}));
+    EXPECT_EQ(plan.actions[0].resource, Resource::kMemory);
+    EXPECT_NEAR(plan.actions[0].amount, expected, 1e-9);
+    EXPECT_NE(plan.actions[0].reason.find("expected uplift after such rises"), std::string::npos)
+        << plan.actions[0].reason;
+  }
+}
+
 TEST(PlannerRulesTest, ContendedCriticalWorkloadGetsALeverOthersMove) {
   // h1 (8 cpu) runs w (6 cpu) and a non-preemptible x (2 cpu): free 0. q0.9 3.25 → need 6.5,
   // target 6.825: short by 0.825 ≤ 25% × 6 = 1.5, cpu only.
