@@ -16,6 +16,7 @@
 #include "policy/planner_codec.h"
 #include "store/blob_store.h"
 #include "predict/alert_tiers.h"
+#include "predict/dependency_model.h"
 #include "predict/health_score.h"
 #include "signal/deviation.h"
 #include "signal/forecast/online_forecaster.h"
@@ -128,6 +129,54 @@ struct Controller::Impl {
   std::vector<std::string> last_alerts;
   std::unique_ptr<ModelRetrainer> retrainer;  // when retraining is on
   std::unique_ptr<EntropyLearner> entropy;    // entropy forecasting
+  // Per host: the dependency model over its health indicators (one row each time the host has
+  // new telemetry at a tick), rebuilt when the host's set of indicators changes.
+  struct HostDependency {
+    std::vector<std::string> names;  // indicator[/component] per column
+    std::unique_ptr<predict::DependencyModel> model;
+    TimestampMs last_row = INT64_MIN;
+    predict::RiskResult last;
+  };
+  std::unordered_map<std::string, HostDependency> dependencies;
+  std::vector<std::string> dep_names;  // scratch
+  std::vector<double> dep_row;         // scratch
+
+  // The host's dependency risk: learns a row when the host has news (only while recording, i.e.
+  // in a tick), then reports the latest result.
+  void Dependency(const HostSignalView& v, TimestampMs now, policy::HostRisk& risk) {
+    HostDependency& hd = dependencies[v.host];
+    if (recording && v.last > hd.last_row) {
+      dep_names.clear();
+      dep_row.clear();
+      for (const auto& ind : v.indicators) {
+        if (ind.indicator == "status" || IsUsageIndicator(ind.indicator)) continue;
+        if (options.workload_label != kHostLabel && !ind.component.empty() &&
+            inventory.FindWorkload(ind.component) != nullptr) {
+          continue;  // a workload's own series
+        }
+        std::string name = ind.indicator;
+        if (!ind.component.empty()) name.append("/").append(ind.component);
+        dep_names.push_back(std::move(name));
+        // A value older than two horizons is missing for this row.
+        dep_row.push_back(now - ind.t > 2 * options.policy.horizon_ms
+                              ? std::numeric_limits<double>::quiet_NaN()
+                              : ind.value);
+      }
+      if (dep_names != hd.names) {
+        hd.names = dep_names;
+        hd.model = dep_names.size() >= 2
+                       ? std::make_unique<predict::DependencyModel>(dep_names.size())
+                       : nullptr;
+        hd.last = {};
+      }
+      if (hd.model) hd.last = hd.model->Update(dep_row);
+      hd.last_row = v.last;
+    }
+    risk.dependency_risk = hd.last.risk;
+    if (!hd.last.ranking.empty() && hd.last.ranking.front().indicator < hd.names.size()) {
+      risk.dependency_cause = hd.names[hd.last.ranking.front().indicator];
+    }
+  }
   bool recording = false;  // PredictLocked runs for a tick (not for a read of the API)
   std::unordered_map<std::string, policy::ResourceVector> host_usage;  // this tick, by host
   EntropyLearner::Entropies entropies;  // scratch of Risk (views into the host's signal view)
@@ -368,6 +417,7 @@ struct Controller::Impl {
       driver[static_cast<std::size_t>(res)] += severity;
     }
     host_failing[v.host] = in.status == predict::ReportedStatus::kFail;
+    Dependency(v, now, risk);
     if (recording) {
       auto u = host_usage.find(v.host);
       entropy->Observe(v.host, now, entropies,

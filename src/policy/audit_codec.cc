@@ -291,6 +291,8 @@ json ToJson(const HostRisk& r) {
               {"entropy_forecast", Number(r.entropy_forecast)},
               {"entropy_drivers", ToJson(r.entropy_drivers)},
               {"entropy_uplift", ToJson(r.entropy_uplift)},
+              {"dependency_risk", Number(r.dependency_risk)},
+              {"dependency_cause", r.dependency_cause},
               {"model", r.model}};
 }
 
@@ -410,7 +412,9 @@ Result<HostRisk> RiskAt(const json& j, const std::string& path) {
   r.Num("entropy", &h.entropy);
   r.Num("entropy_forecast", &h.entropy_forecast);
   r.Rv("entropy_drivers", &h.entropy_drivers);
-  r.Rv("entropy_uplift", &h.entropy_uplift);  // absent in entries written before it
+  r.Rv("entropy_uplift", &h.entropy_uplift);  // these three are absent in older entries
+  r.Num("dependency_risk", &h.dependency_risk);
+  r.Str("dependency_cause", &h.dependency_cause);
   r.Str("model", &h.model);
   if (!r.ok()) return r.Err();
   return h;

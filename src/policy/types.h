@@ -225,6 +225,11 @@ struct HostRisk {
   // rise, learned from past rises (engine::EntropyLearner; 0 = nothing learned). In the
   // resource's unit (cores, GiB, …); entropy_request sizes its request from it when > 0.
   ResourceVector entropy_uplift;
+  // Cross-metric dependency model of the host's indicators (predict::DependencyModel, a Gaussian
+  // network on a Chow-Liu tree): how improbable the host's latest joint state is, in [0, 1] (0
+  // during its cold start), and the indicator that explains most of it.
+  double dependency_risk = 0.0;
+  std::string dependency_cause;
   std::string model;  // which model gave p_fail ("xgboost-v3", "health-hazard", …)
 };
 

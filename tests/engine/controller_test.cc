@@ -366,6 +366,48 @@ TEST_F(ControllerTest, NoScaleInBeforeTheWorkloadsForecasterIsFitted) {
   EXPECT_LT(downs.front()->action->after[policy::Resource::kCpu], 2.0);
 }
 
+// The dependency model in the loop (synthetic telemetry): on h1, fan_rpm = 2 · cpu_temp_c and
+// power_w = cpu_temp_c + 100 (each with small noise) for 450 five-minute rows; then fan_rpm
+// breaks away (falls while the temperature stays normal). Each indicator alone stays inside its
+// usual range; only the broken relation is news. Risk stays low while the relations hold (after
+// the model's 400-row cold start) and is high at the break, explained by one end of the broken
+// edge (fan_rpm or its parent cpu_temp_c: which of the two is ranked first depends on the learnt
+// tree's direction), never by power_w, whose relation held.
+TEST_F(ControllerTest, ABrokenCorrelationRaisesTheDependencyRiskWithItsCause) {
+  ControllerOptions o;
+  o.inventory = Cluster();
+  Start(o);
+  std::mt19937_64 rng(17);
+  std::normal_distribution<double> n01(0.0, 1.0);
+  double max_quiet = 0.0;
+  for (int i = 0; i < 455; ++i) {
+    const TimestampMs t = kStart + i * kStep;
+    clock_.Set(t);
+    const double temp = 60.0 + 10.0 * std::sin(i / 20.0) + 0.5 * n01(rng);
+    const double fan = i < 450 ? 2.0 * temp + 0.5 * n01(rng) : 2.0 * (120.0 - temp);
+    Send("h1", "", "cpu_temp_c", t, temp);
+    Send("h1", "", "fan_rpm", t, fan);
+    Send("h1", "", "power_w", t, temp + 100.0 + 0.5 * n01(rng));
+    Flush();
+    controller_->Tick(t);
+    for (const auto& r : controller_->risks()) {
+      if (r.host != "h1") continue;
+      if (i >= 410 && i < 450) max_quiet = std::max(max_quiet, r.dependency_risk);
+      if (i == 449) {
+        EXPECT_GT(r.dependency_risk, 0.0);  // warm by now (400-row cold start)
+      }
+    }
+  }
+  EXPECT_LT(max_quiet, 0.5);
+  policy::HostRisk last;
+  for (const auto& r : controller_->risks()) {
+    if (r.host == "h1") last = r;
+  }
+  EXPECT_GT(last.dependency_risk, 0.5);
+  EXPECT_TRUE(last.dependency_cause == "fan_rpm" || last.dependency_cause == "cpu_temp_c")
+      << last.dependency_cause;
+}
+
 TEST_F(ControllerTest, PreferencesAreValidatedAndAudited) {
   ControllerOptions o;
   o.inventory = Cluster();
