@@ -951,8 +951,8 @@ nlohmann::ordered_json Run::Report() const {
     nlohmann::ordered_json oracle = nlohmann::ordered_json::object();
     const std::array<std::string, kOracleCount> names = {
         DurationKey(s_.step_ms), DurationKey(3 * s_.step_ms),
-        DurationKey(std::max<DurationMs>(s_.step_ms, s_.policy.horizon_ms / s_.step_ms *
-                                                            s_.step_ms))};
+        DurationKey(
+            std::max<DurationMs>(s_.step_ms, s_.policy.horizon_ms / s_.step_ms * s_.step_ms))};
     for (std::size_t o = 0; o < kOracleCount; ++o) {
       oracle[names[o]] = Round(
           oracle_alloc_ticks_[o] > 0 ? 100 * oracle_slack_ticks_[o] / oracle_alloc_ticks_[o] : 0,

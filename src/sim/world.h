@@ -82,7 +82,7 @@ struct WorldCounters {
   std::uint64_t restarts = 0;
   std::uint64_t pool_nodes_added = 0;
   std::uint64_t pool_nodes_removed = 0;
-  double data_lost_bytes = 0;  // total; the parts below split it by cause
+  double data_lost_bytes = 0;             // total; the parts below split it by cause
   double data_lost_preceded_bytes = 0;    // disk faults whose drive's SMART warned first
   double data_lost_unpreceded_bytes = 0;  // disk faults whose drive's SMART never moved
   // Of the total, loss a move caused: a workload migrating off the disk when it failed (the copy

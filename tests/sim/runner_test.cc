@@ -233,8 +233,8 @@ TEST_F(SimRunTest, SlackBreakdownMatchesPerfectForesightPeaksWorkedOutFromTheTra
     const long k = slot % (3 * 288);
     return (0.5 + 0.25 * std::sin(2 * M_PI * static_cast<double>(k % 288) / 288.0 + vm)) * vm;
   };
-  for (const auto& [key, steps] : std::vector<std::pair<std::string, int>>{
-           {"5m", 1}, {"15m", 3}, {"1h", 12}}) {
+  for (const auto& [key, steps] :
+       std::vector<std::pair<std::string, int>>{{"5m", 1}, {"15m", 3}, {"1h", 12}}) {
     SCOPED_TRACE(key);
     double peak_sum = 0;
     double slack_sum = 0;
