@@ -319,7 +319,8 @@ struct Controller::Impl {
       std::size_t steps = 1;
       if (t->step_ms > 0) {
         steps = static_cast<std::size_t>(
-            std::clamp<DurationMs>(options.policy.horizon_ms / t->step_ms, 1, kMaxForecastSteps));
+            std::clamp<DurationMs>(options.policy.SizingHorizonMs() / t->step_ms, 1,
+                                   kMaxForecastSteps));
       }
       for (std::size_t i = 0; i < d.levels.size(); ++i) {
         const double q = std::clamp(d.levels[i], 0.5, 0.999);

@@ -272,6 +272,7 @@ class Walker {
     Map(v, path,
         {
             {"horizon", dur(&s->horizon_ms)},
+            {"sizing_horizon", dur(&s->sizing_horizon_ms)},
             {"shadow", boolean(&s->shadow)},
             {"headroom", real(&s->headroom, 0, 10)},
             {"quantile_sizing", boolean(&s->quantile_sizing)},

@@ -159,8 +159,15 @@ struct PolicySpec {
   Damping damping;
   Thresholds thresholds;
   DurationMs horizon_ms = kHourMs;  // how far ahead the planner looks
-  bool shadow = false;              // plan and record, never act
-  double headroom = 0.1;            // extra fraction above the planned quantile
+  // Window whose forecast peak sizes a workload (docs/policy.md "Sizing"); 0 = horizon_ms. The
+  // planner re-plans every control interval and an in-place resize is immediate, so an allocation
+  // need only hold until the next plan can correct it; failure risk keeps the full horizon.
+  DurationMs sizing_horizon_ms = 0;
+  DurationMs SizingHorizonMs() const {
+    return sizing_horizon_ms > 0 ? sizing_horizon_ms : horizon_ms;
+  }
+  bool shadow = false;    // plan and record, never act
+  double headroom = 0.1;  // extra fraction above the planned quantile
   // Sizing rule (docs/policy.md "Sizing"). true: need = q(tier) × (1 + headroom), scaled in as
   // soon as the need is below the allocation by more than the hysteresis. false (the rule before
   // issue #13's calibration): need = q(tier) × (1 + headroom) / target_utilization, scaled in only

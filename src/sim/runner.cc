@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #include <mutex>
 #include <numeric>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -188,6 +190,8 @@ class Run {
  private:
   Result<void> Setup();
   Result<void> SetupFaults(Rng& rng);
+  // Demand (cores, GiB) of workload i in telemetry slot k (k = 0 at the start of the warm-up).
+  std::pair<double, double> DemandAt(std::size_t i, std::int64_t k) const;
   void UpdateDemand(TimestampMs t);
   void EmitTelemetry(TimestampMs t, std::int64_t step);
   void FaultEvents(TimestampMs t);
@@ -247,6 +251,25 @@ class Run {
   double alloc_mem_ticks_ = 0;
   double slack_mem_ticks_ = 0;
   double demand_core_ticks_ = 0;
+  // Slack breakdown (report key `slack_breakdown`, docs/evaluation.md "Where the slack sits").
+  // Per running workload-tick with allocation a, demand d and P = the true peak of d over the
+  // policy horizon (perfect foresight): a − min(a, d) = [min(a, P) − min(a, d)] (the horizon's
+  // own variability) + [min(a, P(1+h)) − min(a, P)] (headroom h) + [a − min(a, P(1+h))] (above
+  // the true peak plus headroom: forecast interval width, quantile, damping, quantisation, floors).
+  static constexpr std::size_t kOracleCount = 3;  // peaks over 1 step, 3 steps, the policy horizon
+  std::vector<std::array<double, kOracleCount>> oracle_peak_;
+  std::array<double, kOracleCount> oracle_alloc_ticks_{};
+  std::array<double, kOracleCount> oracle_slack_ticks_{};
+  double slack_horizon_ticks_ = 0;
+  double slack_headroom_ticks_ = 0;
+  double slack_above_ticks_ = 0;
+  struct WorkloadSlack {
+    double alloc = 0;
+    double slack = 0;
+    double demand = 0;
+    double ticks = 0;
+  };
+  std::vector<WorkloadSlack> wl_slack_;
   std::uint64_t measured_ticks_ = 0;
   std::uint64_t baseline_actions_ = 0;
   std::vector<TimelinePoint> timeline_;
@@ -392,25 +415,44 @@ Result<void> Run::SetupFaults(Rng& rng) {
   return Ok();
 }
 
-void Run::UpdateDemand(TimestampMs t) {
-  const std::int64_t k = (t - t_begin_) / s_.step_ms;
+std::pair<double, double> Run::DemandAt(std::size_t i, std::int64_t k) const {
+  const TimestampMs t = t_begin_ + k * s_.step_ms;
   double growth = 1.0;
   if (t > t_measure_) {
     growth += s_.growth * std::min(1.0, static_cast<double>(t - t_measure_) /
                                             static_cast<double>(s_.duration_ms));
   }
+  const SimWorkload& w = world_.workloads()[i];
+  const DemandTrace& tr = *traces_[w.trace];
+  const auto slot =
+      static_cast<std::size_t>((w.offset_slot + k) % static_cast<std::int64_t>(tr.cores.size()));
+  double f = s_.demand_scale * growth;
+  for (const Burst& b : bursts_) {
+    if (b.workload == i && t >= b.from && t < b.to) f *= s_.burst_factor;
+  }
+  return {tr.cores[slot] * f, tr.memory_gib[slot] * f};
+}
+
+void Run::UpdateDemand(TimestampMs t) {
+  const std::int64_t k = (t - t_begin_) / s_.step_ms;
   auto& ws = world_.workloads();
   for (std::size_t i = 0; i < ws.size(); ++i) {
-    SimWorkload& w = ws[i];
-    const DemandTrace& tr = *traces_[w.trace];
-    const auto slot =
-        static_cast<std::size_t>((w.offset_slot + k) % static_cast<std::int64_t>(tr.cores.size()));
-    double f = s_.demand_scale * growth;
-    for (const Burst& b : bursts_) {
-      if (b.workload == i && t >= b.from && t < b.to) f *= s_.burst_factor;
+    std::tie(ws[i].demand_cores, ws[i].demand_mem) = DemandAt(i, k);
+  }
+  if (t < t_measure_) return;
+  // Perfect-foresight peaks of each workload's CPU demand for the slack breakdown: the max over
+  // this step and the next n steps, n = 1, 3 and the policy horizon in steps (what the
+  // controller's Demand() takes the peak over: the last value and `horizon / step` forecasts).
+  const std::array<std::int64_t, kOracleCount> steps = {
+      1, 3, std::max<std::int64_t>(1, s_.policy.horizon_ms / s_.step_ms)};
+  oracle_peak_.assign(ws.size(), {});
+  for (std::size_t i = 0; i < ws.size(); ++i) {
+    double peak = ws[i].demand_cores;
+    std::int64_t done = 0;
+    for (std::size_t o = 0; o < kOracleCount; ++o) {
+      for (; done < steps[o]; ++done) peak = std::max(peak, DemandAt(i, k + done + 1).first);
+      oracle_peak_[i][o] = peak;
     }
-    w.demand_cores = tr.cores[slot] * f;
-    w.demand_mem = tr.memory_gib[slot] * f;
   }
 }
 
@@ -539,7 +581,12 @@ void Run::FaultEvents(TimestampMs t) {
           h.net_degraded = true;
           break;
         default:
-          world_.FailHost(h, t, f.type == FaultType::kDisk);
+          if (f.type == FaultType::kDisk) {
+            const World::DiskFailure disk{f.preceded, f.precursor_start};
+            world_.FailHost(h, t, &disk);
+          } else {
+            world_.FailHost(h, t, nullptr);
+          }
           break;
       }
     }
@@ -621,7 +668,9 @@ void Run::Account(TimestampMs t) {
     }
   }
   ++measured_ticks_;
-  for (const auto& w : world_.workloads()) {
+  const auto& ws = world_.workloads();
+  for (std::size_t i = 0; i < ws.size(); ++i) {
+    const SimWorkload& w = ws[i];
     demand_core_ticks_ += w.demand_cores;
     bool violated = false;
     if (w.down || w.host.empty()) {
@@ -633,6 +682,23 @@ void Run::Account(TimestampMs t) {
       alloc_cost_ += (ac * s_.core_hour_price + am * s_.gib_hour_price) * hours;
       alloc_core_ticks_ += ac;
       slack_core_ticks_ += ac - std::min(ac, w.demand_cores);
+      if (i < oracle_peak_.size()) {
+        const auto& peak = oracle_peak_[i];
+        const double p = peak[kOracleCount - 1];
+        const double ph = p * (1 + s_.policy.headroom);
+        slack_horizon_ticks_ += std::min(ac, p) - std::min(ac, w.demand_cores);
+        slack_headroom_ticks_ += std::min(ac, ph) - std::min(ac, p);
+        slack_above_ticks_ += ac - std::min(ac, ph);
+        for (std::size_t o = 0; o < kOracleCount; ++o) {
+          oracle_alloc_ticks_[o] += peak[o];
+          oracle_slack_ticks_[o] += peak[o] - w.demand_cores;
+        }
+      }
+      if (wl_slack_.size() <= i) wl_slack_.resize(i + 1);
+      wl_slack_[i].alloc += ac;
+      wl_slack_[i].slack += ac - std::min(ac, w.demand_cores);
+      wl_slack_[i].demand += w.demand_cores;
+      wl_slack_[i].ticks += 1;
       alloc_mem_ticks_ += am;
       slack_mem_ticks_ += am - std::min(am, w.demand_mem);
       const SimHost* h = world_.FindHost(w.host);
@@ -767,6 +833,13 @@ Result<RunResult> Run::Execute() {
 
 double Round(double v, double scale = 1e3) { return std::round(v * scale) / scale; }
 
+// "5m", "1h", "90s": a duration as a report key.
+std::string DurationKey(DurationMs ms) {
+  if (ms % kHourMs == 0) return fmt::format("{}h", ms / kHourMs);
+  if (ms % kMinuteMs == 0) return fmt::format("{}m", ms / kMinuteMs);
+  return fmt::format("{}s", ms / kSecondMs);
+}
+
 nlohmann::ordered_json Run::Report() const {
   const WorldCounters& c = world_.counters();
   int preceded = 0;
@@ -837,6 +910,15 @@ nlohmann::ordered_json Run::Report() const {
       std::count_if(faults_.begin(), faults_.end(), [](const Fault& f) { return f.hit; });
   r["failures_avoided"] = avoided;
   r["data_lost_bytes"] = c.data_lost_bytes;
+  // The total split by cause: faults whose drive warned vs never moved; and, of the total, loss
+  // a move caused (a migration off the disk in flight when it failed, or a workload moved onto
+  // the host after its warning began).
+  r["data_lost_preceded_bytes"] = c.data_lost_preceded_bytes;
+  r["data_lost_unpreceded_bytes"] = c.data_lost_unpreceded_bytes;
+  r["data_lost_by_move_bytes"] =
+      c.data_lost_in_migration_bytes + c.data_lost_moved_onto_warned_bytes;
+  r["data_lost"] = {{"in_migration_bytes", c.data_lost_in_migration_bytes},
+                    {"moved_onto_warned_host_bytes", c.data_lost_moved_onto_warned_bytes}};
   r["scenario"] = s_.name;
   r["seed"] = seed_;
   r["start"] = FormatTimestamp(t_measure_);
@@ -859,6 +941,48 @@ nlohmann::ordered_json Run::Report() const {
   r["mean_allocated_cores"] = Round(alloc_core_ticks_ / ticks, 100);
   r["slack_memory_pct"] =
       Round(alloc_mem_ticks_ > 0 ? 100 * slack_mem_ticks_ / alloc_mem_ticks_ : 0, 100);
+  {
+    // Where the slack sits (see the members' comment): the three parts sum to slack_pct; the
+    // oracle slack is that of allocating exactly the true peak over the next 1 / 3 / horizon
+    // steps (perfect foresight, no headroom), over the same running workload-ticks.
+    auto pct = [&](double x) {
+      return Round(alloc_core_ticks_ > 0 ? 100 * x / alloc_core_ticks_ : 0, 100);
+    };
+    nlohmann::ordered_json oracle = nlohmann::ordered_json::object();
+    const std::array<std::string, kOracleCount> names = {
+        DurationKey(s_.step_ms), DurationKey(3 * s_.step_ms),
+        DurationKey(
+            std::max<DurationMs>(s_.step_ms, s_.policy.horizon_ms / s_.step_ms * s_.step_ms))};
+    for (std::size_t o = 0; o < kOracleCount; ++o) {
+      oracle[names[o]] = Round(
+          oracle_alloc_ticks_[o] > 0 ? 100 * oracle_slack_ticks_[o] / oracle_alloc_ticks_[o] : 0,
+          100);
+    }
+    nlohmann::ordered_json top = nlohmann::ordered_json::array();
+    std::vector<std::size_t> order(wl_slack_.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return wl_slack_[a].slack != wl_slack_[b].slack ? wl_slack_[a].slack > wl_slack_[b].slack
+                                                      : a < b;
+    });
+    const double tick_h = static_cast<double>(kTickMs) / kHourMs;
+    for (std::size_t n = 0; n < std::min<std::size_t>(10, order.size()); ++n) {
+      const WorkloadSlack& x = wl_slack_[order[n]];
+      if (x.ticks <= 0) break;
+      top.push_back({{"workload", world_.workloads()[order[n]].id},
+                     {"mean_demand_cores", Round(x.demand / x.ticks, 1000)},
+                     {"mean_allocated_cores", Round(x.alloc / x.ticks, 1000)},
+                     {"slack_core_hours", Round(x.slack * tick_h, 100)},
+                     {"share_of_slack_pct",
+                      Round(slack_core_ticks_ > 0 ? 100 * x.slack / slack_core_ticks_ : 0, 100)}});
+    }
+    r["slack_breakdown"] = {{"horizon_variability_pct", pct(slack_horizon_ticks_)},
+                            {"headroom_pct", pct(slack_headroom_ticks_)},
+                            {"above_peak_and_headroom_pct", pct(slack_above_ticks_)},
+                            {"headroom", s_.policy.headroom},
+                            {"oracle_peak_slack_pct", oracle},
+                            {"top_workloads", top}};
+  }
   r["restarts"] = c.restarts;
   r["pool_nodes_added"] = c.pool_nodes_added;
   r["pool_nodes_removed"] = c.pool_nodes_removed;
@@ -1027,7 +1151,10 @@ std::string CompareTable(const std::string& scenario_name, const std::vector<Com
                                  {"rollbacks", "rollbacks"},
                                  {"failures_avoided", "faults avoided"},
                                  {"actual_failures", "faults"},
-                                 {"data_lost_bytes", "data lost GiB"}};
+                                 {"data_lost_bytes", "data lost GiB"},
+                                 {"data_lost_preceded_bytes", "lost, warned GiB"},
+                                 {"data_lost_unpreceded_bytes", "lost, no warning GiB"},
+                                 {"data_lost_by_move_bytes", "lost by a move GiB"}};
   std::string out = fmt::format(
       "**{}** ({} seeds; mean ± standard deviation)\n\n| policy | preceded faults migrated "
       "before the fault (all seeds) |",
@@ -1050,7 +1177,7 @@ std::string CompareTable(const std::string& scenario_name, const std::vector<Com
       std::vector<double> v;
       for (const auto& r : row.reports) {
         double x = r.contains(c.key) ? r[c.key].get<double>() : 0.0;
-        if (std::string_view(c.key) == "data_lost_bytes") x /= kGiB;
+        if (std::string_view(c.key).starts_with("data_lost")) x /= kGiB;
         v.push_back(x);
       }
       double mean = 0;

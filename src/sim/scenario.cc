@@ -388,12 +388,13 @@ void ParsePolicy(Reader& r, const YAML::Node& n, Scenario* s) {
   const std::string p = "policy";
   if (!r.Map(n, p)) return;
   r.CheckKeys(n, p,
-              {"horizon", "headroom", "migrate_p_fail", "maintenance_p_fail",
+              {"horizon", "sizing_horizon", "headroom", "migrate_p_fail", "maintenance_p_fail",
                "scale_in_utilization", "stabilization_window", "cooldown",
                "max_actions_per_interval", "max_concurrent_migrations", "max_unavailable_per_zone",
                "hysteresis", "allow_preemption", "allow_migration", "allow_pool_changes"});
   policy::PolicySpec& spec = s->policy;
   r.Duration(n, p, "horizon", &spec.horizon_ms, kMinuteMs);
+  r.Duration(n, p, "sizing_horizon", &spec.sizing_horizon_ms, kMinuteMs);
   r.Double(n, p, "headroom", &spec.headroom, 0, 10);
   r.Double(n, p, "migrate_p_fail", &spec.thresholds.migrate_p_fail, 0, 1);
   r.Double(n, p, "maintenance_p_fail", &spec.thresholds.maintenance_p_fail, 0, 1);

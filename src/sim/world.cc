@@ -212,6 +212,7 @@ bool World::Place(SimWorkload& w, TimestampMs now) {
     return false;
   }
   w.host = t->id;
+  w.arrived_at = now;
   w.down = false;
   w.preempted = false;
   return true;
@@ -234,8 +235,9 @@ void World::StartMigration(SimWorkload& w, const std::string& target, int replic
   ++counters_.migrations;
 }
 
-void World::FinishMigration(SimWorkload& w, TimestampMs /*now*/) {
+void World::FinishMigration(SimWorkload& w, TimestampMs now) {
   w.host = w.mig_target;
+  w.arrived_at = now;
   w.replicas = w.mig_replicas;
   w.req_cores = w.mig_cores;
   w.req_mem = w.mig_mem;
@@ -310,16 +312,26 @@ void World::Advance(TimestampMs now) {
   }
 }
 
-void World::FailHost(SimHost& h, TimestampMs now, bool disk) {
+void World::FailHost(SimHost& h, TimestampMs now, const DiskFailure* disk) {
   h.up = false;
   h.schedulable = false;
   for (auto& w : workloads_) {
     if (w.migrating && w.mig_target == h.id) AbortMigration(w, true);
     if (w.host != h.id || w.down) continue;
+    const bool was_migrating = w.migrating;
     if (w.migrating) AbortMigration(w, true);  // the copy dies with its source
     w.down = true;
     w.restart_at = now + scenario_.restart_ms;
-    if (disk) counters_.data_lost_bytes += scenario_.data_gib * kGiB;
+    if (disk == nullptr) continue;
+    const double bytes = scenario_.data_gib * kGiB;
+    counters_.data_lost_bytes += bytes;
+    (disk->preceded ? counters_.data_lost_preceded_bytes : counters_.data_lost_unpreceded_bytes) +=
+        bytes;
+    if (was_migrating) {
+      counters_.data_lost_in_migration_bytes += bytes;
+    } else if (disk->preceded && w.arrived_at >= disk->warned_from) {
+      counters_.data_lost_moved_onto_warned_bytes += bytes;
+    }
   }
 }
 

@@ -61,6 +61,9 @@ struct SimWorkload {
   TimestampMs mig_done = 0;
   std::optional<TimestampMs> mig_fail_at;  // fault injection: fails midway at this time
   std::uint64_t mig_action = 0;            // planner action id (0 = the shared scheduler's)
+  // When it last arrived on its host by a move (migration done or restart placed); -1 = it has
+  // been there since the initial placement. For the data-loss breakdown.
+  TimestampMs arrived_at = -1;
   // Demand now (cores / GiB), from the trace.
   double demand_cores = 0;
   double demand_mem = 0;
@@ -79,7 +82,13 @@ struct WorldCounters {
   std::uint64_t restarts = 0;
   std::uint64_t pool_nodes_added = 0;
   std::uint64_t pool_nodes_removed = 0;
-  double data_lost_bytes = 0;
+  double data_lost_bytes = 0;             // total; the parts below split it by cause
+  double data_lost_preceded_bytes = 0;    // disk faults whose drive's SMART warned first
+  double data_lost_unpreceded_bytes = 0;  // disk faults whose drive's SMART never moved
+  // Of the total, loss a move caused: a workload migrating off the disk when it failed (the copy
+  // dies with its source), or one moved onto the host after its disk's warning began.
+  double data_lost_in_migration_bytes = 0;
+  double data_lost_moved_onto_warned_bytes = 0;
   double pool_creation_cost = 0;
 };
 
@@ -128,8 +137,13 @@ class World {
   // Advances world events to `now`: migrations finishing or failing midway, nodes arriving,
   // restarts due, idle pool nodes given back (after 10 minutes empty).
   void Advance(TimestampMs now);
-  // Host failure / repair (faults).
-  void FailHost(SimHost& h, TimestampMs now, bool disk);
+  // Host failure / repair (faults). `disk` (nullptr = not a disk fault) says whether the drive
+  // warned and since when, for the data-loss breakdown.
+  struct DiskFailure {
+    bool preceded = false;
+    TimestampMs warned_from = 0;  // start of the precursor (preceded only)
+  };
+  void FailHost(SimHost& h, TimestampMs now, const DiskFailure* disk);
   void RepairHost(SimHost& h);
 
   MigrationState Migration(std::uint64_t action) const;

@@ -166,7 +166,8 @@ TEST_F(ControllerTest, MigratesAWorkloadOffAHostWhoseErrorsClimbAndNotBefore) {
   EXPECT_TRUE(DecisionsOf(policy::ActionType::kMigrate, "w2").empty());
   // The verified outcomes fed back into the planner, and the audit says what changed.
   bool feedback = false;
-  for (const auto& x : entries_) feedback = feedback || (x.kind == "feedback" && !x.message.empty());
+  for (const auto& x : entries_)
+    feedback = feedback || (x.kind == "feedback" && !x.message.empty());
   EXPECT_TRUE(feedback);
 }
 
@@ -205,6 +206,46 @@ TEST_F(ControllerTest, ScalesAheadOfRisingDemand) {
   const policy::Workload* w1 = inventory.FindWorkload("w1");
   const double allocated = w1->request[policy::Resource::kCpu] * w1->replicas;
   EXPECT_GE(allocated, 3.0) << "allocation did not follow demand to 3 cores";
+}
+
+// The sizing horizon bounds the window whose forecast peak sizes a workload. w1's demand rises
+// 2/120 cores per 5-minute step; with policy.sizing_horizon = 5m the peak is taken over one step
+// ahead, so the quantile peak the scale-up reason quotes exceeds the demand sent at that tick by
+// about one step of trend (0.017) plus the interval's width (noise sd 0.02), far less than the
+// 12 steps of trend (0.2) a 1-hour window would add. Risk keeps the full horizon.
+TEST_F(ControllerTest, SizingHorizonBoundsTheForecastPeakUsedForSizing) {
+  ControllerOptions o;
+  o.inventory = Cluster();
+  o.policy.sizing_horizon_ms = 5 * kMinuteMs;
+  EXPECT_EQ(o.policy.SizingHorizonMs(), 5 * kMinuteMs);
+  Start(o);
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> noise(0.0, 0.02);
+  std::vector<std::pair<double, double>> peaks;  // (demand sent, quoted peak) per scale-up
+  std::size_t seen = 0;
+  for (int i = 0; i < 120; ++i) {
+    const TimestampMs t = kStart + i * kStep;
+    const double demand = 1.0 + 2.0 * i / 120.0 + noise(rng);
+    Send("h1", "w1", "cpu_cores", t, demand);
+    Send("h2", "w2", "cpu_cores", t, 1.0 + noise(rng));
+    Flush();
+    clock_.Set(t);
+    controller_->Tick(t);
+    for (; seen < entries_.size(); ++seen) {
+      const auto& e = entries_[seen];
+      if (e.kind != "decision" || !e.action || e.action->workload != "w1" ||
+          e.action->rule != "scale_ahead") {
+        continue;
+      }
+      const auto at = e.action->reason.find("cpu q0.90 peak ");
+      if (at == std::string::npos) continue;
+      peaks.emplace_back(demand, std::stod(e.action->reason.substr(at + 15)));
+    }
+  }
+  ASSERT_FALSE(peaks.empty()) << "w1 was never scaled ahead";
+  for (const auto& [demand, peak] : peaks) {
+    EXPECT_LT(peak - demand, 0.15) << "peak " << peak << " at demand " << demand;
+  }
 }
 
 // A failure model (trained here on a synthetic table: failure within 10 days when the latest

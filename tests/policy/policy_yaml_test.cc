@@ -36,6 +36,7 @@ TEST(PolicyYamlTest, ParsesTheExampleCluster) {
   EXPECT_EQ(spec.damping.max_concurrent_migrations, 3);
   EXPECT_EQ(spec.damping.cooldown_ms, 3 * kMinuteMs);
   EXPECT_EQ(spec.horizon_ms, kHourMs);
+  EXPECT_EQ(spec.SizingHorizonMs(), kHourMs);  // unset: the planning horizon
   const Pool* pool = inv.FindPool("general-a");
   ASSERT_NE(pool, nullptr);
   EXPECT_EQ(pool->lead_time_ms, 4 * kMinuteMs);

@@ -206,13 +206,61 @@ TEST_F(SimRunTest, BackblazeDiskFaultFollowsARealFailedDrive) {
   EXPECT_FALSE(f["drive"]["serial"].get<std::string>().empty());
   EXPECT_EQ(r.report["backblaze"]["failed_drives"], 43);
   // `none` never moves anything: every workload on the host loses its 10 GiB.
-  EXPECT_DOUBLE_EQ(r.report["data_lost_bytes"].get<double>(),
-                   f["workloads_on_host_at_fault"].get<double>() * 10 * 1024 * 1024 * 1024);
+  const double lost = f["workloads_on_host_at_fault"].get<double>() * 10 * 1024 * 1024 * 1024;
+  EXPECT_DOUBLE_EQ(r.report["data_lost_bytes"].get<double>(), lost);
+  // The breakdown: all of it on the one fault, warned or not as its drive was; no move caused it.
+  const bool warned = f["preceded"].get<bool>();
+  EXPECT_DOUBLE_EQ(r.report["data_lost_preceded_bytes"].get<double>(), warned ? lost : 0.0);
+  EXPECT_DOUBLE_EQ(r.report["data_lost_unpreceded_bytes"].get<double>(), warned ? 0.0 : lost);
+  EXPECT_DOUBLE_EQ(r.report["data_lost_by_move_bytes"].get<double>(), 0.0);
   if (f["preceded"].get<bool>()) {
     // history_days real days shown in 6 h: compression = days · 24 h / 6 h.
     EXPECT_NEAR(f["drive"]["time_compression"].get<double>(),
                 f["drive"]["history_days"].get<double>() * 4, 0.05);
   }
+}
+
+// The slack breakdown against perfect foresight, worked out here from the synthetic traces
+// (SetUp's formula) and the report's placement: under `none` (fixed allocation, no faults) every
+// workload runs every measured tick; the oracle slack over n steps is
+// Σ_k (max(d_k … d_k+n) − d_k) / Σ_k max(d_k … d_k+n) over the measured steps k = 288 … 431
+// (1 day warm-up, 12 h measured; every step has 20 ticks, so ticks cancel).
+TEST_F(SimRunTest, SlackBreakdownMatchesPerfectForesightPeaksWorkedOutFromTheTraces) {
+  const Scenario s = Parse("");
+  const RunResult r = MustRun(s, PolicyKind::kNone, 2);
+  const auto& b = r.report["slack_breakdown"];
+  auto demand = [](int vm, long slot) {
+    const long k = slot % (3 * 288);
+    return (0.5 + 0.25 * std::sin(2 * M_PI * static_cast<double>(k % 288) / 288.0 + vm)) * vm;
+  };
+  for (const auto& [key, steps] :
+       std::vector<std::pair<std::string, int>>{{"5m", 1}, {"15m", 3}, {"1h", 12}}) {
+    SCOPED_TRACE(key);
+    double peak_sum = 0;
+    double slack_sum = 0;
+    for (const auto& p : r.report["placement"]) {
+      const std::string trace = p["trace"].get<std::string>();
+      const int vm = std::stoi(trace.substr(trace.find('/') + 1));
+      const long offset = p["offset_s"].get<long>() / 300;
+      for (long k = 288; k < 288 + 144; ++k) {
+        double peak = 0;
+        for (int j = 0; j <= steps; ++j) peak = std::max(peak, demand(vm, offset + k + j));
+        peak_sum += peak;
+        slack_sum += peak - demand(vm, offset + k);
+      }
+    }
+    // The report rounds to 0.01 percentage points.
+    EXPECT_NEAR(b["oracle_peak_slack_pct"][key].get<double>(), 100 * slack_sum / peak_sum, 0.006);
+  }
+  // The three parts split the run's slack (each rounded to 0.01).
+  EXPECT_NEAR(b["horizon_variability_pct"].get<double>() + b["headroom_pct"].get<double>() +
+                  b["above_peak_and_headroom_pct"].get<double>(),
+              r.report["slack_pct"].get<double>(), 0.02);
+  // Three workloads: the per-workload shares cover all the slack.
+  double share = 0;
+  for (const auto& w : b["top_workloads"]) share += w["share_of_slack_pct"].get<double>();
+  EXPECT_EQ(b["top_workloads"].size(), 3U);
+  EXPECT_NEAR(share, 100.0, 0.02);
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ delays: {migration: 90s, restart: 300s, migration_failure_rate: 0.25}
 faults:
   - {type: disk, count: 2, precursor: 12h, path: /bb}
   - {type: host, host: 3, at: 20h, precursor: none, duration: 2h}
-policy: {horizon: 2h, migrate_p_fail: 0.6}
+policy: {horizon: 2h, sizing_horizon: 15m, migrate_p_fail: 0.6}
 )";
   auto s = ParseScenario(yaml, "t.yaml", {});
   ASSERT_TRUE(s.has_value()) << s.error().message;
@@ -58,6 +58,7 @@ policy: {horizon: 2h, migrate_p_fail: 0.6}
   EXPECT_EQ(*s->faults[1].host, 3);
   EXPECT_EQ(*s->faults[1].at_ms, 20 * kHourMs);
   EXPECT_EQ(s->policy.horizon_ms, 2 * kHourMs);
+  EXPECT_EQ(s->policy.SizingHorizonMs(), 15 * kMinuteMs);
   EXPECT_DOUBLE_EQ(s->policy.thresholds.migrate_p_fail, 0.6);
   EXPECT_EQ(s->policy.tiers.count("gold"), 1U);
 }
