@@ -78,36 +78,59 @@ EtsState EtsHeuristicInit(std::span<const double> y, const EtsSpec& spec) {
   return st;
 }
 
+namespace {
+
+// The recursions for one season kind, chosen at compile time so that the loop carries no branch
+// on the kind; the season slot advances by a compare instead of a modulo (a division on the
+// loop-carried path). Same arithmetic, in the same order, as the formulas in ets.h.
+template <bool kSeasonal, bool kMul>
+std::size_t EtsRun(std::span<const double> y, const EtsParams& p, double* season, std::size_t m,
+                   double& level, double& trend, double& acc) {
+  std::size_t slot = 0;  // index into season of the next observation's factor (ring buffer)
+  double l = level, b = trend, sum = 0.0;
+  for (double v : y) {
+    const double lb = l + p.phi * b;
+    const double s = kSeasonal ? season[slot] : 0.0;
+    double yhat, nl;
+    if constexpr (kSeasonal && kMul) {
+      yhat = lb * s;
+      nl = p.alpha * v / s + (1.0 - p.alpha) * lb;
+      season[slot] = p.gamma * v / lb + (1.0 - p.gamma) * s;
+    } else {
+      yhat = lb + s;
+      nl = p.alpha * (v - s) + (1.0 - p.alpha) * lb;
+      if constexpr (kSeasonal) season[slot] = p.gamma * (v - lb) + (1.0 - p.gamma) * s;
+    }
+    const double e = v - yhat;
+    sum += e * e;
+    b = p.beta * (nl - l) + (1.0 - p.beta) * p.phi * b;
+    l = nl;
+    if constexpr (kSeasonal) {
+      if (++slot == m) slot = 0;
+    }
+  }
+  level = l;
+  trend = b;
+  acc = sum;
+  return slot;
+}
+
+}  // namespace
+
 EtsState EtsFilter(std::span<const double> y, const EtsSpec& spec, const EtsParams& p, EtsState st,
                    double* sse) {
   const bool seasonal = HasSeason(spec) && st.season.size() == spec.period;
   const bool mul = spec.season == EtsSeason::kMultiplicative;
-  const std::size_t m = seasonal ? spec.period : 1;
-  std::size_t slot = 0;  // index into st.season of the next observation's factor (ring buffer)
   double acc = 0.0;
-  double l = st.level, b = st.trend;
-  for (double v : y) {
-    const double lb = l + p.phi * b;
-    const double s = seasonal ? st.season[slot] : 0.0;
-    double yhat, nl;
-    if (seasonal && mul) {
-      yhat = lb * s;
-      nl = p.alpha * v / s + (1.0 - p.alpha) * lb;
-      st.season[slot] = p.gamma * v / lb + (1.0 - p.gamma) * s;
-    } else {
-      yhat = lb + s;
-      nl = p.alpha * (v - s) + (1.0 - p.alpha) * lb;
-      if (seasonal) st.season[slot] = p.gamma * (v - lb) + (1.0 - p.gamma) * s;
-    }
-    const double e = v - yhat;
-    acc += e * e;
-    b = p.beta * (nl - l) + (1.0 - p.beta) * p.phi * b;
-    l = nl;
-    if (seasonal) slot = (slot + 1) % m;
+  std::size_t slot = 0;
+  if (!seasonal) {
+    EtsRun<false, false>(y, p, nullptr, 1, st.level, st.trend, acc);
+  } else if (mul) {
+    slot = EtsRun<true, true>(y, p, st.season.data(), spec.period, st.level, st.trend, acc);
+  } else {
+    slot = EtsRun<true, false>(y, p, st.season.data(), spec.period, st.level, st.trend, acc);
   }
   if (sse != nullptr) *sse += acc;
-  st.level = l;
-  st.trend = b;
   if (seasonal && slot != 0) {
     std::rotate(st.season.begin(), st.season.begin() + static_cast<std::ptrdiff_t>(slot),
                 st.season.end());
