@@ -82,31 +82,41 @@ namespace {
 
 // The recursions for one season kind, chosen at compile time so that the loop carries no branch
 // on the kind; the season slot advances by a compare instead of a modulo (a division on the
-// loop-carried path). Same arithmetic, in the same order, as the formulas in ets.h.
+// loop-carried path).
 template <bool kSeasonal, bool kMul>
 std::size_t EtsRun(std::span<const double> y, const EtsParams& p, double* season, std::size_t m,
                    double& level, double& trend, double& acc) {
   std::size_t slot = 0;  // index into season of the next observation's factor (ring buffer)
   double l = level, b = trend, sum = 0.0;
-  for (double v : y) {
-    const double lb = l + p.phi * b;
-    const double s = kSeasonal ? season[slot] : 0.0;
-    double yhat, nl;
-    if constexpr (kSeasonal && kMul) {
-      yhat = lb * s;
-      nl = p.alpha * v / s + (1.0 - p.alpha) * lb;
+  if constexpr (kSeasonal && kMul) {
+    for (double v : y) {
+      const double lb = l + p.phi * b;
+      const double s = season[slot];
+      const double nl = p.alpha * v / s + (1.0 - p.alpha) * lb;
       season[slot] = p.gamma * v / lb + (1.0 - p.gamma) * s;
-    } else {
-      yhat = lb + s;
-      nl = p.alpha * (v - s) + (1.0 - p.alpha) * lb;
-      if constexpr (kSeasonal) season[slot] = p.gamma * (v - lb) + (1.0 - p.gamma) * s;
-    }
-    const double e = v - yhat;
-    sum += e * e;
-    b = p.beta * (nl - l) + (1.0 - p.beta) * p.phi * b;
-    l = nl;
-    if constexpr (kSeasonal) {
+      const double e = v - lb * s;
+      sum += e * e;
+      b = p.beta * (nl - l) + (1.0 - p.beta) * p.phi * b;
+      l = nl;
       if (++slot == m) slot = 0;
+    }
+  } else {
+    // Additive: the error-correction form of the same recursions (algebraically equal, see
+    // ets.h), whose loop-carried chain is 5 floating-point operations instead of 8:
+    //   e = (y − s) − (l + φb);  l' = l + φb + αe;  b' = φb + αβe;  s' = s + γe.
+    const double ab = p.alpha * p.beta;
+    for (double v : y) {
+      const double s = kSeasonal ? season[slot] : 0.0;
+      const double pb = p.phi * b;
+      const double lb = l + pb;
+      const double e = (v - s) - lb;
+      sum += e * e;
+      l = lb + p.alpha * e;
+      b = pb + ab * e;
+      if constexpr (kSeasonal) {
+        season[slot] = s + p.gamma * e;
+        if (++slot == m) slot = 0;
+      }
     }
   }
   level = l;
