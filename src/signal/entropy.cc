@@ -38,8 +38,9 @@ int ClampBins(int bins) { return std::clamp(bins, 2, kMaxBins); }
 
 WindowEntropy::WindowEntropy(const EntropyConfig& config) : config_(config) {
   config_.bins = ClampBins(config_.bins);
-  config_.window_count = std::max<std::size_t>(config_.window_count, 1);
-  config_.rebin_every = std::max<std::size_t>(config_.rebin_every, 1);
+  constexpr std::size_t kMaxCount = 0xFFFFFFFFU;  // 32-bit ring indices and counters
+  config_.window_count = std::clamp<std::size_t>(config_.window_count, 1, kMaxCount);
+  config_.rebin_every = std::clamp<std::size_t>(config_.rebin_every, 1, kMaxCount);
   if (!(config_.range_hi > config_.range_lo)) config_.range_hi = config_.range_lo + 1.0;
   counts_.assign(static_cast<std::size_t>(config_.bins), 0);
   // Count-based windows know their size up front; time-based ones grow up to window_count.
@@ -65,10 +66,11 @@ int WindowEntropy::BinOf(double value) const {
       return x >= bins - 1 ? bins - 1 : static_cast<int>(x);
     }
     case Binning::kAdaptiveQuantile: {
-      if (edges_.empty()) return 0;
+      const std::span<const double> edges = Edges();
+      if (edges.empty()) return 0;
       // Bin = number of edges ≤ value (edges are sorted).
-      return static_cast<int>(std::upper_bound(edges_.begin(), edges_.end(), value) -
-                              edges_.begin());
+      return static_cast<int>(std::upper_bound(edges.begin(), edges.end(), value) -
+                              edges.begin());
     }
   }
   return 0;
@@ -88,7 +90,7 @@ void WindowEntropy::Remove(int bin) {
 
 void WindowEntropy::PopOldest() {
   Remove(ring_bins_[head_]);
-  head_ = (head_ + 1) % ring_bins_.size();
+  head_ = static_cast<std::uint32_t>((head_ + 1) % ring_bins_.size());
   --size_;
 }
 
@@ -111,22 +113,25 @@ void WindowEntropy::Evict(TimestampMs now) {
 // sketch follows the series' scale; the spread never reaches 0 so a constant series that starts
 // moving can still open its bins. Edges are re-sorted after each step (they may cross under noise).
 void WindowEntropy::UpdateSketch(double value) {
-  const std::size_t k = sketch_.size();
+  const std::span<double> sketch = Sketch();
+  const std::size_t k = sketch.size();
   if (k == 0) return;
-  const double spread = sketch_.back() - sketch_.front();
+  const double spread = sketch.back() - sketch.front();
   const double floor = 1e-9 * std::max(1.0, std::fabs(value));
   const double eta =
-      config_.sketch_rate * std::max({spread, std::fabs(value - sketch_[k / 2]), floor});
+      config_.sketch_rate * std::max({spread, std::fabs(value - sketch[k / 2]), floor});
   for (std::size_t j = 0; j < k; ++j) {
     const double tau = static_cast<double>(j + 1) / static_cast<double>(k + 1);
-    sketch_[j] += eta * (tau - (value < sketch_[j] ? 1.0 : 0.0));
+    sketch[j] += eta * (tau - (value < sketch[j] ? 1.0 : 0.0));
   }
-  std::sort(sketch_.begin(), sketch_.end());
+  std::sort(sketch.begin(), sketch.end());
 }
 
 // Freezes the sketch as bin edges and re-assigns every stored value (O(window), rare).
 void WindowEntropy::Rebin() {
-  edges_ = sketch_;
+  const std::size_t k = quantiles_.size() / 2;
+  std::copy(quantiles_.begin(), quantiles_.begin() + static_cast<std::ptrdiff_t>(k),
+            quantiles_.begin() + static_cast<std::ptrdiff_t>(k));
   std::fill(counts_.begin(), counts_.end(), 0U);
   for (std::size_t i = 0; i < size_; ++i) {
     const std::size_t idx = (head_ + i) % ring_bins_.size();
@@ -165,8 +170,8 @@ double WindowEntropy::Update(TimestampMs t, double value) {
 
   const bool adaptive = config_.binning == Binning::kAdaptiveQuantile;
   if (adaptive) {
-    ++seen_;
-    if (!sketch_.empty()) UpdateSketch(value);
+    if (seen_ < 0xFFFFFFFFU) ++seen_;
+    if (!quantiles_.empty()) UpdateSketch(value);
   }
   const std::size_t tail = (head_ + size_) % ring_bins_.size();
   if (adaptive) ring_values_[tail] = static_cast<float>(value);
@@ -186,14 +191,15 @@ double WindowEntropy::Update(TimestampMs t, double value) {
       for (std::size_t i = 0; i < size_; ++i)
         sorted[i] = ring_values_[(head_ + i) % ring_bins_.size()];
       std::sort(sorted.begin(), sorted.end());
-      sketch_.resize(static_cast<std::size_t>(config_.bins) - 1);
-      for (std::size_t j = 0; j < sketch_.size(); ++j) {
+      quantiles_.resize(2 * (static_cast<std::size_t>(config_.bins) - 1));
+      const std::span<double> sketch = Sketch();
+      for (std::size_t j = 0; j < sketch.size(); ++j) {
         const double q = static_cast<double>(j + 1) / static_cast<double>(config_.bins);
-        sketch_[j] = sorted[std::min(
+        sketch[j] = sorted[std::min(
             sorted.size() - 1, static_cast<std::size_t>(q * static_cast<double>(sorted.size())))];
       }
       Rebin();
-    } else if (!sketch_.empty() && since_rebin_ >= config_.rebin_every) {
+    } else if (!quantiles_.empty() && since_rebin_ >= config_.rebin_every) {
       Rebin();
     }
   }
@@ -216,7 +222,7 @@ std::size_t WindowEntropy::StateBytes() const {
   return sizeof(*this) + counts_.capacity() * sizeof(std::uint32_t) +
          ring_bins_.capacity() * sizeof(std::uint8_t) +
          ring_times_.capacity() * sizeof(TimestampMs) + ring_values_.capacity() * sizeof(float) +
-         (sketch_.capacity() + edges_.capacity()) * sizeof(double);
+         quantiles_.capacity() * sizeof(double);
 }
 
 double WindowEntropy::EntropyBitsFromCounts(const std::vector<std::uint32_t>& counts) {

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "core/time.h"
@@ -81,25 +82,33 @@ class WindowEntropy {
   void Rebin();
   void RecomputeSum();
 
+  // The sketch's edge estimates and the frozen edges used for binning (see quantiles_).
+  std::span<double> Sketch() { return {quantiles_.data(), quantiles_.size() / 2}; }
+  std::span<const double> Edges() const {
+    return std::span<const double>(quantiles_).subspan(quantiles_.size() / 2);
+  }
+
+  // Counters are 32-bit (the window is capped at 2³² − 1 samples) and packed next to each other:
+  // with all signals on, this object is held once per series.
   EntropyConfig config_;
   std::vector<std::uint32_t> counts_;  // per bin
   double sum_clogc_ = 0.0;             // S = Σ c log₂ c
   std::uint32_t updates_since_recompute_ = 0;
+  bool has_time_ = false;
 
   // Ring buffer of the window: bins, plus times (time-based) and values (adaptive).
+  std::uint32_t head_ = 0;  // index of the oldest entry
+  std::uint32_t size_ = 0;
   std::vector<std::uint8_t> ring_bins_;
   std::vector<TimestampMs> ring_times_;
   std::vector<float> ring_values_;
-  std::size_t head_ = 0;  // index of the oldest entry
-  std::size_t size_ = 0;
   TimestampMs newest_ = 0;
-  bool has_time_ = false;
 
-  // Adaptive quantile sketch: bins−1 edge estimates, updated by stochastic approximation.
-  std::vector<double> sketch_;
-  std::vector<double> edges_;  // frozen copy used for binning
-  std::size_t seen_ = 0;
-  std::size_t since_rebin_ = 0;
+  // Adaptive quantile sketch: bins−1 edge estimates, updated by stochastic approximation, then
+  // the bins−1 frozen edges used for binning, in one array (empty until the sketch starts).
+  std::vector<double> quantiles_;
+  std::uint32_t seen_ = 0;  // saturates
+  std::uint32_t since_rebin_ = 0;
 };
 
 // Composite entropy score of a host: E = Σ w_i h_i / Σ w_i over the indicators seen so far (h_i the
