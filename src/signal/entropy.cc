@@ -47,9 +47,53 @@ WindowEntropy::WindowEntropy(const EntropyConfig& config) : config_(config) {
   const std::size_t initial = config_.window_ms > 0
                                   ? std::min<std::size_t>(config_.window_count, 16)
                                   : config_.window_count;
-  ring_bins_.resize(initial);
-  if (config_.window_ms > 0) ring_times_.resize(initial);
-  if (config_.binning == Binning::kAdaptiveQuantile) ring_values_.resize(initial);
+  cap_ = static_cast<std::uint32_t>(initial);
+  ring_.resize(RingBytes(cap_));
+}
+
+std::size_t WindowEntropy::RingBytes(std::size_t cap) const {
+  const std::size_t slot = (config_.window_ms > 0 ? sizeof(TimestampMs) : 0) +
+                           (config_.binning == Binning::kAdaptiveQuantile ? sizeof(float) : 0);
+  return cap * slot + (PackedBins() ? (cap + 1) / 2 : cap);
+}
+
+// Ring fields are read and written with memcpy (no aliasing questions; compiles to one move).
+std::uint8_t WindowEntropy::RingBin(std::size_t i) const {
+  if (!PackedBins()) return static_cast<std::uint8_t>(ring_[BinsAt() + i]);
+  const auto b = static_cast<unsigned>(ring_[BinsAt() + i / 2]);
+  return static_cast<std::uint8_t>((b >> (4 * (i & 1))) & 0xFU);
+}
+
+void WindowEntropy::SetRingBin(std::size_t i, int bin) {
+  if (!PackedBins()) {
+    ring_[BinsAt() + i] = static_cast<std::byte>(bin);
+    return;
+  }
+  std::byte& b = ring_[BinsAt() + i / 2];
+  const unsigned shift = 4 * (i & 1);
+  b = static_cast<std::byte>((static_cast<unsigned>(b) & ~(0xFU << shift)) |
+                             ((static_cast<unsigned>(bin) & 0xFU) << shift));
+}
+
+TimestampMs WindowEntropy::RingTime(std::size_t i) const {
+  TimestampMs t;
+  std::memcpy(&t, ring_.data() + TimesAt() + i * sizeof(TimestampMs), sizeof(t));
+  return t;
+}
+
+float WindowEntropy::RingValue(std::size_t i) const {
+  float v;
+  std::memcpy(&v, ring_.data() + ValuesAt() + i * sizeof(float), sizeof(v));
+  return v;
+}
+
+void WindowEntropy::SetRing(std::size_t i, TimestampMs t, float value) {
+  if (config_.window_ms > 0) {
+    std::memcpy(ring_.data() + TimesAt() + i * sizeof(TimestampMs), &t, sizeof(t));
+  }
+  if (config_.binning == Binning::kAdaptiveQuantile) {
+    std::memcpy(ring_.data() + ValuesAt() + i * sizeof(float), &value, sizeof(value));
+  }
 }
 
 int WindowEntropy::BinOf(double value) const {
@@ -89,8 +133,8 @@ void WindowEntropy::Remove(int bin) {
 }
 
 void WindowEntropy::PopOldest() {
-  Remove(ring_bins_[head_]);
-  head_ = static_cast<std::uint32_t>((head_ + 1) % ring_bins_.size());
+  Remove(RingBin(head_));
+  head_ = head_ + 1 == cap_ ? 0 : head_ + 1;
   --size_;
 }
 
@@ -104,7 +148,7 @@ void WindowEntropy::RecomputeSum() {
 void WindowEntropy::Evict(TimestampMs now) {
   if (config_.window_ms <= 0) return;
   // Keep samples with time > now − window_ms.
-  while (size_ > 0 && ring_times_[head_] <= now - config_.window_ms) PopOldest();
+  while (size_ > 0 && RingTime(head_) <= now - config_.window_ms) PopOldest();
 }
 
 // Stochastic-approximation quantile sketch: edge j tracks the quantile τ_j = (j+1)/bins by
@@ -134,9 +178,9 @@ void WindowEntropy::Rebin() {
             quantiles_.begin() + static_cast<std::ptrdiff_t>(k));
   std::fill(counts_.begin(), counts_.end(), 0U);
   for (std::size_t i = 0; i < size_; ++i) {
-    const std::size_t idx = (head_ + i) % ring_bins_.size();
-    const int bin = BinOf(ring_values_[idx]);
-    ring_bins_[idx] = static_cast<std::uint8_t>(bin);
+    const std::size_t idx = (head_ + i) % cap_;
+    const int bin = BinOf(RingValue(idx));
+    SetRingBin(idx, bin);
     ++counts_[static_cast<std::size_t>(bin)];
   }
   RecomputeSum();
@@ -151,17 +195,21 @@ double WindowEntropy::Update(TimestampMs t, double value) {
 
   // Make room: a count-based window (or a full time-based one at its cap) drops its oldest sample;
   // a time-based ring below its cap doubles.
-  if (size_ == ring_bins_.size()) {
-    if (config_.window_ms > 0 && ring_bins_.size() < config_.window_count) {
-      const std::size_t cap = std::min(config_.window_count, ring_bins_.size() * 2);
-      auto grow = [&](auto& v) {
-        std::decay_t<decltype(v)> out(cap);
-        for (std::size_t i = 0; i < size_; ++i) out[i] = v[(head_ + i) % v.size()];
-        v = std::move(out);
-      };
-      grow(ring_bins_);
-      grow(ring_times_);
-      if (!ring_values_.empty()) grow(ring_values_);
+  if (size_ == cap_) {
+    if (config_.window_ms > 0 && cap_ < config_.window_count) {
+      // Unroll the ring into a larger one, oldest first.
+      WindowEntropy grown = *this;
+      grown.cap_ = static_cast<std::uint32_t>(
+          std::min<std::size_t>(config_.window_count, std::size_t{cap_} * 2));
+      grown.ring_.assign(RingBytes(grown.cap_), std::byte{0});
+      for (std::size_t i = 0; i < size_; ++i) {
+        const std::size_t from = (head_ + i) % cap_;
+        grown.SetRing(i, RingTime(from),
+                      config_.binning == Binning::kAdaptiveQuantile ? RingValue(from) : 0.0F);
+        grown.SetRingBin(i, RingBin(from));
+      }
+      cap_ = grown.cap_;
+      ring_ = std::move(grown.ring_);
       head_ = 0;
     } else {
       PopOldest();
@@ -173,11 +221,10 @@ double WindowEntropy::Update(TimestampMs t, double value) {
     if (seen_ < 0xFFFFFFFFU) ++seen_;
     if (!quantiles_.empty()) UpdateSketch(value);
   }
-  const std::size_t tail = (head_ + size_) % ring_bins_.size();
-  if (adaptive) ring_values_[tail] = static_cast<float>(value);
-  if (config_.window_ms > 0) ring_times_[tail] = newest_;
+  const std::size_t tail = (head_ + size_) % cap_;
+  SetRing(tail, newest_, static_cast<float>(value));
   const int bin = BinOf(value);
-  ring_bins_[tail] = static_cast<std::uint8_t>(bin);
+  SetRingBin(tail, bin);
   ++size_;
   Add(bin);
 
@@ -185,11 +232,11 @@ double WindowEntropy::Update(TimestampMs t, double value) {
     // Warm-up: while the window first fills, seed the sketch with the exact quantiles of what is
     // stored at sizes 8, 16, 32, … (geometric, so amortised O(log window) per sample).
     ++since_rebin_;
-    const bool warmup = seen_ <= ring_bins_.size() && (seen_ & (seen_ - 1)) == 0 && seen_ >= 8;
+    const bool warmup = seen_ <= cap_ && (seen_ & (seen_ - 1)) == 0 && seen_ >= 8;
     if (warmup) {
       std::vector<float> sorted(size_);
       for (std::size_t i = 0; i < size_; ++i)
-        sorted[i] = ring_values_[(head_ + i) % ring_bins_.size()];
+        sorted[i] = RingValue((head_ + i) % cap_);
       std::sort(sorted.begin(), sorted.end());
       quantiles_.resize(2 * (static_cast<std::size_t>(config_.bins) - 1));
       const std::span<double> sketch = Sketch();
@@ -220,8 +267,7 @@ double WindowEntropy::Normalized() const {
 
 std::size_t WindowEntropy::StateBytes() const {
   return sizeof(*this) + counts_.capacity() * sizeof(std::uint32_t) +
-         ring_bins_.capacity() * sizeof(std::uint8_t) +
-         ring_times_.capacity() * sizeof(TimestampMs) + ring_values_.capacity() * sizeof(float) +
+         ring_.capacity() +
          quantiles_.capacity() * sizeof(double);
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <vector>
 
@@ -96,12 +97,26 @@ class WindowEntropy {
   std::uint32_t updates_since_recompute_ = 0;
   bool has_time_ = false;
 
-  // Ring buffer of the window: bins, plus times (time-based) and values (adaptive).
+  // Ring buffer of the window in one array of cap_ slots: times (time-based windows only), then
+  // values (adaptive binning only), then bins — one allocation and one vector instead of three;
+  // with ≤ 16 bins, two bins per byte (the default 8 bins over 64 samples: 32 bytes, not 64).
+  std::size_t TimesAt() const { return 0; }
+  std::size_t ValuesAt() const { return config_.window_ms > 0 ? cap_ * sizeof(TimestampMs) : 0; }
+  std::size_t BinsAt() const {
+    return ValuesAt() + (config_.binning == Binning::kAdaptiveQuantile ? cap_ * sizeof(float) : 0);
+  }
+  bool PackedBins() const { return config_.bins <= 16; }
+  std::size_t RingBytes(std::size_t cap) const;
+  std::uint8_t RingBin(std::size_t i) const;
+  void SetRingBin(std::size_t i, int bin);
+  TimestampMs RingTime(std::size_t i) const;
+  float RingValue(std::size_t i) const;
+  void SetRing(std::size_t i, TimestampMs t, float value);
+
   std::uint32_t head_ = 0;  // index of the oldest entry
   std::uint32_t size_ = 0;
-  std::vector<std::uint8_t> ring_bins_;
-  std::vector<TimestampMs> ring_times_;
-  std::vector<float> ring_values_;
+  std::uint32_t cap_ = 0;  // slots in ring_
+  std::vector<std::byte> ring_;
   TimestampMs newest_ = 0;
 
   // Adaptive quantile sketch: bins−1 edge estimates, updated by stochastic approximation, then
