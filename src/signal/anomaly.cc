@@ -1,6 +1,7 @@
 #include "signal/anomaly.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <utility>
 
@@ -99,6 +100,22 @@ void RarityHistogram::Add(double x, double decay, double min_mass) {
 AnomalyDetector::AnomalyDetector(const AnomalyConfig& config) : config_(config) {
   config_.agree = std::clamp(config_.agree, 1, static_cast<int>(AnomalyConfig::kFeatures));
   if (!(config_.z_half > 0.0)) config_.z_half = 1.0;
+  config_.features &= (1U << AnomalyConfig::kFeatures) - 1;
+  // Features that do not vote are never scored nor learned: no histogram for them.
+  state_.hist.resize(static_cast<std::size_t>(std::popcount(config_.features)));
+  state_.hist.shrink_to_fit();
+}
+
+const RarityHistogram* AnomalyDetector::histogram(std::size_t feature) const {
+  if (feature >= AnomalyConfig::kFeatures || (config_.features & (1U << feature)) == 0) {
+    return nullptr;
+  }
+  const auto slot = static_cast<std::size_t>(std::popcount(config_.features & ((1U << feature) - 1)));
+  return &state_.hist[slot];
+}
+
+std::size_t AnomalyDetector::StateBytes() const {
+  return sizeof(*this) + state_.hist.capacity() * sizeof(RarityHistogram);
 }
 
 double AnomalyDetector::Update(TimestampMs /*t*/, double value, double forecast, double entropy) {
@@ -118,11 +135,13 @@ double AnomalyDetector::Update(TimestampMs /*t*/, double value, double forecast,
   // Judge each feature against its histogram, then let the histogram learn it.
   std::array<double, AnomalyConfig::kFeatures> z{};
   std::size_t voters = 0;
+  std::size_t slot = 0;  // index of feature i's histogram in s.hist
   for (std::size_t i = 0; i < AnomalyConfig::kFeatures; ++i) {
     if ((config_.features & (1U << i)) == 0) continue;
+    RarityHistogram& h = s.hist[slot++];
     if (i == AnomalyConfig::kEntropy && !has_entropy) continue;
-    z[voters++] = config_.feature_weight[i] * s.hist[i].Z(feature[i]);
-    s.hist[i].Add(feature[i], config_.histogram_decay, config_.shrink_mass);
+    z[voters++] = config_.feature_weight[i] * h.Z(feature[i]);
+    h.Add(feature[i], config_.histogram_decay, config_.shrink_mass);
   }
   // Consensus: the agree-th largest z (insertion sort, descending; at most five values).
   for (std::size_t i = 1; i < voters; ++i) {

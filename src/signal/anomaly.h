@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "core/time.h"
 
@@ -38,9 +39,9 @@ struct RarityHistogram {
 
   std::array<float, kBins> counts{};
   float total = 0.0F;
+  bool empty = true;  // next to total: 88 bytes instead of 96 with it after hi
   double lo = 0.0;
   double hi = 0.0;
-  bool empty = true;
 
   double Z(double x) const;
   double Spread() const;
@@ -100,7 +101,9 @@ struct AnomalyConfig {
   double echo_margin_z = 1.0;
 };
 
-// Everything the detector keeps per series (528 bytes with g++ 12 on x86-64).
+// Everything the detector keeps per series: 72 bytes plus one 88-byte histogram per feature that
+// votes (two by default: 248 bytes in all with g++ 12 on x86-64; a histogram for each of the five
+// features, held whether it voted or not, made it 528).
 struct AnomalyState {
   std::uint32_t n = 0;                      // finite samples seen
   std::uint32_t since_alarm = 0xFFFFFFFFU;  // samples since the last alarm
@@ -109,7 +112,8 @@ struct AnomalyState {
   double peak = 0.0;    // decaying peak of the score (debounce)
   double last_score = 0.0;
   double alarm_z = 0.0;  // combined z of the last alarm (echo hold)
-  std::array<RarityHistogram, AnomalyConfig::kFeatures> hist{};
+  // One per enabled feature, in feature order (AnomalyDetector::histogram maps a feature to it).
+  std::vector<RarityHistogram> hist;
 };
 
 // Per-sample anomaly score.
@@ -141,6 +145,10 @@ class AnomalyDetector {
   double score() const { return state_.last_score; }
   const AnomalyState& state() const { return state_; }
   const AnomalyConfig& config() const { return config_; }
+  // The histogram of `feature` (AnomalyConfig::kValue …); nullptr when that feature does not vote.
+  const RarityHistogram* histogram(std::size_t feature) const;
+  // Bytes of state held (object plus heap).
+  std::size_t StateBytes() const;
 
  private:
   AnomalyConfig config_;

@@ -38,17 +38,62 @@ int ClampBins(int bins) { return std::clamp(bins, 2, kMaxBins); }
 
 WindowEntropy::WindowEntropy(const EntropyConfig& config) : config_(config) {
   config_.bins = ClampBins(config_.bins);
-  config_.window_count = std::max<std::size_t>(config_.window_count, 1);
-  config_.rebin_every = std::max<std::size_t>(config_.rebin_every, 1);
+  constexpr std::size_t kMaxCount = 0xFFFFFFFFU;  // 32-bit ring indices and counters
+  config_.window_count = std::clamp<std::size_t>(config_.window_count, 1, kMaxCount);
+  config_.rebin_every = std::clamp<std::size_t>(config_.rebin_every, 1, kMaxCount);
   if (!(config_.range_hi > config_.range_lo)) config_.range_hi = config_.range_lo + 1.0;
   counts_.assign(static_cast<std::size_t>(config_.bins), 0);
   // Count-based windows know their size up front; time-based ones grow up to window_count.
   const std::size_t initial = config_.window_ms > 0
                                   ? std::min<std::size_t>(config_.window_count, 16)
                                   : config_.window_count;
-  ring_bins_.resize(initial);
-  if (config_.window_ms > 0) ring_times_.resize(initial);
-  if (config_.binning == Binning::kAdaptiveQuantile) ring_values_.resize(initial);
+  cap_ = static_cast<std::uint32_t>(initial);
+  ring_.resize(RingBytes(cap_));
+}
+
+std::size_t WindowEntropy::RingBytes(std::size_t cap) const {
+  const std::size_t slot = (config_.window_ms > 0 ? sizeof(TimestampMs) : 0) +
+                           (config_.binning == Binning::kAdaptiveQuantile ? sizeof(float) : 0);
+  return cap * slot + (PackedBins() ? (cap + 1) / 2 : cap);
+}
+
+// Ring fields are read and written with memcpy (no aliasing questions; compiles to one move).
+std::uint8_t WindowEntropy::RingBin(std::size_t i) const {
+  if (!PackedBins()) return static_cast<std::uint8_t>(ring_[BinsAt() + i]);
+  const auto b = static_cast<unsigned>(ring_[BinsAt() + i / 2]);
+  return static_cast<std::uint8_t>((b >> (4 * (i & 1))) & 0xFU);
+}
+
+void WindowEntropy::SetRingBin(std::size_t i, int bin) {
+  if (!PackedBins()) {
+    ring_[BinsAt() + i] = static_cast<std::byte>(bin);
+    return;
+  }
+  std::byte& b = ring_[BinsAt() + i / 2];
+  const unsigned shift = 4 * (i & 1);
+  b = static_cast<std::byte>((static_cast<unsigned>(b) & ~(0xFU << shift)) |
+                             ((static_cast<unsigned>(bin) & 0xFU) << shift));
+}
+
+TimestampMs WindowEntropy::RingTime(std::size_t i) const {
+  TimestampMs t;
+  std::memcpy(&t, ring_.data() + TimesAt() + i * sizeof(TimestampMs), sizeof(t));
+  return t;
+}
+
+float WindowEntropy::RingValue(std::size_t i) const {
+  float v;
+  std::memcpy(&v, ring_.data() + ValuesAt() + i * sizeof(float), sizeof(v));
+  return v;
+}
+
+void WindowEntropy::SetRing(std::size_t i, TimestampMs t, float value) {
+  if (config_.window_ms > 0) {
+    std::memcpy(ring_.data() + TimesAt() + i * sizeof(TimestampMs), &t, sizeof(t));
+  }
+  if (config_.binning == Binning::kAdaptiveQuantile) {
+    std::memcpy(ring_.data() + ValuesAt() + i * sizeof(float), &value, sizeof(value));
+  }
 }
 
 int WindowEntropy::BinOf(double value) const {
@@ -65,10 +110,11 @@ int WindowEntropy::BinOf(double value) const {
       return x >= bins - 1 ? bins - 1 : static_cast<int>(x);
     }
     case Binning::kAdaptiveQuantile: {
-      if (edges_.empty()) return 0;
+      const std::span<const double> edges = Edges();
+      if (edges.empty()) return 0;
       // Bin = number of edges ≤ value (edges are sorted).
-      return static_cast<int>(std::upper_bound(edges_.begin(), edges_.end(), value) -
-                              edges_.begin());
+      return static_cast<int>(std::upper_bound(edges.begin(), edges.end(), value) -
+                              edges.begin());
     }
   }
   return 0;
@@ -87,8 +133,8 @@ void WindowEntropy::Remove(int bin) {
 }
 
 void WindowEntropy::PopOldest() {
-  Remove(ring_bins_[head_]);
-  head_ = (head_ + 1) % ring_bins_.size();
+  Remove(RingBin(head_));
+  head_ = head_ + 1 == cap_ ? 0 : head_ + 1;
   --size_;
 }
 
@@ -102,7 +148,7 @@ void WindowEntropy::RecomputeSum() {
 void WindowEntropy::Evict(TimestampMs now) {
   if (config_.window_ms <= 0) return;
   // Keep samples with time > now − window_ms.
-  while (size_ > 0 && ring_times_[head_] <= now - config_.window_ms) PopOldest();
+  while (size_ > 0 && RingTime(head_) <= now - config_.window_ms) PopOldest();
 }
 
 // Stochastic-approximation quantile sketch: edge j tracks the quantile τ_j = (j+1)/bins by
@@ -111,27 +157,30 @@ void WindowEntropy::Evict(TimestampMs now) {
 // sketch follows the series' scale; the spread never reaches 0 so a constant series that starts
 // moving can still open its bins. Edges are re-sorted after each step (they may cross under noise).
 void WindowEntropy::UpdateSketch(double value) {
-  const std::size_t k = sketch_.size();
+  const std::span<double> sketch = Sketch();
+  const std::size_t k = sketch.size();
   if (k == 0) return;
-  const double spread = sketch_.back() - sketch_.front();
+  const double spread = sketch.back() - sketch.front();
   const double floor = 1e-9 * std::max(1.0, std::fabs(value));
   const double eta =
-      config_.sketch_rate * std::max({spread, std::fabs(value - sketch_[k / 2]), floor});
+      config_.sketch_rate * std::max({spread, std::fabs(value - sketch[k / 2]), floor});
   for (std::size_t j = 0; j < k; ++j) {
     const double tau = static_cast<double>(j + 1) / static_cast<double>(k + 1);
-    sketch_[j] += eta * (tau - (value < sketch_[j] ? 1.0 : 0.0));
+    sketch[j] += eta * (tau - (value < sketch[j] ? 1.0 : 0.0));
   }
-  std::sort(sketch_.begin(), sketch_.end());
+  std::sort(sketch.begin(), sketch.end());
 }
 
 // Freezes the sketch as bin edges and re-assigns every stored value (O(window), rare).
 void WindowEntropy::Rebin() {
-  edges_ = sketch_;
+  const std::size_t k = quantiles_.size() / 2;
+  std::copy(quantiles_.begin(), quantiles_.begin() + static_cast<std::ptrdiff_t>(k),
+            quantiles_.begin() + static_cast<std::ptrdiff_t>(k));
   std::fill(counts_.begin(), counts_.end(), 0U);
   for (std::size_t i = 0; i < size_; ++i) {
-    const std::size_t idx = (head_ + i) % ring_bins_.size();
-    const int bin = BinOf(ring_values_[idx]);
-    ring_bins_[idx] = static_cast<std::uint8_t>(bin);
+    const std::size_t idx = (head_ + i) % cap_;
+    const int bin = BinOf(RingValue(idx));
+    SetRingBin(idx, bin);
     ++counts_[static_cast<std::size_t>(bin)];
   }
   RecomputeSum();
@@ -146,17 +195,21 @@ double WindowEntropy::Update(TimestampMs t, double value) {
 
   // Make room: a count-based window (or a full time-based one at its cap) drops its oldest sample;
   // a time-based ring below its cap doubles.
-  if (size_ == ring_bins_.size()) {
-    if (config_.window_ms > 0 && ring_bins_.size() < config_.window_count) {
-      const std::size_t cap = std::min(config_.window_count, ring_bins_.size() * 2);
-      auto grow = [&](auto& v) {
-        std::decay_t<decltype(v)> out(cap);
-        for (std::size_t i = 0; i < size_; ++i) out[i] = v[(head_ + i) % v.size()];
-        v = std::move(out);
-      };
-      grow(ring_bins_);
-      grow(ring_times_);
-      if (!ring_values_.empty()) grow(ring_values_);
+  if (size_ == cap_) {
+    if (config_.window_ms > 0 && cap_ < config_.window_count) {
+      // Unroll the ring into a larger one, oldest first.
+      WindowEntropy grown = *this;
+      grown.cap_ = static_cast<std::uint32_t>(
+          std::min<std::size_t>(config_.window_count, std::size_t{cap_} * 2));
+      grown.ring_.assign(RingBytes(grown.cap_), std::byte{0});
+      for (std::size_t i = 0; i < size_; ++i) {
+        const std::size_t from = (head_ + i) % cap_;
+        grown.SetRing(i, RingTime(from),
+                      config_.binning == Binning::kAdaptiveQuantile ? RingValue(from) : 0.0F);
+        grown.SetRingBin(i, RingBin(from));
+      }
+      cap_ = grown.cap_;
+      ring_ = std::move(grown.ring_);
       head_ = 0;
     } else {
       PopOldest();
@@ -165,14 +218,13 @@ double WindowEntropy::Update(TimestampMs t, double value) {
 
   const bool adaptive = config_.binning == Binning::kAdaptiveQuantile;
   if (adaptive) {
-    ++seen_;
-    if (!sketch_.empty()) UpdateSketch(value);
+    if (seen_ < 0xFFFFFFFFU) ++seen_;
+    if (!quantiles_.empty()) UpdateSketch(value);
   }
-  const std::size_t tail = (head_ + size_) % ring_bins_.size();
-  if (adaptive) ring_values_[tail] = static_cast<float>(value);
-  if (config_.window_ms > 0) ring_times_[tail] = newest_;
+  const std::size_t tail = (head_ + size_) % cap_;
+  SetRing(tail, newest_, static_cast<float>(value));
   const int bin = BinOf(value);
-  ring_bins_[tail] = static_cast<std::uint8_t>(bin);
+  SetRingBin(tail, bin);
   ++size_;
   Add(bin);
 
@@ -180,20 +232,21 @@ double WindowEntropy::Update(TimestampMs t, double value) {
     // Warm-up: while the window first fills, seed the sketch with the exact quantiles of what is
     // stored at sizes 8, 16, 32, … (geometric, so amortised O(log window) per sample).
     ++since_rebin_;
-    const bool warmup = seen_ <= ring_bins_.size() && (seen_ & (seen_ - 1)) == 0 && seen_ >= 8;
+    const bool warmup = seen_ <= cap_ && (seen_ & (seen_ - 1)) == 0 && seen_ >= 8;
     if (warmup) {
       std::vector<float> sorted(size_);
       for (std::size_t i = 0; i < size_; ++i)
-        sorted[i] = ring_values_[(head_ + i) % ring_bins_.size()];
+        sorted[i] = RingValue((head_ + i) % cap_);
       std::sort(sorted.begin(), sorted.end());
-      sketch_.resize(static_cast<std::size_t>(config_.bins) - 1);
-      for (std::size_t j = 0; j < sketch_.size(); ++j) {
+      quantiles_.resize(2 * (static_cast<std::size_t>(config_.bins) - 1));
+      const std::span<double> sketch = Sketch();
+      for (std::size_t j = 0; j < sketch.size(); ++j) {
         const double q = static_cast<double>(j + 1) / static_cast<double>(config_.bins);
-        sketch_[j] = sorted[std::min(
+        sketch[j] = sorted[std::min(
             sorted.size() - 1, static_cast<std::size_t>(q * static_cast<double>(sorted.size())))];
       }
       Rebin();
-    } else if (!sketch_.empty() && since_rebin_ >= config_.rebin_every) {
+    } else if (!quantiles_.empty() && since_rebin_ >= config_.rebin_every) {
       Rebin();
     }
   }
@@ -214,9 +267,8 @@ double WindowEntropy::Normalized() const {
 
 std::size_t WindowEntropy::StateBytes() const {
   return sizeof(*this) + counts_.capacity() * sizeof(std::uint32_t) +
-         ring_bins_.capacity() * sizeof(std::uint8_t) +
-         ring_times_.capacity() * sizeof(TimestampMs) + ring_values_.capacity() * sizeof(float) +
-         (sketch_.capacity() + edges_.capacity()) * sizeof(double);
+         ring_.capacity() +
+         quantiles_.capacity() * sizeof(double);
 }
 
 double WindowEntropy::EntropyBitsFromCounts(const std::vector<std::uint32_t>& counts) {

@@ -6,6 +6,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <span>
 #include <vector>
 
 #include "core/time.h"
@@ -81,25 +83,47 @@ class WindowEntropy {
   void Rebin();
   void RecomputeSum();
 
+  // The sketch's edge estimates and the frozen edges used for binning (see quantiles_).
+  std::span<double> Sketch() { return {quantiles_.data(), quantiles_.size() / 2}; }
+  std::span<const double> Edges() const {
+    return std::span<const double>(quantiles_).subspan(quantiles_.size() / 2);
+  }
+
+  // Counters are 32-bit (the window is capped at 2³² − 1 samples) and packed next to each other:
+  // with all signals on, this object is held once per series.
   EntropyConfig config_;
   std::vector<std::uint32_t> counts_;  // per bin
   double sum_clogc_ = 0.0;             // S = Σ c log₂ c
   std::uint32_t updates_since_recompute_ = 0;
-
-  // Ring buffer of the window: bins, plus times (time-based) and values (adaptive).
-  std::vector<std::uint8_t> ring_bins_;
-  std::vector<TimestampMs> ring_times_;
-  std::vector<float> ring_values_;
-  std::size_t head_ = 0;  // index of the oldest entry
-  std::size_t size_ = 0;
-  TimestampMs newest_ = 0;
   bool has_time_ = false;
 
-  // Adaptive quantile sketch: bins−1 edge estimates, updated by stochastic approximation.
-  std::vector<double> sketch_;
-  std::vector<double> edges_;  // frozen copy used for binning
-  std::size_t seen_ = 0;
-  std::size_t since_rebin_ = 0;
+  // Ring buffer of the window in one array of cap_ slots: times (time-based windows only), then
+  // values (adaptive binning only), then bins — one allocation and one vector instead of three;
+  // with ≤ 16 bins, two bins per byte (the default 8 bins over 64 samples: 32 bytes, not 64).
+  std::size_t TimesAt() const { return 0; }
+  std::size_t ValuesAt() const { return config_.window_ms > 0 ? cap_ * sizeof(TimestampMs) : 0; }
+  std::size_t BinsAt() const {
+    return ValuesAt() + (config_.binning == Binning::kAdaptiveQuantile ? cap_ * sizeof(float) : 0);
+  }
+  bool PackedBins() const { return config_.bins <= 16; }
+  std::size_t RingBytes(std::size_t cap) const;
+  std::uint8_t RingBin(std::size_t i) const;
+  void SetRingBin(std::size_t i, int bin);
+  TimestampMs RingTime(std::size_t i) const;
+  float RingValue(std::size_t i) const;
+  void SetRing(std::size_t i, TimestampMs t, float value);
+
+  std::uint32_t head_ = 0;  // index of the oldest entry
+  std::uint32_t size_ = 0;
+  std::uint32_t cap_ = 0;  // slots in ring_
+  std::vector<std::byte> ring_;
+  TimestampMs newest_ = 0;
+
+  // Adaptive quantile sketch: bins−1 edge estimates, updated by stochastic approximation, then
+  // the bins−1 frozen edges used for binning, in one array (empty until the sketch starts).
+  std::vector<double> quantiles_;
+  std::uint32_t seen_ = 0;  // saturates
+  std::uint32_t since_rebin_ = 0;
 };
 
 // Composite entropy score of a host: E = Σ w_i h_i / Σ w_i over the indicators seen so far (h_i the

@@ -28,7 +28,8 @@ SignalSnapshot SeriesSignals::Update(TimestampMs t, double value) {
 }
 
 std::size_t SeriesSignals::StateBytes() const {
-  return sizeof(*this) - sizeof(entropy_) + entropy_.StateBytes() + predictor_->StateBytes();
+  return sizeof(*this) - sizeof(entropy_) - sizeof(anomaly_) + entropy_.StateBytes() +
+         anomaly_.StateBytes() + predictor_->StateBytes();
 }
 
 }  // namespace prognos::signal

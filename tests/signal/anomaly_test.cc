@@ -135,7 +135,7 @@ TEST(AnomalyDetectorTest, EchoHoldNeedsClearlyStrongerEvidenceSoonAfterAnAlarm) 
     std::vector<double> v = Noise(1500, 7);
     Feed(d, v);
     auto beyond = [&](double spreads) {
-      const RarityHistogram& h = d.state().hist[AnomalyConfig::kValue];
+      const RarityHistogram& h = *d.histogram(AnomalyConfig::kValue);
       return h.hi + spreads * h.Spread();
     };
     auto quiet = [&](int n) {
@@ -170,7 +170,7 @@ TEST(AnomalyDetectorTest, EchoHoldRelaxesLinearly) {
     AnomalyDetector d(c);
     Feed(d, Noise(1500, 8));
     auto beyond = [&](double spreads) {
-      const RarityHistogram& h = d.state().hist[AnomalyConfig::kValue];
+      const RarityHistogram& h = *d.histogram(AnomalyConfig::kValue);
       return h.hi + spreads * h.Spread();
     };
     ASSERT_GE(d.Update(0, beyond(0.5), 10.0, kNaN), c.alarm_threshold);
@@ -190,6 +190,44 @@ TEST(RarityHistogramTest, NewExtremeOutranksInRangeRarity) {
   EXPECT_LT(h.Z(5.0), 1.0);          // a common value (p·bins/2 = 0.8 → z ≈ 0.67)
   EXPECT_GE(h.Z(30.0), 4.0);         // far beyond the range
   EXPECT_GT(h.Z(300.0), h.Z(30.0));  // further is rarer
+}
+
+}  // namespace
+}  // namespace prognos::signal
+
+namespace prognos::signal {
+namespace {
+
+// Only voting features are scored and learned, so only they hold a histogram: two by default
+// (value, smooth), five with every feature on; the others answer nullptr.
+TEST(AnomalyDetectorTest, OnlyVotingFeaturesHoldAHistogram) {
+  AnomalyDetector d;
+  ASSERT_EQ(d.state().hist.size(), 2u);
+  ASSERT_NE(d.histogram(AnomalyConfig::kValue), nullptr);
+  ASSERT_NE(d.histogram(AnomalyConfig::kSmooth), nullptr);
+  EXPECT_EQ(d.histogram(AnomalyConfig::kResidual), nullptr);
+  EXPECT_EQ(d.histogram(AnomalyConfig::kStep), nullptr);
+  EXPECT_EQ(d.histogram(AnomalyConfig::kEntropy), nullptr);
+  EXPECT_EQ(d.histogram(AnomalyConfig::kFeatures), nullptr);
+  for (int i = 0; i < 10; ++i) d.Update(0, 10.0 + i, 10.0, 0.5);
+  // Each histogram learned its own feature: 10 samples (decay 0.0005 per sample: the total is
+  // Σ_{k<10} 0.9995^k = 9.98), the value's range 10..19, the smoothed level's a narrower one.
+  const RarityHistogram& value = *d.histogram(AnomalyConfig::kValue);
+  const RarityHistogram& smooth = *d.histogram(AnomalyConfig::kSmooth);
+  EXPECT_NEAR(value.total, 9.98, 0.01);
+  EXPECT_DOUBLE_EQ(value.lo, 10.0);
+  EXPECT_DOUBLE_EQ(value.hi, 19.0);
+  EXPECT_DOUBLE_EQ(smooth.lo, 10.0);
+  EXPECT_LT(smooth.hi, 19.0);
+  EXPECT_EQ(d.StateBytes(), sizeof(AnomalyDetector) + 2 * sizeof(RarityHistogram));
+
+  AnomalyConfig all;
+  all.features = (1U << AnomalyConfig::kFeatures) - 1;
+  AnomalyDetector every(all);
+  EXPECT_EQ(every.state().hist.size(), 5u);
+  for (std::size_t f = 0; f < AnomalyConfig::kFeatures; ++f) {
+    EXPECT_NE(every.histogram(f), nullptr) << f;
+  }
 }
 
 }  // namespace

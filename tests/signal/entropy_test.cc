@@ -7,6 +7,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace prognos::signal {
@@ -181,6 +182,40 @@ TEST(WindowEntropyTest, TimeBasedWindowRespectsCountCapAndGrows) {
   for (int i = 0; i < 200; ++i) e.Update(i * 1000, i % 4 + 0.5);
   EXPECT_EQ(e.count(), 50U);
   EXPECT_NEAR(e.Bits(), WindowEntropy::EntropyBitsFromCounts(e.bin_counts()), 1e-12);
+}
+
+// The ring holds times, float values and bins in one array, bins two to a byte when there are
+// at most 16: a time-based adaptive window that grows (16 → 32 → 64 → 100 slots), wraps and
+// evicts must still count exactly the samples with time > newest − window (at most 100 of them),
+// for packed (8, 16 bins) and unpacked (17, 40 bins) rings alike.
+TEST(WindowEntropyTest, TimeBasedAdaptiveRingGrowsWrapsAndEvictsExactly) {
+  for (const int bins : {8, 16, 17, 40}) {
+    SCOPED_TRACE("bins=" + std::to_string(bins));
+    EntropyConfig c;
+    c.binning = Binning::kAdaptiveQuantile;
+    c.bins = bins;
+    c.window_count = 100;
+    c.window_ms = 60'000;
+    c.rebin_every = 50;
+    WindowEntropy e(c);
+    std::mt19937_64 rng(static_cast<std::uint64_t>(bins));
+    std::normal_distribution<double> d(100.0, 15.0);
+    std::vector<std::pair<TimestampMs, double>> all;
+    TimestampMs t = 0;
+    for (int i = 0; i < 3'000; ++i) {
+      t += 100 + static_cast<TimestampMs>(rng() % 2'000);  // 0.1–2.1 s apart: 28–600 in a window
+      const double v = static_cast<float>(d(rng));
+      all.emplace_back(t, v);
+      e.Update(t, v);
+      std::vector<double> in_window;
+      for (std::size_t k = all.size(); k-- > 0 && in_window.size() < 100;) {
+        if (all[k].first <= t - c.window_ms) break;
+        in_window.push_back(all[k].second);
+      }
+      ASSERT_EQ(e.count(), in_window.size()) << "i=" << i;
+      ASSERT_NEAR(e.Bits(), FromScratchBits(e, in_window, bins), 1e-9) << "i=" << i;
+    }
+  }
 }
 
 TEST(CompositeEntropyTest, WeightedMeanOfSeenIndicators) {

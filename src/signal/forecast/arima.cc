@@ -71,8 +71,66 @@ bool IsStationary(std::span<const double> ar) {
   return true;
 }
 
+namespace {
+
+// ArmaCss without the residual vector, for orders known at compile time (the order search's
+// p ≤ 3, q ≤ 2): the last Q residuals live in registers. The arithmetic is the generic loop's,
+// term for term and in the same order (a residual before t = p is 0 there and adds +0.0 here),
+// so the sums are bit-identical.
+template <std::size_t P, std::size_t Q>
+double ArmaCssFixed(std::span<const double> w, const ArimaFit& fit) {
+  const std::size_t n = w.size();
+  double phi[P > 0 ? P : 1], theta[Q > 0 ? Q : 1], e[Q > 0 ? Q : 1] = {};  // e[j] = e_{t−1−j}
+  for (std::size_t i = 0; i < P; ++i) phi[i] = fit.ar[i];
+  for (std::size_t j = 0; j < Q; ++j) theta[j] = fit.ma[j];
+  const double mean = fit.mean;
+  double css = 0.0;
+  for (std::size_t t = P; t < n; ++t) {
+    double pred = mean;
+    for (std::size_t i = 0; i < P; ++i) pred += phi[i] * (w[t - 1 - i] - mean);
+    for (std::size_t j = 0; j < Q; ++j) pred += theta[j] * e[j];
+    const double et = w[t] - pred;
+    for (std::size_t j = Q; j-- > 1;) e[j] = e[j - 1];
+    if constexpr (Q > 0) e[0] = et;
+    css += et * et;
+  }
+  return css;
+}
+
+template <std::size_t P>
+double ArmaCssFixedP(std::span<const double> w, const ArimaFit& fit) {
+  switch (fit.ma.size()) {
+    case 0:
+      return ArmaCssFixed<P, 0>(w, fit);
+    case 1:
+      return ArmaCssFixed<P, 1>(w, fit);
+    default:
+      return ArmaCssFixed<P, 2>(w, fit);
+  }
+}
+
+}  // namespace
+
 double ArmaCss(std::span<const double> w, const ArimaFit& fit, std::vector<double>* residuals) {
   const std::size_t p = fit.ar.size(), q = fit.ma.size(), n = w.size();
+  if (residuals == nullptr && p <= 3 && q <= 2) {
+    double css = 0.0;
+    switch (p) {
+      case 0:
+        css = ArmaCssFixedP<0>(w, fit);
+        break;
+      case 1:
+        css = ArmaCssFixedP<1>(w, fit);
+        break;
+      case 2:
+        css = ArmaCssFixedP<2>(w, fit);
+        break;
+      default:
+        css = ArmaCssFixedP<3>(w, fit);
+        break;
+    }
+    return std::isfinite(css) ? css : std::numeric_limits<double>::infinity();
+  }
   std::vector<double> local;
   std::vector<double>& e = residuals != nullptr ? *residuals : local;
   e.assign(n, 0.0);
@@ -361,6 +419,15 @@ Result<void> AdjustedArimaModel::Fit(std::span<const double> y) {
   return Ok();
 }
 
+std::size_t AdjustedArimaModel::ForecastStart(std::size_t n) const {
+  const bool seasonal = period_ >= 2 && n > period_;
+  // The AR part needs only its last p + d values; an MA part needs a residual history.
+  const std::size_t need =
+      fit_.ma.empty() ? fit_.ar.size() + static_cast<std::size_t>(fit_.order.d) + 1 : 120;
+  const std::size_t first = seasonal ? period_ : 0;
+  return std::max(first, n > need ? n - need : 0);
+}
+
 void AdjustedArimaModel::Forecast(std::span<const double> history, std::span<double> out) const {
   const std::size_t n = history.size();
   if (n == 0) {
@@ -368,11 +435,7 @@ void AdjustedArimaModel::Forecast(std::span<const double> history, std::span<dou
     return;
   }
   const bool seasonal = period_ >= 2 && n > period_;
-  // The AR part needs only its last p + d values; an MA part needs a residual history.
-  const std::size_t need =
-      fit_.ma.empty() ? fit_.ar.size() + static_cast<std::size_t>(fit_.order.d) + 1 : 120;
-  const std::size_t first = seasonal ? period_ : 0;
-  const std::size_t start = std::max(first, n > need ? n - need : 0);
+  const std::size_t start = ForecastStart(n);
   std::vector<double> x;
   if (seasonal) {
     x = Adjusted(history, start);
@@ -388,6 +451,50 @@ void AdjustedArimaModel::Forecast(std::span<const double> history, std::span<dou
   }
   for (double& v : out) {
     if (!std::isfinite(v)) v = history.back();
+  }
+}
+
+void AdjustedArimaModel::ForecastOrigins(std::span<const double> y,
+                                         std::span<const std::size_t> origins, std::size_t steps,
+                                         std::span<double> out) const {
+  if (period_ < 2 || origins.empty()) {
+    PointModel::ForecastOrigins(y, origins, steps, out);
+    return;
+  }
+  // Adjusted values x_t = y_t − P_t for every t in [lo, hi): the union of the origins' input
+  // windows and of the steps they forecast (P_t reads y[0 .. t) only, so one value serves every
+  // origin after t).
+  std::size_t lo = y.size(), hi = 0;
+  for (std::size_t o : origins) {
+    if (o <= period_) continue;
+    lo = std::min(lo, ForecastStart(o));
+    hi = std::max(hi, std::min(y.size(), o + steps));
+  }
+  std::vector<double> profile(hi > lo ? hi - lo : 0), x(profile.size());
+  for (std::size_t t = lo; t < hi; ++t) {
+    profile[t - lo] = SeasonalProfileAt(y.first(t), t, period_, days_, width_);
+    x[t - lo] = y[t] - profile[t - lo];
+  }
+  // A forecast step h (0-based) after origin o reads the same points as P_{o+h} when every slot
+  // it pools lies before o: o + h − m + width < o.
+  const std::size_t same_steps = period_ > width_ ? period_ - width_ : 0;
+  for (std::size_t k = 0; k < origins.size(); ++k) {
+    const std::size_t o = origins[k];
+    const std::span<double> dst = out.subspan(k * steps, steps);
+    if (o <= period_) {
+      Forecast(y.first(o), dst);
+      continue;
+    }
+    const std::size_t start = ForecastStart(o);
+    ArimaForecast(fit_, std::span<const double>(x).subspan(start - lo, o - start), dst);
+    for (std::size_t h = 0; h < steps; ++h) {
+      dst[h] += (h < same_steps && o + h < hi)
+                    ? profile[o + h - lo]
+                    : SeasonalProfileAt(y.first(o), o + h, period_, days_, width_);
+    }
+    for (double& v : dst) {
+      if (!std::isfinite(v)) v = y[o - 1];
+    }
   }
 }
 

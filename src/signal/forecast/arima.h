@@ -69,12 +69,19 @@ class AdjustedArimaModel final : public PointModel {
   std::string Name() const override;
   Result<void> Fit(std::span<const double> y) override;
   void Forecast(std::span<const double> history, std::span<double> out) const override;
+  // The profile at t depends on y[0 .. t) only, so the backtest computes it once for every t the
+  // origins need instead of once per origin; the forecast steps' profiles reuse it where they
+  // read only points before the origin (steps h < m − width). Same numbers as Forecast.
+  void ForecastOrigins(std::span<const double> y, std::span<const std::size_t> origins,
+                       std::size_t steps, std::span<double> out) const override;
   std::size_t MinLength() const override { return period_ >= 2 ? period_ + 20 : 20; }
   const ArimaFit& fit() const { return fit_; }
 
  private:
   // x_t for t in [start, n).
   std::vector<double> Adjusted(std::span<const double> y, std::size_t start) const;
+  // First index of the adjusted series Forecast reads for a history of n points.
+  std::size_t ForecastStart(std::size_t n) const;
 
   std::size_t period_, days_, width_;
   ArimaFit fit_;

@@ -78,36 +78,69 @@ EtsState EtsHeuristicInit(std::span<const double> y, const EtsSpec& spec) {
   return st;
 }
 
+namespace {
+
+// The recursions for one season kind, chosen at compile time so that the loop carries no branch
+// on the kind; the season slot advances by a compare instead of a modulo (a division on the
+// loop-carried path).
+template <bool kSeasonal, bool kMul>
+std::size_t EtsRun(std::span<const double> y, const EtsParams& p, double* season, std::size_t m,
+                   double& level, double& trend, double& acc) {
+  std::size_t slot = 0;  // index into season of the next observation's factor (ring buffer)
+  double l = level, b = trend, sum = 0.0;
+  if constexpr (kSeasonal && kMul) {
+    for (double v : y) {
+      const double lb = l + p.phi * b;
+      const double s = season[slot];
+      const double nl = p.alpha * v / s + (1.0 - p.alpha) * lb;
+      season[slot] = p.gamma * v / lb + (1.0 - p.gamma) * s;
+      const double e = v - lb * s;
+      sum += e * e;
+      b = p.beta * (nl - l) + (1.0 - p.beta) * p.phi * b;
+      l = nl;
+      if (++slot == m) slot = 0;
+    }
+  } else {
+    // Additive: the error-correction form of the same recursions (algebraically equal, see
+    // ets.h), whose loop-carried chain is 5 floating-point operations instead of 8:
+    //   e = (y − s) − (l + φb);  l' = l + φb + αe;  b' = φb + αβe;  s' = s + γe.
+    const double ab = p.alpha * p.beta;
+    for (double v : y) {
+      const double s = kSeasonal ? season[slot] : 0.0;
+      const double pb = p.phi * b;
+      const double lb = l + pb;
+      const double e = (v - s) - lb;
+      sum += e * e;
+      l = lb + p.alpha * e;
+      b = pb + ab * e;
+      if constexpr (kSeasonal) {
+        season[slot] = s + p.gamma * e;
+        if (++slot == m) slot = 0;
+      }
+    }
+  }
+  level = l;
+  trend = b;
+  acc = sum;
+  return slot;
+}
+
+}  // namespace
+
 EtsState EtsFilter(std::span<const double> y, const EtsSpec& spec, const EtsParams& p, EtsState st,
                    double* sse) {
   const bool seasonal = HasSeason(spec) && st.season.size() == spec.period;
   const bool mul = spec.season == EtsSeason::kMultiplicative;
-  const std::size_t m = seasonal ? spec.period : 1;
-  std::size_t slot = 0;  // index into st.season of the next observation's factor (ring buffer)
   double acc = 0.0;
-  double l = st.level, b = st.trend;
-  for (double v : y) {
-    const double lb = l + p.phi * b;
-    const double s = seasonal ? st.season[slot] : 0.0;
-    double yhat, nl;
-    if (seasonal && mul) {
-      yhat = lb * s;
-      nl = p.alpha * v / s + (1.0 - p.alpha) * lb;
-      st.season[slot] = p.gamma * v / lb + (1.0 - p.gamma) * s;
-    } else {
-      yhat = lb + s;
-      nl = p.alpha * (v - s) + (1.0 - p.alpha) * lb;
-      if (seasonal) st.season[slot] = p.gamma * (v - lb) + (1.0 - p.gamma) * s;
-    }
-    const double e = v - yhat;
-    acc += e * e;
-    b = p.beta * (nl - l) + (1.0 - p.beta) * p.phi * b;
-    l = nl;
-    if (seasonal) slot = (slot + 1) % m;
+  std::size_t slot = 0;
+  if (!seasonal) {
+    EtsRun<false, false>(y, p, nullptr, 1, st.level, st.trend, acc);
+  } else if (mul) {
+    slot = EtsRun<true, true>(y, p, st.season.data(), spec.period, st.level, st.trend, acc);
+  } else {
+    slot = EtsRun<true, false>(y, p, st.season.data(), spec.period, st.level, st.trend, acc);
   }
   if (sse != nullptr) *sse += acc;
-  st.level = l;
-  st.trend = b;
   if (seasonal && slot != 0) {
     std::rotate(st.season.begin(), st.season.begin() + static_cast<std::ptrdiff_t>(slot),
                 st.season.end());

@@ -48,6 +48,11 @@ EtsState EtsHeuristicInit(std::span<const double> y, const EtsSpec& spec);
 //   l'  = α(y − s) + (1 − α)(l + φb)             [α y / s + … for multiplicative]
 //   b'  = β(l' − l) + (1 − β)φb
 //   s'  = γ(y − l − φb) + (1 − γ)s               [γ y / (l + φb) + … for multiplicative]
+// With an additive season (or none) this runs as the equal error-correction form, with
+// e = y − ŷ:  l' = l + φb + αe,  b' = φb + αβe,  s' = s + γe  (expand statsmodels' forms:
+// l' = α(y − s) + (1 − α)(l + φb) = l + φb + αe; b' = β(l' − l) + (1 − β)φb = φb + αβe;
+// s' = γ(y − l − φb) + (1 − γ)s = s + γe): a shorter loop-carried chain, same values up to
+// rounding.
 // Returns the state after the last observation and adds the one-step squared errors to *sse
 // (non-finite when the recursion diverges).
 EtsState EtsFilter(std::span<const double> y, const EtsSpec& spec, const EtsParams& p,

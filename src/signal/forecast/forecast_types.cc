@@ -33,4 +33,11 @@ Result<ForecastMethod> ParseForecastMethod(std::string_view text) {
                        "' (expected auto, ets, arima, lstm, naive or snaive)");
 }
 
+void PointModel::ForecastOrigins(std::span<const double> y, std::span<const std::size_t> origins,
+                                 std::size_t steps, std::span<double> out) const {
+  for (std::size_t k = 0; k < origins.size(); ++k) {
+    Forecast(y.first(origins[k]), out.subspan(k * steps, steps));
+  }
+}
+
 }  // namespace prognos::signal

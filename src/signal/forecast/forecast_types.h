@@ -2,6 +2,7 @@
 // small interface every point model implements so that the backtest selector can compare them.
 #pragma once
 
+#include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
@@ -45,6 +46,12 @@ class PointModel {
   virtual Result<void> Fit(std::span<const double> y) = 0;
   // Writes the mean forecast for steps 1..out.size() after the last element of `history`.
   virtual void Forecast(std::span<const double> history, std::span<double> out) const = 0;
+  // The rolling backtest's many origins in one call: for origin o_k (1 ≤ o_k ≤ y.size()), the
+  // forecast of steps 1..steps after y[0 .. o_k) goes to out[k·steps, (k+1)·steps). The numbers
+  // are exactly those of Forecast(y.first(o_k)) per origin; models override this to share work
+  // between origins (e.g. a seasonal profile computed once over the series, arima.h).
+  virtual void ForecastOrigins(std::span<const double> y, std::span<const std::size_t> origins,
+                               std::size_t steps, std::span<double> out) const;
   // Smallest history Fit accepts.
   virtual std::size_t MinLength() const = 0;
 };

@@ -236,11 +236,7 @@ Result<Selection> SelectModel(std::span<const double> y, ForecastMethod method, 
   const std::size_t no = origins.size();
   // forecasts[c][o * hb + h]
   std::vector<std::vector<double>> fc(fitted.size(), std::vector<double>(no * hb));
-  for (std::size_t c = 0; c < fitted.size(); ++c) {
-    for (std::size_t k = 0; k < no; ++k) {
-      fitted[c]->Forecast(y.subspan(0, origins[k]), std::span<double>(fc[c]).subspan(k * hb, hb));
-    }
-  }
+  for (std::size_t c = 0; c < fitted.size(); ++c) fitted[c]->ForecastOrigins(y, origins, hb, fc[c]);
   auto score = [&](const std::vector<std::size_t>& members) {
     double s = 0.0;
     for (std::size_t k = 0; k < no; ++k) {
