@@ -357,6 +357,7 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options,
   WalOptions wo;
   wo.dir = options.dir + "/wal";
   wo.segment_bytes = std::max<std::uint64_t>(options.wal_segment_bytes, 4096);
+  wo.preallocate_bytes = options.wal_preallocate_bytes;
   wo.sync_on_roll = options.fsync != FsyncPolicy::kNever;
   auto wal = Wal::Open(wo, m, metrics, m.log);
   if (!wal) return tl::unexpected(wal.error());

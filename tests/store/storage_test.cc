@@ -384,7 +384,9 @@ TEST(StorageTest, IntervalPolicyFsyncsInTheBackground) {
 // with kIo, nothing of it is applied, no torn record stays behind, and the store keeps working.
 TEST(StorageTest, FailedWriteAppliesNothingAndLeavesNoTornRecord) {
   TempDir dir;
-  auto s = MustOpen(Options(dir.path()));
+  StorageOptions o = Options(dir.path());
+  o.wal_preallocate_bytes = 0;  // the write itself must fail part-way, not the reservation
+  auto s = MustOpen(o);
   const Labels l = Metric("cpu", "h1");
   ASSERT_EQ(Describe(CommitOne(*s, l, 1000, 1)), "stored");
   const StorageStats before = s->Stats();
