@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -102,7 +103,15 @@ class Storage;
 class Appender {
  public:
   explicit Appender(Storage* storage) : storage_(storage) {}
-  void Add(Labels labels, Sample sample) { pending_.push_back({std::move(labels), sample}); }
+  void Add(Labels labels, Sample sample) {
+    owned_.push_back(std::move(labels));
+    pending_.push_back({&owned_.back(), sample, 0});
+  }
+  // Like Add, without copying the label set: `labels` must stay alive and unchanged until
+  // Commit() returns (the engine passes the decoded request's own label sets).
+  void AddBorrowed(const Labels& labels, Sample sample) {
+    pending_.push_back({&labels, sample, 0});
+  }
   std::size_t size() const { return pending_.size(); }
   // Validates, writes the WAL, applies to the head, waits per fsync policy. One result per Add, in
   // order. An error means nothing of this transaction was acknowledged (IO failure: retry later).
@@ -110,11 +119,13 @@ class Appender {
 
  private:
   struct Pending {
-    Labels labels;
+    const Labels* labels;
     Sample sample;
+    std::uint64_t hash;  // the label set's hash, computed by Commit before the commit lock
   };
   Storage* storage_;
   std::vector<Pending> pending_;
+  std::deque<Labels> owned_;  // label sets given to Add (stable addresses)
   friend class Storage;
 };
 
