@@ -36,7 +36,7 @@ struct StorageOptions {
   std::int64_t max_age_ms = 3'600'000;  // ingest.max_age: older than newest - max_age = too_old
   std::uint64_t wal_segment_bytes = 128ull << 20;  // roll size (at least 4096 is used)
   // WAL space reserved ahead of the writes (WalOptions::preallocate_bytes); 0 = plain appends.
-  std::uint64_t wal_preallocate_bytes = 4ull << 20;
+  std::uint64_t wal_preallocate_bytes = 0;
   // Sealing: a series' head becomes a block once it holds block_samples samples, or once its
   // oldest sample is block_age_ms older than the store's newest sample.
   std::size_t block_samples = 4096;

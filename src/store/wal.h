@@ -71,13 +71,13 @@ struct WalOptions {
   std::uint64_t segment_bytes = 128ull << 20;
   bool sync_on_roll =
       true;  // fsync a segment before starting the next (off for FsyncPolicy::kNever)
-  // Segment space is reserved this many bytes at a time ahead of the writes (fallocate), so an
-  // append overwrites allocated blocks instead of growing the file: the fdatasync of a group
-  // commit then flushes mostly data, not a journal commit for new blocks and a new size
-  // (docs/performance.md: 2.8 vs 4.4 ms per fdatasync here). The reserved tail reads as zeros,
-  // which replay takes as the end of the log; a rolled segment is cut back to its records.
-  // 0 = append without reserving (file systems without fallocate fall back to that too).
-  std::uint64_t preallocate_bytes = 4ull << 20;
+  // When > 0, segment space is reserved this many bytes at a time ahead of the writes
+  // (fallocate), so appends overwrite allocated blocks instead of growing the file. The reserved
+  // tail reads as zeros, which replay takes as the end of the log; a rolled segment is cut back
+  // to its records. Off by default: on this machine's ext4 it did not make the group commit's
+  // fdatasync cheaper (docs/performance.md, 2026-11-26 issue 15 round 2). File systems without
+  // fallocate fall back to plain appends.
+  std::uint64_t preallocate_bytes = 0;
 };
 
 struct WalStats {

@@ -41,9 +41,10 @@ fs::path LastSegment(const std::string& data_dir) {
   return last;
 }
 
-// End of the records in a segment: the daemon reserves WAL space ahead of its writes, so after a
-// kill the file is longer than its records (a zero tail). Walks the record frames (u32 length,
-// u32 CRC, payload) from the 8-byte segment header to the first zero length.
+// End of the records in a segment: with WAL space reserved ahead of the writes
+// (store wal_preallocate_bytes) a killed daemon's segment is longer than its records (a zero
+// tail), so the file size is not the end. Walks the record frames (u32 length, u32 CRC, payload)
+// from the 8-byte segment header to the first zero length.
 std::uint64_t RecordsEnd(const fs::path& seg) {
   std::ifstream f(seg, std::ios::binary);
   const std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
