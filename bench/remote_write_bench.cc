@@ -7,6 +7,7 @@
 // but without the controller (serve's planner, which observes every sample), and optionally
 // without the per-sample signals (issue 10 item 4: signals on vs off):
 //   ./build/release/bench/remote_write_bench --serve PORT DATA_DIR [--no-signals] [--fsync never]
+//       [--wal-preallocate BYTES]   (WAL space reserved ahead of the writes; 0 = plain appends)
 #include <benchmark/benchmark.h>
 #include <snappy.h>
 
@@ -93,7 +94,10 @@ volatile std::sig_atomic_t g_stop = 0;
 
 int Serve(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: %s --serve PORT DATA_DIR [--no-signals] [--fsync never]\n", argv[0]);
+    std::fprintf(stderr,
+                 "usage: %s --serve PORT DATA_DIR [--no-signals] [--fsync never] "
+                 "[--wal-preallocate BYTES]\n",
+                 argv[0]);
     return 2;
   }
   engine::EngineOptions options;
@@ -104,6 +108,9 @@ int Serve(int argc, char** argv) {
       options.signals = false;
     } else if (a == "--fsync" && i + 1 < argc && std::string_view(argv[i + 1]) == "never") {
       options.storage.fsync = store::FsyncPolicy::kNever;
+      ++i;
+    } else if (a == "--wal-preallocate" && i + 1 < argc) {
+      options.storage.wal_preallocate_bytes = std::strtoull(argv[i + 1], nullptr, 10);
       ++i;
     } else {
       std::fprintf(stderr, "unknown argument %s\n", argv[i]);

@@ -6,6 +6,7 @@
 #include <deque>
 #include <map>
 #include <limits>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 
@@ -118,9 +119,8 @@ struct Controller::Impl {
   policy::Inventory inventory;
   std::unordered_map<std::string, WorkloadTracks> workloads;  // by component label
   std::unordered_map<std::uint64_t, signal::DeviationTracker> deviations;  // by series id
-  // Latest value of each load indicator per host, and each health gauge's correlation with the
-  // host's mean load (by series id).
-  std::unordered_map<std::string, std::map<std::string, double>> host_load;
+  // Each health gauge's correlation with its host's mean load (by series id); the hosts' latest
+  // load values are in host_loads (Observe's own state, below).
   std::unordered_map<std::uint64_t, LoadCorrelation> load_corr;
   std::vector<policy::HostRisk> last_risks;
   policy::ActionPlan last_plan;
@@ -220,54 +220,139 @@ struct Controller::Impl {
     return false;
   }
 
-  void Observe(const Labels& labels, std::uint64_t id, Sample s) {
+  // What Observe does with one series, worked out from its labels on its first sample and cached
+  // by series id, so the per-sample path builds no strings and does no lookup by name. The
+  // pointers stay valid: they point into node-based containers (unordered_map values, std::map
+  // values, unique_ptr targets) from which nothing is ever erased.
+  struct ObservedSeries {
+    enum class Kind : std::uint8_t { kSkip, kUsage, kHealth };
+    std::uint64_t id = 0;
+    Kind kind = Kind::kSkip;
+    bool load = false;  // a load indicator (its latest value feeds the host's mean load)
+    std::optional<std::size_t> feature;  // index in the failure model's indicators
+    UsageTrack* track = nullptr;         // kUsage
+    signal::DeviationTracker* deviation = nullptr;  // kHealth
+    std::map<std::string, double>* host_load = nullptr;  // kHealth: the host's load indicators
+    double* load_slot = nullptr;        // kHealth and load: this series' entry in *host_load
+    LoadCorrelation* corr = nullptr;    // kHealth, not load: created on first use
+    const std::string* host = nullptr;  // kHealth: key of host_loads (for the failure features)
+  };
+  // Open addressing with linear probing by series id, at most half full, no deletion; entries
+  // are stored inline (one cache line each) and move only when the table grows.
+  std::vector<ObservedSeries> observed;
+  std::vector<std::uint8_t> observed_used;  // 1 where observed[i] holds a series
+  std::size_t observed_count = 0;
+  std::unordered_map<std::string, std::map<std::string, double>> host_loads;  // by host
+
+  static std::size_t ObservedSlot0(std::uint64_t id, std::size_t mask) {
+    return static_cast<std::size_t>(id * 0x9E3779B97F4A7C15ULL >> 32) & mask;
+  }
+  ObservedSeries* FindObserved(std::uint64_t id) {
+    if (observed.empty()) return nullptr;
+    const std::size_t mask = observed.size() - 1;
+    for (std::size_t i = ObservedSlot0(id, mask);; i = (i + 1) & mask) {
+      if (observed_used[i] == 0) return nullptr;
+      if (observed[i].id == id) return &observed[i];
+    }
+  }
+  ObservedSeries* InsertObserved(ObservedSeries entry) {
+    if (2 * (observed_count + 1) > observed.size()) {
+      const std::size_t n = observed.empty() ? 256 : observed.size() * 2;
+      std::vector<ObservedSeries> old = std::move(observed);
+      std::vector<std::uint8_t> old_used = std::move(observed_used);
+      observed.assign(n, ObservedSeries{});
+      observed_used.assign(n, 0);
+      for (std::size_t k = 0; k < old.size(); ++k) {
+        if (old_used[k] == 0) continue;
+        std::size_t i = ObservedSlot0(old[k].id, n - 1);
+        while (observed_used[i] != 0) i = (i + 1) & (n - 1);
+        observed[i] = old[k];
+        observed_used[i] = 1;
+      }
+    }
+    const std::size_t mask = observed.size() - 1;
+    std::size_t i = ObservedSlot0(entry.id, mask);
+    while (observed_used[i] != 0) i = (i + 1) & mask;
+    observed[i] = std::move(entry);
+    observed_used[i] = 1;
+    ++observed_count;
+    return &observed[i];
+  }
+
+  // First sample of a series: classify it from its labels (under mu).
+  ObservedSeries Classify(const Labels& labels, std::uint64_t id) {
+    ObservedSeries o;
+    o.id = id;
     const std::string_view name = labels.Get(kMetricNameLabel).value_or("");
     auto component = labels.Get(options.workload_label);
     const int r = ResourceOf(name);
-    if (r < 0 || !component || component->empty()) {
-      // A health indicator: track how far it is from its own baseline (the failure evidence).
-      auto host = labels.Get(kHostLabel);
-      if (name == "status" || !host) return;
-      std::lock_guard<std::mutex> lock(mu);
-      if (features) {
-        if (auto idx = features->IndicatorIndex(name)) {
-          (void)features->UpdateOne(*host, s.t, *idx, s.v);  // out of order: skipped
-        }
+    if (r >= 0 && component && !component->empty()) {
+      auto& slot = workloads[std::string(*component)].r[static_cast<std::size_t>(r)];
+      if (!slot) {
+        signal::OnlineForecasterOptions fo;
+        fo.horizon = 12;
+        fo.level = 0.8;
+        slot = std::make_unique<UsageTrack>(fo);
       }
-      auto it = deviations.find(id);
-      if (it == deviations.end()) {
-        signal::DeviationConfig dc;
-        auto dir = options.directions.find(std::string(name));
-        if (dir != options.directions.end()) dc.direction = dir->second;
-        it = deviations.emplace(id, signal::DeviationTracker(dc)).first;
-      }
-      it->second.Update(s.t, s.v);
-      if (IsLoadIndicator(name)) {
-        host_load[std::string(*host)][std::string(name)] = s.v;
-      } else if (auto hl = host_load.find(std::string(*host));
-                 hl != host_load.end() && !hl->second.empty()) {
-        double load = 0;
-        for (const auto& [n, v] : hl->second) load += v;
-        load_corr[id].Update(s.v, load / static_cast<double>(hl->second.size()));
-      }
-      return;
+      o.kind = ObservedSeries::Kind::kUsage;
+      o.track = slot.get();
+      return o;
     }
+    // A health indicator: track how far it is from its own baseline (the failure evidence).
+    auto host = labels.Get(kHostLabel);
+    if (name == "status" || !host) return o;  // kSkip
+    o.kind = ObservedSeries::Kind::kHealth;
+    if (features) o.feature = features->IndicatorIndex(name);
+    auto it = deviations.find(id);
+    if (it == deviations.end()) {
+      signal::DeviationConfig dc;
+      auto dir = options.directions.find(std::string(name));
+      if (dir != options.directions.end()) dc.direction = dir->second;
+      it = deviations.emplace(id, signal::DeviationTracker(dc)).first;
+    }
+    o.deviation = &it->second;
+    auto hl = host_loads.try_emplace(std::string(*host)).first;
+    o.host = &hl->first;
+    o.host_load = &hl->second;
+    o.load = IsLoadIndicator(name);
+    // A load series' entry appears with its first sample (as before: the host's mean load counts
+    // only indicators that have reported).
+    if (o.load) o.load_slot = &hl->second.try_emplace(std::string(name), 0.0).first->second;
+    return o;
+  }
+
+  void Observe(const Labels& labels, std::uint64_t id, Sample s) {
     std::lock_guard<std::mutex> lock(mu);
-    auto& slot = workloads[std::string(*component)].r[static_cast<std::size_t>(r)];
-    if (!slot) {
-      signal::OnlineForecasterOptions fo;
-      fo.horizon = 12;
-      fo.level = 0.8;
-      slot = std::make_unique<UsageTrack>(fo);
+    ObservedSeries* o = FindObserved(id);
+    if (o == nullptr) o = InsertObserved(Classify(labels, id));
+    switch (o->kind) {
+      case ObservedSeries::Kind::kSkip:
+        return;
+      case ObservedSeries::Kind::kHealth: {
+        if (o->feature) (void)features->UpdateOne(*o->host, s.t, *o->feature, s.v);  // ooo: skipped
+        o->deviation->Update(s.t, s.v);
+        if (o->load) {
+          *o->load_slot = s.v;
+        } else if (!o->host_load->empty()) {
+          double load = 0;
+          for (const auto& [n, v] : *o->host_load) load += v;
+          if (o->corr == nullptr) o->corr = &load_corr[id];
+          o->corr->Update(s.v, load / static_cast<double>(o->host_load->size()));
+        }
+        return;
+      }
+      case ObservedSeries::Kind::kUsage: {
+        UsageTrack& t = *o->track;
+        if (s.t <= t.last_t && t.samples > 0) return;  // causal stream: skip out-of-order samples
+        if (t.samples > 0) t.step_ms = s.t - t.last_t;
+        t.series_id = id;  // follows migrations: the newest series of this workload
+        t.last_t = s.t;
+        t.last_value = s.v;
+        ++t.samples;
+        t.forecaster.Update(s.t, s.v);
+        return;
+      }
     }
-    UsageTrack& t = *slot;
-    if (s.t <= t.last_t && t.samples > 0) return;  // causal stream: skip out-of-order samples
-    if (t.samples > 0) t.step_ms = s.t - t.last_t;
-    t.series_id = id;  // follows migrations: the newest series of this workload
-    t.last_t = s.t;
-    t.last_value = s.v;
-    ++t.samples;
-    t.forecaster.Update(s.t, s.v);
   }
 
   // Reads the track's recent history onto a regular grid and refits its forecaster.

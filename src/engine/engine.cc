@@ -358,7 +358,7 @@ Result<IngestReport> Engine::IngestParsed(const std::vector<ingest::ParsedSample
       continue;
     }
     appended.push_back(&s);
-    app.Add(s.labels, s.sample);
+    app.AddBorrowed(s.labels, s.sample);  // `samples` outlives the commit
   }
   std::vector<store::SampleResult> results;
   if (app.size() > 0) {

@@ -357,6 +357,7 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options,
   WalOptions wo;
   wo.dir = options.dir + "/wal";
   wo.segment_bytes = std::max<std::uint64_t>(options.wal_segment_bytes, 4096);
+  wo.preallocate_bytes = options.wal_preallocate_bytes;
   wo.sync_on_roll = options.fsync != FsyncPolicy::kNever;
   auto wal = Wal::Open(wo, m, metrics, m.log);
   if (!wal) return tl::unexpected(wal.error());
@@ -433,6 +434,7 @@ Result<std::unique_ptr<Storage>> Storage::Open(const StorageOptions& options,
 Result<std::vector<SampleResult>> Appender::Commit() {
   auto r = storage_->CommitBatch(pending_);
   pending_.clear();
+  owned_.clear();
   return r;
 }
 
@@ -486,6 +488,10 @@ Result<std::vector<SampleResult>> Storage::CommitBatch(std::vector<Appender::Pen
     return r;
   };
 
+  // Label hashing (FNV-1a, a byte at a time) needs no lock: done before taking it, so concurrent
+  // committers hash in parallel and the lock is held for lookups, validation and the write only.
+  for (auto& p : pending) p.hash = m.HashOf(*p.labels);
+
   bool any_stored = false;
   bool any_accepted = false;
   std::uint64_t durable_target = 0;
@@ -503,8 +509,8 @@ Result<std::vector<SampleResult>> Storage::CommitBatch(std::vector<Appender::Pen
     // Finds or creates the staged entry for a label set; SIZE_MAX when its labels are too large
     // to log. Ids probe hash, hash+1, … past ids held by other label sets, so a collision gets
     // the next free id (then persisted by the series record).
-    auto resolve = [&](const Labels& labels) -> std::size_t {
-      std::uint64_t id = m.HashOf(labels);
+    auto resolve = [&](const Labels& labels, std::uint64_t hash) -> std::size_t {
+      std::uint64_t id = hash;
       for (;;) {
         if (Series* found = m.series.Find(id); found != nullptr) {
           Series& head = *found;
@@ -532,9 +538,12 @@ Result<std::vector<SampleResult>> Storage::CommitBatch(std::vector<Appender::Pen
     std::size_t prev = SIZE_MAX;
     for (std::size_t i = 0; i < pending.size(); ++i) {
       const auto& p = pending[i];
-      // Runs of one series are common (a scrape's history, a retry): skip the hash for them.
-      const std::size_t si =
-          prev != SIZE_MAX && p.labels == pending[i - 1].labels ? prev : resolve(p.labels);
+      // Runs of one series are common (a scrape's history, a retry): skip the lookup for them.
+      // Equal hashes first: most neighbours differ, and then no label is compared.
+      const bool same_as_prev = prev != SIZE_MAX && p.hash == pending[i - 1].hash &&
+                                (p.labels == pending[i - 1].labels ||
+                                 *p.labels == *pending[i - 1].labels);
+      const std::size_t si = same_as_prev ? prev : resolve(*p.labels, p.hash);
       prev = si;
       if (si == SIZE_MAX) {
         results[i].outcome = SampleOutcome::kRejected;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -34,6 +35,8 @@ struct StorageOptions {
   std::int64_t fsync_interval_ms = 1000;
   std::int64_t max_age_ms = 3'600'000;  // ingest.max_age: older than newest - max_age = too_old
   std::uint64_t wal_segment_bytes = 128ull << 20;  // roll size (at least 4096 is used)
+  // WAL space reserved ahead of the writes (WalOptions::preallocate_bytes); 0 = plain appends.
+  std::uint64_t wal_preallocate_bytes = 0;
   // Sealing: a series' head becomes a block once it holds block_samples samples, or once its
   // oldest sample is block_age_ms older than the store's newest sample.
   std::size_t block_samples = 4096;
@@ -100,7 +103,15 @@ class Storage;
 class Appender {
  public:
   explicit Appender(Storage* storage) : storage_(storage) {}
-  void Add(Labels labels, Sample sample) { pending_.push_back({std::move(labels), sample}); }
+  void Add(Labels labels, Sample sample) {
+    owned_.push_back(std::move(labels));
+    pending_.push_back({&owned_.back(), sample, 0});
+  }
+  // Like Add, without copying the label set: `labels` must stay alive and unchanged until
+  // Commit() returns (the engine passes the decoded request's own label sets).
+  void AddBorrowed(const Labels& labels, Sample sample) {
+    pending_.push_back({&labels, sample, 0});
+  }
   std::size_t size() const { return pending_.size(); }
   // Validates, writes the WAL, applies to the head, waits per fsync policy. One result per Add, in
   // order. An error means nothing of this transaction was acknowledged (IO failure: retry later).
@@ -108,11 +119,13 @@ class Appender {
 
  private:
   struct Pending {
-    Labels labels;
+    const Labels* labels;
     Sample sample;
+    std::uint64_t hash;  // the label set's hash, computed by Commit before the commit lock
   };
   Storage* storage_;
   std::vector<Pending> pending_;
+  std::deque<Labels> owned_;  // label sets given to Add (stable addresses)
   friend class Storage;
 };
 

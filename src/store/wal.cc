@@ -175,9 +175,15 @@ struct Wal::SegmentFile {
   std::string path;
 };
 
-Wal::Wal(WalOptions options) : options_(std::move(options)) {}
+Wal::Wal(WalOptions options)
+    : options_(std::move(options)), preallocate_(options_.preallocate_bytes > 0) {}
 
 Wal::~Wal() {
+  // A clean close leaves the segment exactly its records (a crash leaves the reserved zero tail,
+  // which replay accepts).
+  if (current_ != nullptr && current_allocated_ > current_size_ && !failed_.load()) {
+    (void)::ftruncate(current_->fd, static_cast<off_t>(current_size_));
+  }
   if (interval_thread_.joinable()) {
     {
       std::lock_guard<std::mutex> l(sync_mu_);
@@ -250,6 +256,7 @@ Result<void> Wal::Replay(WalReplayHandler& handler,
 
     std::string damage;        // empty = segment is clean
     std::size_t good_end = 0;  // bytes of the segment known good (0 = header unusable)
+    bool zero_tail = false;    // the segment ends in reserved space (good_end < size, clean)
     if (size < kSegmentHeaderBytes) {
       damage = size == 0 ? "empty segment (no header)" : "short segment header";
     } else if (std::memcmp(data.data(), kWalMagic, sizeof kWalMagic) != 0) {
@@ -275,6 +282,13 @@ Result<void> Wal::Replay(WalReplayHandler& handler,
         const std::uint32_t len = DecodeFixed32(p);
         const std::uint32_t crc = DecodeFixed32(p + 4);
         if (len == 0) {
+          // All zeros from here to the end: space reserved ahead of the writes (clean end).
+          // Zeros followed by anything else: a gap, i.e. damage.
+          if (std::all_of(data.begin() + static_cast<std::ptrdiff_t>(off), data.end(),
+                          [](char c) { return c == 0; })) {
+            zero_tail = true;
+            break;
+          }
           damage = "zero record length";
           break;
         }
@@ -320,7 +334,8 @@ Result<void> Wal::Replay(WalReplayHandler& handler,
     }
 
     if (damage.empty()) {
-      if (k + 1 == indexes.size()) return OpenForAppend(indexes[k], size, /*create=*/false);
+      const std::size_t end = zero_tail ? good_end : size;
+      if (k + 1 == indexes.size()) return OpenForAppend(indexes[k], end, /*create=*/false, size);
       closed_bytes_ += size;
       continue;
     }
@@ -355,7 +370,8 @@ Result<void> Wal::Replay(WalReplayHandler& handler,
   return Ok();  // unreachable: the loop returns on its last segment
 }
 
-Result<void> Wal::OpenForAppend(std::uint32_t index, std::uint64_t size, bool create) {
+Result<void> Wal::OpenForAppend(std::uint32_t index, std::uint64_t size, bool create,
+                                 std::uint64_t allocated) {
   const std::string path = options_.dir + "/" + SegmentName(index);
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return tl::unexpected(IoError("open", path, errno));
@@ -371,13 +387,38 @@ Result<void> Wal::OpenForAppend(std::uint32_t index, std::uint64_t size, bool cr
   }
   current_index_ = index;
   current_size_ = size;
+  current_allocated_ = std::max(size, allocated);
   bytes_.store(closed_bytes_ + current_size_);
   std::lock_guard<std::mutex> l(sync_mu_);
   current_ = std::move(file);
   return Ok();
 }
 
+Result<void> Wal::Reserve(std::uint64_t end) {
+  if (!preallocate_ || end <= current_allocated_) return Ok();
+  const std::uint64_t chunk = options_.preallocate_bytes;
+  const std::uint64_t target = std::min(std::max(end, current_allocated_ + chunk),
+                                        std::max(end, options_.segment_bytes));
+  if (::fallocate(current_->fd, 0, static_cast<off_t>(current_allocated_),
+                  static_cast<off_t>(target - current_allocated_)) != 0) {
+    if (errno == EOPNOTSUPP || errno == ENOSYS) {
+      preallocate_ = false;  // this file system cannot reserve: plain appends, as without it
+      return Ok();
+    }
+    return tl::unexpected(IoError("fallocate", current_->path, errno));
+  }
+  current_allocated_ = target;
+  return Ok();
+}
+
 Result<void> Wal::Roll() {
+  if (current_allocated_ > current_size_) {
+    // Cut the reserved tail off, so a closed segment is exactly its records.
+    if (::ftruncate(current_->fd, static_cast<off_t>(current_size_)) != 0) {
+      return tl::unexpected(IoError("truncate", current_->path, errno));
+    }
+    current_allocated_ = current_size_;
+  }
   if (options_.sync_on_roll) {
     const auto t0 = std::chrono::steady_clock::now();
     if (::fdatasync(current_->fd) != 0) {
@@ -462,12 +503,14 @@ Result<std::uint64_t> Wal::Write(std::string_view records) {
       current_size_ + records.size() > options_.segment_bytes) {
     if (auto r = Roll(); !r) return tl::unexpected(r.error());
   }
+  if (auto r = Reserve(current_size_ + records.size()); !r) return tl::unexpected(r.error());
   if (auto r = PwriteAll(current_->fd, records, current_size_, current_->path); !r) {
     // Cut back a partial write, so that no later record sits behind a torn one (replay would
     // stop at the torn one and lose the later, acknowledged records).
     if (::ftruncate(current_->fd, static_cast<off_t>(current_size_)) != 0) {
       SetFailed(r.error().message + "; could not cut the segment back");
     }
+    current_allocated_ = current_size_;
     return tl::unexpected(r.error());
   }
   current_size_ += records.size();

@@ -71,6 +71,13 @@ struct WalOptions {
   std::uint64_t segment_bytes = 128ull << 20;
   bool sync_on_roll =
       true;  // fsync a segment before starting the next (off for FsyncPolicy::kNever)
+  // When > 0, segment space is reserved this many bytes at a time ahead of the writes
+  // (fallocate), so appends overwrite allocated blocks instead of growing the file. The reserved
+  // tail reads as zeros, which replay takes as the end of the log; a rolled segment is cut back
+  // to its records. Off by default: on this machine's ext4 it did not make the group commit's
+  // fdatasync cheaper (docs/performance.md, 2026-11-26 issue 15 round 2). File systems without
+  // fallocate fall back to plain appends.
+  std::uint64_t preallocate_bytes = 0;
 };
 
 struct WalStats {
@@ -136,7 +143,12 @@ class Wal {
   explicit Wal(WalOptions options);
   Result<void> Replay(WalReplayHandler& handler,
                       const std::function<void(const std::string&)>& log);
-  Result<void> OpenForAppend(std::uint32_t index, std::uint64_t size, bool create);
+  // `size` is the segment's end of records; `allocated` its file size when larger (a reserved
+  // zero tail found by replay).
+  Result<void> OpenForAppend(std::uint32_t index, std::uint64_t size, bool create,
+                             std::uint64_t allocated = 0);
+  // Reserves segment space so that `end` bytes fit (no-op when preallocation is off).
+  Result<void> Reserve(std::uint64_t end);
   Result<void> Roll();
   void SetFailed(const std::string& why);
 
@@ -144,7 +156,9 @@ class Wal {
   // Writer state (caller-serialized).
   std::shared_ptr<SegmentFile> current_;  // guarded by sync_mu_ for readers (the sync leader)
   std::uint32_t current_index_ = 0;
-  std::uint64_t current_size_ = 0;
+  std::uint64_t current_size_ = 0;       // bytes of records (and header) in the current segment
+  std::uint64_t current_allocated_ = 0;  // its file size: current_size_ + the reserved zero tail
+  bool preallocate_ = true;              // off after fallocate reported "not supported"
   std::uint64_t closed_bytes_ = 0;  // sizes of the segments before current_
   std::atomic<std::uint64_t> written_pos_{0};
 

@@ -171,6 +171,50 @@ TEST_F(ControllerTest, MigratesAWorkloadOffAHostWhoseErrorsClimbAndNotBefore) {
   EXPECT_TRUE(feedback);
 }
 
+// A gauge that follows its host's load is not failure evidence as far as the load explains it.
+// Two days in which h1's and h2's cpu_util follow the same daily wave and their temperatures
+// follow the load (40 + 30 · util, ±0.5 noise); then, for four hours, both temperatures climb by
+// the same 0.3 °C per step, on h1 because its load climbs (util +0.01 per step, temperature
+// still 40 + 30 · util) and on h2 with the load staying on its wave. The controller learns each
+// gauge's correlation with its host's mean load from the samples it observes (cached per series
+// after the first), so h1's temperature deviation is discounted by its load deviation and h2's is
+// not: h1 must look healthier than h2.
+TEST_F(ControllerTest, AGaugeThatFollowsItsHostsLoadCountsLessThanOneThatDoesNot) {
+  ControllerOptions o;
+  o.inventory = Cluster();
+  Start(o);
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> noise(0.0, 0.5);
+  const int quiet_steps = 2 * 288;
+  const int ramp_steps = 48;
+  TimestampMs t = kStart;
+  for (int i = 0; i < quiet_steps + ramp_steps; ++i) {
+    t = kStart + i * kStep;
+    const double wave = 0.4 + 0.2 * std::sin(2 * M_PI * i / 288.0);
+    const int k = std::max(0, i - quiet_steps);
+    const double util_h1 = wave + 0.01 * k;
+    Send("h1", "", "cpu_util", t, util_h1);
+    Send("h1", "", "board_temp_c", t, 40 + 30 * util_h1 + noise(rng));
+    Send("h2", "", "cpu_util", t, wave);
+    Send("h2", "", "board_temp_c", t, 40 + 30 * wave + 0.3 * k + noise(rng));
+    Flush();
+    clock_.Set(t);
+  }
+  const policy::PlannerInput in = controller_->Predict(t);
+  const policy::HostRisk* h1 = nullptr;
+  const policy::HostRisk* h2 = nullptr;
+  for (const auto& r : in.risks) {
+    if (r.host == "h1" && r.component.empty()) h1 = &r;
+    if (r.host == "h2" && r.component.empty()) h2 = &r;
+  }
+  ASSERT_NE(h1, nullptr);
+  ASSERT_NE(h2, nullptr);
+  EXPECT_LT(h2->health, 100.0) << "h2's unexplained temperature rise is evidence";
+  // 93 vs 80 with this seed; the discount is rho · (load deviation), not all of the evidence.
+  EXPECT_GT(h1->health, h2->health + 5.0);
+  EXPECT_EQ(h2->root_cause, "board_temp_c");
+}
+
 // w1's demand climbs steadily from 1 to 3 cores over 10 hours (request 2 cores at 70 % target
 // utilisation: trouble from 1.4 cores on). The planner must raise w1's allocation while the
 // observed demand is still below its current allocation — ahead of the problem, not after it.

@@ -242,6 +242,31 @@ TEST(StorageTest, CollidingIdsProbeAndStayStableAcrossReopen) {
   EXPECT_EQ(s->GetSeries(44)->samples, 2u);
 }
 
+// AddBorrowed (the engine's path: no copy of the label set) and Add resolve a label set to the same
+// series, whether the equal label sets are one object, equal copies, adjacent or apart.
+TEST(StorageTest, BorrowedAndOwnedLabelSetsResolveToTheSameSeries) {
+  TempDir dir;
+  auto s = MustOpen(Options(dir.path()));
+  const Labels a = Metric("cpu", "a");
+  const Labels a_copy = a;
+  const Labels b = Metric("cpu", "b");
+  Appender app = s->NewAppender();
+  app.AddBorrowed(a, {1, 1});
+  app.AddBorrowed(a, {2, 2});       // same object
+  app.AddBorrowed(a_copy, {3, 3});  // equal copy, adjacent
+  app.AddBorrowed(b, {1, 1});
+  app.Add(a, {4, 4});  // owned copy, after another series
+  auto r = app.Commit();
+  ASSERT_TRUE(r.has_value());
+  for (std::size_t i : {0, 1, 2, 4}) {
+    EXPECT_EQ(Describe((*r)[i]), "stored") << i;
+    EXPECT_EQ((*r)[i].series_id, a.Hash()) << i;
+  }
+  EXPECT_EQ((*r)[3].series_id, b.Hash());
+  EXPECT_EQ(s->GetSeries(a.Hash())->samples, 4u);
+  EXPECT_EQ(s->Stats().series, 2u);
+}
+
 TEST(StorageTest, SeriesIdIsTheLabelHash) {
   TempDir dir;
   const Labels l = Metric("cpu", "h9");
@@ -384,7 +409,9 @@ TEST(StorageTest, IntervalPolicyFsyncsInTheBackground) {
 // with kIo, nothing of it is applied, no torn record stays behind, and the store keeps working.
 TEST(StorageTest, FailedWriteAppliesNothingAndLeavesNoTornRecord) {
   TempDir dir;
-  auto s = MustOpen(Options(dir.path()));
+  StorageOptions o = Options(dir.path());
+  o.wal_preallocate_bytes = 0;  // the write itself must fail part-way, not the reservation
+  auto s = MustOpen(o);
   const Labels l = Metric("cpu", "h1");
   ASSERT_EQ(Describe(CommitOne(*s, l, 1000, 1)), "stored");
   const StorageStats before = s->Stats();

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,9 @@ StorageOptions Options(const std::string& dir) {
   o.dir = dir;
   o.fsync = FsyncPolicy::kNever;
   o.wal_segment_bytes = 4096;  // ~100 single-sample commits per segment: 3+ segments
+  // The cases read each commit's end from the segment's file size: no reserved tail (the
+  // reserved-tail cases are WalPreallocationTest's).
+  o.wal_preallocate_bytes = 0;
   return o;
 }
 
@@ -170,10 +174,10 @@ TEST(WalCorruptionTest, OpenRepairsServesThePrefixAndAcceptsAppends) {
          AppendBytes(segs.back().path, junk);
          return Damage{segs.back().index, segs.back().size};
        }},
-      {"zero-filled tail (preallocated space)",
+      {"zero-filled tail (reserved space after a crash) is the end of the log, not damage",
        [](const auto& segs, const auto&) {
          AppendBytes(segs.back().path, std::string(4096, '\0'));
-         return Damage{segs.back().index, segs.back().size};
+         return Damage{segs.back().index, segs.back().size, false};
        }},
       {"zero-length next segment (crash right after creating it)",
        [](const auto& segs, const auto&) {
@@ -207,7 +211,7 @@ TEST(WalCorruptionTest, OpenRepairsServesThePrefixAndAcceptsAppends) {
 
     // Bytes the repair must cut: the damaged segment from the damage on, and all later ones.
     std::uint64_t want_cut = 0;
-    for (const auto& seg : Segments(dir.path())) {
+    for (const auto& seg : d.repaired ? Segments(dir.path()) : std::vector<Segment>{}) {
       if (seg.index == d.segment) want_cut += seg.size - d.offset;
       if (seg.index > d.segment) want_cut += seg.size;
     }
@@ -272,6 +276,100 @@ TEST(WalCorruptionTest, NewerFormatVersionIsRefusedNotTruncated) {
   ASSERT_FALSE(opened.has_value());
   EXPECT_EQ(opened.error().code, ErrorCode::kCorruption);
   EXPECT_EQ(Segments(dir.path()).size(), segs.size());  // nothing deleted
+}
+
+// The WAL reserves segment space ahead of its writes (WalOptions::preallocate_bytes). A crash
+// leaves that reserved zero tail behind: replay takes it as the end of the log (no repair, nothing
+// lost), appends overwrite it, and zeros followed by anything else are still damage. The crash is
+// modelled by copying the WAL of a store that is still open (its segment has the tail).
+TEST(WalPreallocationTest, ReservedZeroTailIsTheEndOfTheLogNotDamage) {
+  TempDir live;
+  TempDir crashed;
+  StorageOptions o;
+  o.dir = live.path();
+  o.fsync = FsyncPolicy::kAlways;
+  o.maintenance_interval_ms = 0;
+  o.wal_preallocate_bytes = 64 << 10;
+  auto s = Storage::Open(o, nullptr);
+  ASSERT_TRUE(s.has_value());
+  for (int i = 0; i < kCommits; ++i) {
+    Appender app = (*s)->NewAppender();
+    app.Add(SeriesOf(i), {i * 1000, static_cast<double>(i)});
+    ASSERT_TRUE(app.Commit().has_value());
+  }
+  const std::uint64_t records = (*s)->Stats().wal_bytes;
+  const fs::path seg = fs::path(live.path()) / "wal" / "00000001";
+  // The header, then one 64 KiB reservation (the commits need ~2.5 KiB).
+  const std::uint64_t reserved = kSegmentHeaderBytes + (64u << 10);
+  ASSERT_EQ(fs::file_size(seg), reserved) << "space reserved ahead of the records";
+  ASSERT_LT(records, reserved);
+  fs::create_directories(fs::path(crashed.path()) / "wal");
+  fs::copy_file(seg, fs::path(crashed.path()) / "wal" / "00000001");
+
+  StorageOptions c = o;
+  c.dir = crashed.path();
+  {
+    auto reopened = Storage::Open(c, nullptr);
+    ASSERT_TRUE(reopened.has_value()) << reopened.error().message;
+    const StorageStats st = (*reopened)->Stats();
+    EXPECT_EQ(st.wal_repairs, 0u);
+    EXPECT_EQ(st.samples, static_cast<std::uint64_t>(kCommits));
+    EXPECT_EQ(st.wal_bytes, records) << "the reserved tail is not log";
+    // Appends go where the records end, over the reserved zeros.
+    Appender app = (*reopened)->NewAppender();
+    app.Add(SeriesOf(0), {10'000'000, -1.0});
+    ASSERT_TRUE(app.Commit().has_value());
+  }
+  // A clean close cuts the reserve: the segment is exactly its records again.
+  const fs::path cseg = fs::path(crashed.path()) / "wal" / "00000001";
+  {
+    auto again = Storage::Open(c, nullptr);
+    ASSERT_TRUE(again.has_value());
+    EXPECT_EQ((*again)->Stats().wal_repairs, 0u);
+    EXPECT_EQ((*again)->Stats().samples, static_cast<std::uint64_t>(kCommits + 1));
+    EXPECT_EQ(fs::file_size(cseg), (*again)->Stats().wal_bytes);
+  }
+  EXPECT_GT(fs::file_size(cseg), records);
+
+  // Zeros followed by something else are a gap, i.e. damage: repaired, the records before kept.
+  TempDir gap;
+  fs::create_directories(fs::path(gap.path()) / "wal");
+  const fs::path gseg = fs::path(gap.path()) / "wal" / "00000001";
+  fs::copy_file(seg, gseg);
+  AppendBytes(gseg, "not a record");
+  StorageOptions g = o;
+  g.dir = gap.path();
+  auto damaged = Storage::Open(g, nullptr);
+  ASSERT_TRUE(damaged.has_value());
+  EXPECT_EQ((*damaged)->Stats().wal_repairs, 1u);
+  EXPECT_EQ((*damaged)->Stats().samples, static_cast<std::uint64_t>(kCommits));
+  EXPECT_EQ((*damaged)->Stats().wal_truncated_bytes, reserved - records + 12);
+}
+
+// A rolled segment is cut back to its records; only the segment being written has a reserve.
+TEST(WalPreallocationTest, RolledSegmentsHoldExactlyTheirRecords) {
+  TempDir dir;
+  StorageOptions o = Options(dir.path());
+  o.wal_preallocate_bytes = 1024;
+  auto s = Storage::Open(o, nullptr);
+  ASSERT_TRUE(s.has_value());
+  for (int i = 0; i < kCommits; ++i) {
+    Appender app = (*s)->NewAppender();
+    app.Add(SeriesOf(i), {i * 1000, static_cast<double>(i)});
+    ASSERT_TRUE(app.Commit().has_value());
+  }
+  const std::vector<Segment> segs = Segments(dir.path());
+  ASSERT_GE(segs.size(), 3u);
+  std::uint64_t closed = 0;
+  for (std::size_t k = 0; k + 1 < segs.size(); ++k) {
+    closed += segs[k].size;
+    std::ifstream f(segs[k].path, std::ios::binary);
+    std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(data.empty());
+    EXPECT_NE(data.back(), '\0') << "segment " << segs[k].index << " ends in reserved zeros";
+  }
+  EXPECT_LT(closed, (*s)->Stats().wal_bytes);
+  EXPECT_GE(segs.back().size, (*s)->Stats().wal_bytes - closed) << "the open segment's reserve";
 }
 
 }  // namespace
