@@ -151,7 +151,7 @@ const std::vector<SectionKeys>& AllSectionKeys() {
       {"kubernetes",
        {"api_url", "token_env", "token_file", "ca_file", "insecure_skip_verify", "namespace",
         "timeout"}},
-      {"models", {"failure_model", "retrain"}},
+      {"models", {"failure_model", "retrain", "lstm_model"}},
       {"retrain",
        {"enabled", "cadence", "min_new_rows", "min_new_positives", "holdout_fraction", "row_every",
         "keep", "max_rows"}},
@@ -654,6 +654,10 @@ class ConfigWalker {
             {{"failure_model",
               [this](const Field& m) {
                 Set(&config_->control.failure_model, String(m, "models/disk.model", false));
+              }},
+             {"lstm_model",
+              [this](const Field& m) {
+                Set(&config_->control.lstm_model, String(m, "models/cpu.lstm", false));
               }},
              {"retrain", [this](const Field& f) {
                 WalkSection(f, [this](const YAML::Node& n, const Field& s) { WalkRetrain(n, s); });
@@ -1671,6 +1675,10 @@ std::string DescribeConfig(const Config& c) {
     if (ind.warning) line += ", warning " + FormatNumber(*ind.warning);
     if (ind.critical) line += ", critical " + FormatNumber(*ind.critical);
     out << line << "\n";
+  }
+  if (!c.control.lstm_model.empty()) {
+    out << "models:     lstm_model " << c.control.lstm_model
+        << " (joins every workload forecaster's backtest)\n";
   }
   if (!c.control.failure_model.empty()) {
     const RetrainConfig& r = c.control.retrain;

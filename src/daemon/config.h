@@ -118,6 +118,7 @@ struct ControlConfig {
                                                            "network_mbps", "disk_iops"};
   std::string failure_model;  // models.failure_model: a file written by `prognos failure train`
   RetrainConfig retrain;      // models.retrain: continuous retraining of that model
+  std::string lstm_model;     // models.lstm_model: a file written by `prognos lstm train`
   predict::AlertTierConfig alert_tiers;  // alerts: tier thresholds, baseline and debounce
   policy::PolicySpec policy;
   policy::Inventory inventory;

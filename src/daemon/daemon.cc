@@ -11,10 +11,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 
 #include "actuate/dry_run_actuator.h"
 #include "actuate/kubernetes_actuator.h"
 #include "actuate/webhook_actuator.h"
+#include "signal/forecast/lstm.h"
 
 namespace prognos::daemon {
 
@@ -120,6 +122,24 @@ Result<engine::ControllerOptions> ToControllerOptions(const Config& config) {
                                  ? signal::WorseDirection::kLower
                              : ind.direction == Direction::kBoth ? signal::WorseDirection::kBoth
                                                                  : signal::WorseDirection::kHigher;
+  }
+  if (!config.control.lstm_model.empty()) {
+    std::ifstream in(config.control.lstm_model, std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    if (!in) {
+      return MakeError(ErrorCode::kIo, "models.lstm_model: cannot read " +
+                                           config.control.lstm_model + ": " +
+                                           std::strerror(errno));
+    }
+    auto net = signal::LstmNetwork::Deserialize(bytes.str());
+    if (!net) {
+      return MakeError(net.error().code,
+                       "models.lstm_model: " + config.control.lstm_model + ": " +
+                           net.error().message);
+    }
+    o.forecast_models.push_back(std::make_shared<signal::LstmForecastModel>(
+        std::make_shared<const signal::LstmNetwork>(std::move(*net))));
   }
   if (!config.control.failure_model.empty()) {
     std::ifstream in(config.control.failure_model, std::ios::binary);

@@ -368,7 +368,7 @@ struct Controller::Impl {
       const auto i = static_cast<std::size_t>((t.last_t - s.t + t.step_ms / 2) / t.step_ms);
       if (i < n) grid[n - 1 - i] = s.v;
     }
-    (void)t.forecaster.Refit(grid, t.last_t, t.step_ms);
+    (void)t.forecaster.Refit(grid, t.last_t, t.step_ms, options.forecast_models);
   }
 
   policy::WorkloadDemand Demand(const std::string& id, WorkloadTracks& tracks, TimestampMs now) {

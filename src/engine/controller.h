@@ -29,6 +29,7 @@
 #include "predict/alert_tiers.h"
 #include "predict/failure_model.h"
 #include "signal/deviation.h"
+#include "signal/forecast/forecast_types.h"
 
 namespace prognos::store {
 class AuditLog;
@@ -76,6 +77,9 @@ struct ControllerOptions {
   // history replaces the serving model when its held-out Brier is no worse. Needs
   // failure_model; persists through state_store.
   RetrainOptions retrain;
+  // Global forecasting models (a trained LSTM, models.lstm_model) that join every workload
+  // forecaster's backtest at each refit and serve a workload only where they win it.
+  std::vector<std::shared_ptr<signal::PointModel>> forecast_models;
   // Entropy forecasting (engine/entropy_learner.h): the learned composite weights, the entropy
   // forecast one horizon ahead and the usage uplift after a rise, refit daily from the hosts'
   // recent history; persistence until the first fit.

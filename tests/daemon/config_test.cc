@@ -1,6 +1,9 @@
 // Tests for the YAML config loader: defaults, the shipped examples, and every kind of issue with
 // its exact line, path and hint.
 #include "daemon/config.h"
+#include "daemon/daemon.h"
+#include "signal/forecast/lstm.h"
+#include "testing/temp_dir.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -752,6 +755,38 @@ TEST(ConfigTest, ModelsRetrainKeysAreReadAndCheckedWithTheirLines) {
   EXPECT_THAT(issues[0].message, HasSubstr("between 0 and 1"));
   EXPECT_EQ(issues[1].line, 5);
   EXPECT_THAT(issues[1].message, HasSubstr("cadense"));
+}
+
+TEST(ConfigTest, AnLstmModelFileJoinsTheWorkloadForecastersOrFailsWithItsPath) {
+  testing::TempDir dir;
+  auto net = signal::LstmNetwork::Create(signal::LstmConfig{}, 1);
+  ASSERT_TRUE(net.has_value());
+  {
+    std::ofstream out(dir.File("cpu.lstm"), std::ios::binary);
+    out << *net->Serialize();
+  }
+  std::vector<ConfigIssue> issues;
+  auto c = LoadConfigText("models:\n  lstm_model: " + dir.File("cpu.lstm") + "\n", "t.yaml",
+                          &issues);
+  ASSERT_TRUE(c.has_value()) << Dump(issues);
+  EXPECT_THAT(DescribeConfig(*c), HasSubstr("lstm_model " + dir.File("cpu.lstm")));
+  auto o = ToControllerOptions(*c);
+  ASSERT_TRUE(o.has_value()) << o.error().message;
+  ASSERT_EQ(o->forecast_models.size(), 1u);
+  EXPECT_EQ(o->forecast_models[0]->Name(), "lstm");
+
+  c->control.lstm_model = dir.File("missing.lstm");
+  auto missing = ToControllerOptions(*c);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_THAT(missing.error().message, HasSubstr("models.lstm_model: cannot read"));
+  {
+    std::ofstream out(dir.File("bad.lstm"), std::ios::binary);
+    out << "not a network";
+  }
+  c->control.lstm_model = dir.File("bad.lstm");
+  auto bad = ToControllerOptions(*c);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_THAT(bad.error().message, HasSubstr(dir.File("bad.lstm")));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <numbers>
 #include <random>
 #include <vector>
@@ -155,6 +156,56 @@ TEST(OnlineForecasterTest, StateStaysUnderTwoKibPerSeries) {
   OnlineForecaster f;
   ASSERT_TRUE(f.Refit(y, static_cast<TimestampMs>(y.size() - 1) * kStep, kStep));
   EXPECT_LE(f.StateBytes(), 2048u) << f.model_name();
+}
+
+// A global model that knows the series' law: the logistic map x' = 3.9 x (1 − x).
+class LogisticOracle final : public PointModel {
+ public:
+  std::string Name() const override { return "logistic-oracle"; }
+  Result<void> Fit(std::span<const double>) override { return {}; }
+  void Forecast(std::span<const double> history, std::span<double> out) const override {
+    double x = history.back();
+    for (double& o : out) o = x = 3.9 * x * (1.0 - x);
+  }
+  std::size_t MinLength() const override { return 1; }
+};
+// A global model that knows nothing: always 100.
+class Hundred final : public PointModel {
+ public:
+  std::string Name() const override { return "hundred"; }
+  Result<void> Fit(std::span<const double>) override { return {}; }
+  void Forecast(std::span<const double>, std::span<double> out) const override {
+    for (double& o : out) o = 100.0;
+  }
+  std::size_t MinLength() const override { return 1; }
+};
+
+TEST(OnlineForecasterTest, AnExtraGlobalModelServesOnlyWhereItWinsTheBacktest) {
+  // Chaotic but deterministic (synthetic): the first value is 1 so the series' scale is exactly 1
+  // and the oracle's arithmetic is the series' own.
+  std::vector<double> y = {1.0, 0.2};
+  while (y.size() < 600) y.push_back(3.9 * y.back() * (1.0 - y.back()));
+  const TimestampMs step = 5 * kMinuteMs;
+  const TimestampMs last = 599 * step;
+  OnlineForecasterOptions o;
+  o.horizon = 12;
+  OnlineForecaster plain(o), with_oracle(o), with_useless(o);
+  ASSERT_TRUE(plain.Refit(y, last, step).has_value());
+  const std::vector<std::shared_ptr<PointModel>> oracle = {std::make_shared<LogisticOracle>()};
+  const std::vector<std::shared_ptr<PointModel>> useless = {std::make_shared<Hundred>()};
+  ASSERT_TRUE(with_oracle.Refit(y, last, step, oracle).has_value());
+  ASSERT_TRUE(with_useless.Refit(y, last, step, useless).has_value());
+  EXPECT_EQ(with_oracle.model_name(), "logistic-oracle");
+  EXPECT_NE(plain.model_name(), "logistic-oracle");
+  EXPECT_NE(with_useless.model_name(), "hundred");
+  EXPECT_EQ(with_useless.model_name(), plain.model_name());
+  // The served path is the map's next values (quantised to 16 bits over [0, 1]: ≤ 1e-5 off).
+  const auto f = with_oracle.Forecast(3, 0.8);
+  double x = y.back();
+  for (const auto& p : f) {
+    x = 3.9 * x * (1.0 - x);
+    EXPECT_NEAR(p.mean, x, 1e-4);
+  }
 }
 
 TEST(InverseNormalCdfTest, MatchesKnownQuantiles) {

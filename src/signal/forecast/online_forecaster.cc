@@ -72,7 +72,8 @@ void OnlineForecaster::Update(TimestampMs t, double v) {
 }
 
 Result<void> OnlineForecaster::Refit(std::span<const double> history, TimestampMs last_time_ms,
-                                     DurationMs step_ms) {
+                                     DurationMs step_ms,
+                                     std::span<const std::shared_ptr<PointModel>> extra) {
   if (step_ms <= 0) return MakeError(ErrorCode::kInvalidArgument, "refit: step must be > 0");
   std::vector<double> y = CleanSeries(history);
   if (y.empty()) return MakeError(ErrorCode::kInvalidArgument, "refit: no finite value");
@@ -107,7 +108,7 @@ Result<void> OnlineForecaster::Refit(std::span<const double> history, TimestampM
     const ForecastMethod method =
         options_.method == ForecastMethod::kLstm ? ForecastMethod::kAuto : options_.method;
     auto sel = SelectModel(y, method, m, options_.horizon, options_.level,
-                           day >= 2 && day <= kMaxPath ? day : 0);
+                           day >= 2 && day <= kMaxPath ? day : 0, extra);
     if (!sel) return tl::unexpected<Error>(sel.error());
     sel->model->Forecast(y, path);
     lo = sel->bands.lower;

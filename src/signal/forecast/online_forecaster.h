@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -48,7 +49,10 @@ class OnlineForecaster {
   void Update(TimestampMs t, double v);
   // Re-selects and refits on `history` (equally spaced by step_ms, NaN = missing, the last element
   // at last_time_ms). Cost grows linearly with history (≈ 20–40 ms for 14 days of 5-min data).
-  Result<void> Refit(std::span<const double> history, TimestampMs last_time_ms, DurationMs step_ms);
+  // `extra` global models (a trained LSTM: lstm.h) join the backtest and serve only where they
+  // win it; they are shared, not copied (no per-series state).
+  Result<void> Refit(std::span<const double> history, TimestampMs last_time_ms, DurationMs step_ms,
+                     std::span<const std::shared_ptr<PointModel>> extra = {});
 
   // One step after the newest sample, at the configured level.
   ForecastPoint Next() const;
