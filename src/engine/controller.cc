@@ -273,7 +273,7 @@ struct Controller::Impl {
     const std::size_t mask = observed.size() - 1;
     std::size_t i = ObservedSlot0(entry.id, mask);
     while (observed_used[i] != 0) i = (i + 1) & mask;
-    observed[i] = std::move(entry);
+    observed[i] = entry;
     observed_used[i] = 1;
     ++observed_count;
     return &observed[i];

@@ -49,7 +49,7 @@ ModelRetrainer::ModelRetrainer(std::shared_ptr<const predict::FailureModel> conf
                                RetrainOptions options, store::BlobStore* store)
     : configured_(std::move(configured)),
       serving_(configured_),
-      options_(std::move(options)),
+      options_(options),
       store_(store),
       history_(configured_->feature_count(), HistoryOptions(*configured_, options_)),
       scheduler_(options_.policy) {}
@@ -69,8 +69,9 @@ std::vector<std::string> ModelRetrainer::Load() {
     // First start, or the operator configured another model: retrained versions of the old one
     // do not apply, and neither do rows built for its features.
     if (base && *base) {
-      messages.push_back("failure model retraining: the configured model changed; starting from it "
-                         "with an empty labelled history");
+      messages.emplace_back(
+          "failure model retraining: the configured model changed; starting from it with an "
+          "empty labelled history");
     }
     (void)store_->Put(kBaseKey, configured_sum_);
     (void)store_->Put(kStateKey, predict::EncodeRetrainState(scheduler_.state()));
@@ -161,7 +162,7 @@ std::vector<std::string> ModelRetrainer::Finish(Job job, TimestampMs now) {
     labelled_during_job_ = positives_during_job_ = 0;
     return messages;
   }
-  scheduler_ = std::move(job.scheduler);
+  scheduler_ = job.scheduler;
   scheduler_.AddLabelled(labelled_during_job_, positives_during_job_);
   labelled_during_job_ = positives_during_job_ = 0;
   predict::RetrainOutcome& o = *job.outcome;
@@ -208,7 +209,7 @@ std::vector<std::string> ModelRetrainer::Step(TimestampMs now) {
   }
   auto run = [history = history_.Settled(), scheduler = scheduler_, blob = std::move(*blob),
               train = options_.train, now]() mutable {
-    Job job{std::move(scheduler), predict::RetrainOutcome{}};
+    Job job{scheduler, predict::RetrainOutcome{}};
     auto serving = predict::FailureModel::Deserialize(blob);
     if (!serving) {
       job.outcome = tl::unexpected(serving.error());
