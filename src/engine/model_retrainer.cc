@@ -194,7 +194,7 @@ std::vector<std::string> ModelRetrainer::Step(TimestampMs now) {
   } else {
     scheduler_.AddLabelled(settled.rows, settled.positives);
   }
-  if (now - last_persist_ >= options_.persist_every_ms) {
+  if (last_persist_ == INT64_MIN || now - last_persist_ >= options_.persist_every_ms) {
     PersistHistory();
     last_persist_ = now;
   }
