@@ -56,7 +56,7 @@ ModelRetrainer::ModelRetrainer(std::shared_ptr<const predict::FailureModel> conf
 
 ModelRetrainer::~ModelRetrainer() {
   if (job_) job_->wait();
-  PersistHistory();
+  PersistHistory(true);
 }
 
 std::vector<std::string> ModelRetrainer::Load() {
@@ -195,7 +195,7 @@ std::vector<std::string> ModelRetrainer::Step(TimestampMs now) {
     scheduler_.AddLabelled(settled.rows, settled.positives);
   }
   if (last_persist_ == INT64_MIN || now - last_persist_ >= options_.persist_every_ms) {
-    PersistHistory();
+    PersistHistory(!options_.background);
     last_persist_ = now;
   }
   if (now < retry_after_ || !scheduler_.Due(now).due) return messages;
@@ -231,9 +231,20 @@ std::vector<std::string> ModelRetrainer::Step(TimestampMs now) {
   return messages;
 }
 
-void ModelRetrainer::PersistHistory() {
+void ModelRetrainer::PersistHistory(bool wait) {
   if (store_ == nullptr) return;
-  (void)store_->Put(kHistoryKey, history_.Encode());
+  if (persist_job_) {
+    persist_job_->wait();  // the previous write (an hour ago) is long done
+    persist_job_.reset();
+  }
+  std::string bytes = history_.Encode();
+  if (wait) {
+    (void)store_->Put(kHistoryKey, bytes);
+    return;
+  }
+  persist_job_ = std::async(std::launch::async, [store = store_, bytes = std::move(bytes)] {
+    (void)store->Put(kHistoryKey, bytes);
+  });
 }
 
 RetrainStatus ModelRetrainer::status() const {

@@ -97,7 +97,10 @@ class ModelRetrainer {
   };
   std::string Describe(const Result<predict::RetrainOutcome>& outcome) const;
   std::vector<std::string> Finish(Job job, TimestampMs now);
-  void PersistHistory();
+  // Encodes the history now; with background on, the (fsynced) write runs on a thread of its own
+  // so the tick — and the ingest that waits on the controller's lock — does not wait for the disk.
+  // At most one write is in flight; the destructor writes synchronously.
+  void PersistHistory(bool wait);
 
   std::shared_ptr<const predict::FailureModel> configured_;
   std::shared_ptr<const predict::FailureModel> serving_;
@@ -107,6 +110,7 @@ class ModelRetrainer {
   predict::RetrainScheduler scheduler_;
   std::unordered_set<std::string> failing_;  // hosts whose status is "fail" now
   std::optional<std::future<Job>> job_;
+  std::optional<std::future<void>> persist_job_;
   std::size_t labelled_during_job_ = 0;  // counts that arrived while a job ran
   std::size_t positives_during_job_ = 0;
   TimestampMs last_persist_ = INT64_MIN;

@@ -193,5 +193,28 @@ TEST(ModelRetrainerTest, BackgroundTrainingIsCollectedByALaterStepAndServes) {
   EXPECT_GE(r.status().version, 1u);
 }
 
+TEST(ModelRetrainerTest, HistoryWrittenInTheBackgroundIsWhatARestartReads) {
+  testing::TempDir dir;
+  auto store = store::BlobStore::Open(dir.path());
+  ASSERT_TRUE(store.has_value());
+  auto configured = Ignorant();
+  RetrainOptions bg = Options();
+  bg.background = true;
+  bg.policy.min_new_positives = 1000;  // no retrain: only the history's writes are exercised
+  std::size_t settled = 0, pending = 0;
+  {
+    ModelRetrainer r(configured, bg, store->get());
+    (void)r.Load();
+    (void)RunFleet(r, 0, 80);  // hourly writes on their own thread, the last at hour 80
+    settled = r.status().settled_rows;
+    pending = r.status().pending_rows;
+    ASSERT_GT(settled, 0u);
+  }
+  ModelRetrainer again(configured, bg, store->get());
+  EXPECT_TRUE(again.Load().empty());
+  EXPECT_EQ(again.status().settled_rows, settled);
+  EXPECT_EQ(again.status().pending_rows, pending);
+}
+
 }  // namespace
 }  // namespace prognos::engine
