@@ -572,15 +572,11 @@ struct Controller::Impl {
     return risk;
   }
 
-  // Which resource an indicator speaks for, from its name (cpu/mem/net/disk words).
+  // Which resource an indicator's health evidence speaks for: EntropyLearner::ResourceOf's
+  // reading of its name, CPU when the name says nothing.
   static policy::Resource ResourceForIndicator(std::string_view name) {
-    auto has = [&](std::string_view w) { return name.find(w) != std::string_view::npos; };
-    if (has("mem") || has("ecc") || has("swap") || has("oom")) return policy::Resource::kMemory;
-    if (has("net") || has("latency") || has("packet") || has("rx") || has("tx")) {
-      return policy::Resource::kNetwork;
-    }
-    if (has("disk") || has("smart") || has("io")) return policy::Resource::kDiskIo;
-    return policy::Resource::kCpu;
+    const int r = EntropyLearner::ResourceOf(name);
+    return r < 0 ? policy::Resource::kCpu : static_cast<policy::Resource>(r);
   }
 
   policy::PlannerInput PredictLocked(TimestampMs now) {

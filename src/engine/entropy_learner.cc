@@ -1,20 +1,16 @@
 #include "engine/entropy_learner.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
+#include <iterator>
 #include <limits>
 
 namespace prognos::engine {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-std::string Num(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.3g", x);
-  return buf;
-}
 
 }  // namespace
 
@@ -116,20 +112,18 @@ std::optional<std::string> EntropyLearner::MaybeRefit(TimestampMs now) {
   model_ = std::move(*fit);
   model_indicators_ = n_ind;
   fitted_ = true;
-  std::string m = "entropy model refit on " + std::to_string(histories.size()) + " host(s), " +
-                  std::to_string(longest) + " steps: weights";
+  std::string m = fmt::format("entropy model refit on {} host(s), {} steps: weights",
+                              histories.size(), longest);
+  auto out = std::back_inserter(m);
   for (std::size_t i = 0; i < n_ind; ++i) {
-    m.append(" ").append(indicators_[i]).append("=").append(Num(model_.weights()[i]));
+    fmt::format_to(out, " {}={:.3g}", indicators_[i], model_.weights()[i]);
   }
   const auto& th = model_.theta();
-  m.append("; forecast c + ").append(Num(th[0])).append(" + ").append(Num(th[1]));
-  m.append("·c + ").append(Num(th[2])).append("·rise");
-  m += "; uplift per unit rise";
+  fmt::format_to(out, "; forecast c + {:.3g} + {:.3g}·c + {:.3g}·rise; uplift per unit rise", th[0],
+                 th[1], th[2]);
   for (std::size_t r = 0; r < policy::kResourceCount; ++r) {
-    m.append(" ")
-        .append(policy::ResourceName(static_cast<policy::Resource>(r)))
-        .append("=")
-        .append(Num(r < model_.uplift_per_rise().size() ? model_.uplift_per_rise()[r] : 0.0));
+    fmt::format_to(out, " {}={:.3g}", policy::ResourceName(static_cast<policy::Resource>(r)),
+                   r < model_.uplift_per_rise().size() ? model_.uplift_per_rise()[r] : 0.0);
   }
   return m;
 }

@@ -71,7 +71,9 @@ class EntropyLearner {
   const predict::EntropyModel& model() const { return model_; }
   const std::vector<std::string>& indicators() const { return indicators_; }
 
-  // Which resource an indicator's entropy speaks for (cpu/mem/net/disk words; −1 = none).
+  // Which resource an indicator speaks for, from its name (mem/ecc/swap/oom, net/latency/packet/
+  // rx/tx, disk/smart/io, cpu/load/temp/throttle words; −1 = none of them, and for "status"). The
+  // controller reads the same words when it splits health evidence by resource.
   static int ResourceOf(std::string_view indicator);
 
  private:

@@ -1,7 +1,8 @@
 #include "engine/model_retrainer.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
-#include <cstdio>
 #include <utility>
 
 #include "core/hash.h"
@@ -25,22 +26,10 @@ predict::LabelledHistoryOptions HistoryOptions(const predict::FailureModel& mode
   return h;
 }
 
-std::string Hex(std::uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-std::string Num(double x, const char* format = "%.4g") {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), format, x);
-  return buf;
-}
-
 // The blob checksum of a model: what identifies "the configured model" across restarts.
 std::string ModelSum(const predict::FailureModel& model) {
   auto blob = model.Serialize();
-  return blob ? Hex(Fnv1a64(*blob)) : std::string();
+  return blob ? fmt::format("{:016x}", Fnv1a64(*blob)) : std::string();
 }
 
 }  // namespace
@@ -138,16 +127,14 @@ void ModelRetrainer::Observe(std::string_view host, TimestampMs now,
 std::string ModelRetrainer::Describe(const Result<predict::RetrainOutcome>& outcome) const {
   if (!outcome) return "failure model retraining: not attempted: " + outcome.error().message;
   const predict::RetrainOutcome& o = *outcome;
-  std::string m = "failure model retraining: " + std::string(predict::RetrainDecisionName(o.decision));
-  if (o.decision == predict::RetrainDecision::kReplaced) {
-    m += " -> v" + std::to_string(o.version);
-  } else {
-    m += " (v" + std::to_string(o.version) + " serves)";
-  }
-  m += ": " + o.reason + "; held-out Brier candidate " + Num(o.brier_candidate) + " vs serving " +
-       Num(o.brier_serving) + " on " + std::to_string(o.holdout_rows) + " rows (" +
-       std::to_string(o.holdout_positives) + " positive)";
-  return m;
+  const std::string version = o.decision == predict::RetrainDecision::kReplaced
+                                  ? fmt::format(" -> v{}", o.version)
+                                  : fmt::format(" (v{} serves)", o.version);
+  return fmt::format(
+      "failure model retraining: {}{}: {}; held-out Brier candidate {:.4g} vs serving {:.4g} on {} "
+      "rows ({} positive)",
+      predict::RetrainDecisionName(o.decision), version, o.reason, o.brier_candidate,
+      o.brier_serving, o.holdout_rows, o.holdout_positives);
 }
 
 std::vector<std::string> ModelRetrainer::Finish(Job job, TimestampMs now) {
