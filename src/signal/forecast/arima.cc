@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/check.h"
 #include "signal/forecast/optimize.h"
 #include "signal/forecast/series_tools.h"
 
@@ -20,21 +21,40 @@ std::vector<double> Difference(std::span<const double> y, int d) {
   return w;
 }
 
-// Ordinary least squares via the normal equations (k ≤ ~25 columns, so this is cheap and
-// stable enough after a small ridge); rows are produced by `row(t, x)` for t in [t0, n).
+// Ordinary least squares via the normal equations (k ≤ kMaxColumns columns, so this is cheap
+// and stable enough after a small ridge); rows are produced by `row(t, x)` for t in [t0, n).
+// The sums are accumulated in plain arrays, term for term what Eigen's per-row
+// selfadjointView<Lower>().rankUpdate(x) and xty += x · target[t] add (x_i · x_j into the lower
+// triangle, in row order), so they are bit-identical, without Eigen's per-row dispatch on
+// dynamic sizes; Eigen solves.
+constexpr std::size_t kMaxColumns = 16;
+
 template <typename RowFn>
 Eigen::VectorXd LeastSquares(std::size_t t0, std::size_t n, std::size_t k,
                              std::span<const double> target, RowFn row) {
-  Eigen::MatrixXd xtx =
-      Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(k));
-  Eigen::VectorXd xty = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(k));
-  Eigen::VectorXd x(static_cast<Eigen::Index>(k));
+  PROGNOS_CHECK(k <= kMaxColumns);
+  double a[kMaxColumns][kMaxColumns] = {};  // a[j][i], j >= i: lower triangle
+  double b[kMaxColumns] = {};
+  double x[kMaxColumns] = {};
   for (std::size_t t = t0; t < n; ++t) {
     row(t, x);
-    xtx.selfadjointView<Eigen::Lower>().rankUpdate(x);
-    xty += x * target[t];
+    for (std::size_t i = 0; i < k; ++i) {
+      const double xi = x[i];
+      for (std::size_t j = i; j < k; ++j) a[j][i] += xi * x[j];
+    }
+    const double y = target[t];
+    for (std::size_t i = 0; i < k; ++i) b[i] += x[i] * y;
   }
-  xtx.triangularView<Eigen::StrictlyUpper>() = xtx.transpose();
+  const auto kk = static_cast<Eigen::Index>(k);
+  Eigen::MatrixXd xtx(kk, kk);
+  Eigen::VectorXd xty(kk);
+  for (std::size_t i = 0; i < k; ++i) {
+    xty(static_cast<Eigen::Index>(i)) = b[i];
+    for (std::size_t j = i; j < k; ++j) {
+      xtx(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(i)) = a[j][i];
+      xtx(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = a[j][i];
+    }
+  }
   const double ridge =
       1e-9 * (xtx.trace() / static_cast<double>(std::max<std::size_t>(k, 1)) + 1e-12);
   xtx.diagonal().array() += ridge;
@@ -174,8 +194,8 @@ Prepared Prepare(std::span<const double> y, int d) {
   pr.long_p = std::min<std::size_t>(10, n / 5);
   if (pr.long_p >= 1) {
     const std::size_t lp = pr.long_p;
-    const Eigen::VectorXd a = LeastSquares(lp, n, lp, pr.z, [&](std::size_t t, Eigen::VectorXd& x) {
-      for (std::size_t i = 0; i < lp; ++i) x(static_cast<Eigen::Index>(i)) = pr.z[t - 1 - i];
+    const Eigen::VectorXd a = LeastSquares(lp, n, lp, pr.z, [&](std::size_t t, double* x) {
+      for (std::size_t i = 0; i < lp; ++i) x[i] = pr.z[t - 1 - i];
     });
     for (std::size_t t = lp; t < n; ++t) {
       double pred = 0.0;
@@ -215,12 +235,10 @@ Result<ArimaFit> FitPrepared(const Prepared& pr, ArimaOrder order, bool refine,
   const std::size_t start = q > 0 ? pr.long_p + std::max(p, q) : p;
   // Hannan-Rissanen step 2: z_t on its own lags and the lagged long-AR innovations.
   if (p + q > 0) {
-    const Eigen::VectorXd b =
-        LeastSquares(start, n, p + q, z, [&](std::size_t t, Eigen::VectorXd& x) {
-          for (std::size_t i = 0; i < p; ++i) x(static_cast<Eigen::Index>(i)) = z[t - 1 - i];
-          for (std::size_t j = 0; j < q; ++j)
-            x(static_cast<Eigen::Index>(p + j)) = innov[t - 1 - j];
-        });
+    const Eigen::VectorXd b = LeastSquares(start, n, p + q, z, [&](std::size_t t, double* x) {
+      for (std::size_t i = 0; i < p; ++i) x[i] = z[t - 1 - i];
+      for (std::size_t j = 0; j < q; ++j) x[p + j] = innov[t - 1 - j];
+    });
     fit.ar.resize(p);
     fit.ma.resize(q);
     for (std::size_t i = 0; i < p; ++i) fit.ar[i] = b(static_cast<Eigen::Index>(i));
