@@ -98,7 +98,7 @@ namespace {
 // term for term and in the same order (a residual before t = p is 0 there and adds +0.0 here),
 // so the sums are bit-identical.
 template <std::size_t P, std::size_t Q>
-double ArmaCssFixed(std::span<const double> w, const ArimaFit& fit) {
+double ArmaCssFixed(std::span<const double> w, const ArimaFit& fit, double* last_e = nullptr) {
   const std::size_t n = w.size();
   double phi[P > 0 ? P : 1], theta[Q > 0 ? Q : 1], e[Q > 0 ? Q : 1] = {};  // e[j] = e_{t−1−j}
   for (std::size_t i = 0; i < P; ++i) phi[i] = fit.ar[i];
@@ -114,18 +114,40 @@ double ArmaCssFixed(std::span<const double> w, const ArimaFit& fit) {
     if constexpr (Q > 0) e[0] = et;
     css += et * et;
   }
+  // The newest Q residuals, e_{n−1} first (0 where t < P, as the generic loop leaves them).
+  if (last_e != nullptr) {
+    for (std::size_t j = 0; j < Q; ++j) last_e[j] = e[j];
+  }
   return css;
 }
 
 template <std::size_t P>
-double ArmaCssFixedP(std::span<const double> w, const ArimaFit& fit) {
+double ArmaCssFixedP(std::span<const double> w, const ArimaFit& fit, double* last_e = nullptr) {
   switch (fit.ma.size()) {
     case 0:
-      return ArmaCssFixed<P, 0>(w, fit);
+      return ArmaCssFixed<P, 0>(w, fit, last_e);
     case 1:
-      return ArmaCssFixed<P, 1>(w, fit);
+      return ArmaCssFixed<P, 1>(w, fit, last_e);
     default:
-      return ArmaCssFixed<P, 2>(w, fit);
+      return ArmaCssFixed<P, 2>(w, fit, last_e);
+  }
+}
+
+// ArmaCss's residuals for p ≤ 3, q ≤ 2, keeping only the newest q (what a forecast reads).
+void ArmaLastResiduals(std::span<const double> w, const ArimaFit& fit, double* last_e) {
+  switch (fit.ar.size()) {
+    case 0:
+      ArmaCssFixedP<0>(w, fit, last_e);
+      break;
+    case 1:
+      ArmaCssFixedP<1>(w, fit, last_e);
+      break;
+    case 2:
+      ArmaCssFixedP<2>(w, fit, last_e);
+      break;
+    default:
+      ArmaCssFixedP<3>(w, fit, last_e);
+      break;
   }
 }
 
@@ -345,23 +367,39 @@ void ArimaForecast(const ArimaFit& fit, std::span<const double> y, std::span<dou
     return;
   }
   const std::vector<double> w = Difference(y, fit.order.d);
-  const std::size_t p = fit.ar.size(), q = fit.ma.size();
-  std::vector<double> e;
-  ArmaCss(w, fit, &e);
-  // Extend w and e with the forecasts (future shocks are zero).
-  std::vector<double> ww = w, ee = e;
-  for (std::size_t h = 0; h < out.size(); ++h) {
-    const std::size_t t = ww.size();
+  const std::size_t p = fit.ar.size(), q = fit.ma.size(), n = w.size();
+  const std::size_t hn = out.size();
+  // w's newest p values followed by the forecasts (wt[p + h] = step h), and the newest q
+  // residuals followed by the future shocks (zero): the only history the recursion reads.
+  // For the orders the search fits (p ≤ 3, q ≤ 2) on a series longer than both, the residuals
+  // come from the fixed-order loop without a residual vector; otherwise from the generic one.
+  // Either way the terms and their order are those of extending whole copies of w and e.
+  thread_local std::vector<double> wt, et, e;
+  const std::size_t pw = std::min(p, n), qe = std::min(q, n);
+  wt.assign(pw + hn, 0.0);
+  et.assign(qe + hn, 0.0);
+  for (std::size_t k = 0; k < pw; ++k) wt[k] = w[n - pw + k];
+  if (p <= 3 && q <= 2 && n > std::max(p, q)) {
+    double last_e[2] = {};
+    ArmaLastResiduals(w, fit, last_e);
+    for (std::size_t k = 0; k < qe; ++k) et[k] = last_e[qe - 1 - k];
+  } else {
+    ArmaCss(w, fit, &e);
+    for (std::size_t k = 0; k < qe; ++k) et[k] = e[n - qe + k];
+  }
+  // Forecast step h sits at t = n + h of the extended series; its value t − 1 − i is
+  // wt[pw + h − 1 − i], an index ≥ 0 whenever t ≥ i + 1 (likewise et for the residuals).
+  for (std::size_t h = 0; h < hn; ++h) {
+    const std::size_t t = n + h;
     double pred = fit.mean;
     for (std::size_t i = 0; i < p; ++i)
-      pred += fit.ar[i] * ((t >= i + 1 ? ww[t - 1 - i] : fit.mean) - fit.mean);
-    for (std::size_t j = 0; j < q; ++j) pred += t >= j + 1 ? fit.ma[j] * ee[t - 1 - j] : 0.0;
-    ww.push_back(pred);
-    ee.push_back(0.0);
+      pred += fit.ar[i] * ((t >= i + 1 ? wt[pw + h - 1 - i] : fit.mean) - fit.mean);
+    for (std::size_t j = 0; j < q; ++j) pred += t >= j + 1 ? fit.ma[j] * et[qe + h - 1 - j] : 0.0;
+    wt[pw + h] = pred;
   }
   double last = y.back();
-  for (std::size_t h = 0; h < out.size(); ++h) {
-    const double wf = ww[w.size() + h];
+  for (std::size_t h = 0; h < hn; ++h) {
+    const double wf = wt[pw + h];
     if (fit.order.d == 1) {
       last += wf;
       out[h] = last;
