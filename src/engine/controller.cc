@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -183,7 +184,10 @@ struct Controller::Impl {
   std::unordered_map<std::string, bool> host_failing;  // status "fail" at the last Risk
   std::vector<float> feature_row;                      // scratch
   std::vector<double> forecast_levels;                 // scratch of Demand
-  std::vector<signal::ForecastPoint> forecast_points;  // scratch of Demand
+  // Scratch of PredictLocked, views into inventory.workloads (valid for one prediction).
+  std::unordered_map<std::string_view, const policy::Workload*> first_workload;
+  std::unordered_map<std::string_view, double> host_criticality;  // by host: max criticality
+  std::vector<signal::ForecastPoint> forecast_points;             // scratch of Demand
 
   std::shared_ptr<const predict::FailureModel> ServingModel() const {
     return retrainer ? retrainer->serving() : options.failure_model;
@@ -373,12 +377,13 @@ struct Controller::Impl {
     (void)t.forecaster.Refit(grid, t.last_t, t.step_ms, options.forecast_models);
   }
 
-  policy::WorkloadDemand Demand(const std::string& id, WorkloadTracks& tracks, TimestampMs now) {
+  // `w` is inventory.FindWorkload(id) (PredictLocked looks it up once for all workloads).
+  policy::WorkloadDemand Demand(const std::string& id, const policy::Workload* w,
+                                WorkloadTracks& tracks, TimestampMs now) {
     policy::WorkloadDemand d;
     d.workload = id;
     d.levels = options.levels;
     d.quantiles.assign(d.levels.size(), policy::ResourceVector{});
-    const policy::Workload* w = inventory.FindWorkload(id);
     // The demand at which the planner's rule keeps the allocation as it is (need = demand ·
     // (1 + headroom), divided by the tier's target_utilization without quantile_sizing).
     auto keep_level = [&](std::size_t r) {
@@ -539,10 +544,8 @@ struct Controller::Impl {
     // Tier: adaptive to the host's own baseline and trend, debounced (predict::AlertTiers); the
     // host's criticality is that of the most critical workload it runs.
     double criticality = 0.25;
-    for (const auto& w : inventory.workloads) {
-      if (w.host == v.host) {
-        criticality = std::max(criticality, 0.25 * (1 + static_cast<int>(w.criticality)));
-      }
+    if (auto c = host_criticality.find(v.host); c != host_criticality.end()) {
+      criticality = std::max(criticality, c->second);
     }
     const predict::TierDecision td =
         tiers.Update(v.host, now, {risk.p_fail, risk.health, criticality});
@@ -588,10 +591,21 @@ struct Controller::Impl {
     policy::PlannerInput input;
     input.now = now;
     host_usage.clear();
+    // Per tick, one pass over the inventory instead of a search per workload and per host: the
+    // first workload of each id (what FindWorkload returns) and each host's most critical
+    // workload (max is exact in any order).
+    first_workload.clear();
+    host_criticality.clear();
+    for (const policy::Workload& w : inventory.workloads) {
+      first_workload.try_emplace(w.id, &w);
+      const double c = 0.25 * (1 + static_cast<int>(w.criticality));
+      auto [hc, fresh] = host_criticality.try_emplace(w.host, c);
+      if (!fresh) hc->second = std::max(hc->second, c);
+    }
     for (const policy::Workload& w : inventory.workloads) {
       auto it = workloads.find(w.id);
       if (it == workloads.end()) continue;  // no telemetry yet: the planner leaves it alone
-      input.demand.push_back(Demand(w.id, it->second, now));
+      input.demand.push_back(Demand(w.id, first_workload.at(w.id), it->second, now));
       if (!w.host.empty()) {
         policy::ResourceVector& u = host_usage[w.host];
         for (std::size_t r = 0; r < policy::kResourceCount; ++r) {
