@@ -187,7 +187,8 @@ struct Controller::Impl {
   // Scratch of PredictLocked, views into inventory.workloads (valid for one prediction).
   std::unordered_map<std::string_view, const policy::Workload*> first_workload;
   std::unordered_map<std::string_view, double> host_criticality;  // by host: max criticality
-  std::vector<signal::ForecastPoint> forecast_points;             // scratch of Demand
+  std::vector<HostSignalView> host_views;  // scratch of PredictLocked (Risk reads the views)
+  std::vector<signal::ForecastPoint> forecast_points;  // scratch of Demand
 
   std::shared_ptr<const predict::FailureModel> ServingModel() const {
     return retrainer ? retrainer->serving() : options.failure_model;
@@ -615,7 +616,8 @@ struct Controller::Impl {
         }
       }
     }
-    for (const HostSignalView& v : engine.AllHostSignals()) {
+    engine.AllHostSignals(&host_views);
+    for (const HostSignalView& v : host_views) {
       if (inventory.FindHost(v.host) == nullptr && !inventory.hosts.empty()) continue;
       input.risks.push_back(Risk(v, now));
     }
