@@ -267,14 +267,18 @@ Result<ArimaFit> FitPrepared(const Prepared& pr, ArimaOrder order, bool refine,
     for (std::size_t j = 0; j < q; ++j) fit.ma[j] = b(static_cast<Eigen::Index>(p + j));
   }
   // Pull an explosive or non-invertible start back inside the admissible region.
-  auto neg = [](std::vector<double> v) {
-    for (double& x : v) x = -x;
-    return v;
+  // Invertibility of the MA part: stationarity of −θ, negated on the stack (the refinement's
+  // objective asks at every evaluation).
+  auto invertible = [](const std::vector<double>& ma) {
+    double m[16];
+    if (ma.size() > 16) return false;  // IsStationary's own limit
+    for (std::size_t j = 0; j < ma.size(); ++j) m[j] = -ma[j];
+    return IsStationary(std::span<const double>(m, ma.size()));
   };
   for (int k = 0; k < 50 && !IsStationary(fit.ar); ++k) {
     for (double& a : fit.ar) a *= 0.9;
   }
-  for (int k = 0; k < 50 && !IsStationary(neg(fit.ma)); ++k) {
+  for (int k = 0; k < 50 && !invertible(fit.ma); ++k) {
     for (double& m : fit.ma) m *= 0.9;
   }
   double css = ArmaCss(w, fit, nullptr);
@@ -299,7 +303,7 @@ Result<ArimaFit> FitPrepared(const Prepared& pr, ArimaOrder order, bool refine,
     };
     auto objective = [&](const std::vector<double>& x) {
       unpack(x);
-      if (!IsStationary(trial.ar) || !IsStationary(neg(trial.ma))) {
+      if (!IsStationary(trial.ar) || !invertible(trial.ma)) {
         return std::numeric_limits<double>::infinity();
       }
       return ArmaCss(tail, trial, nullptr);
