@@ -176,6 +176,12 @@ TEST(BlockCodecTest, DenominatorChoiceMatchesTheExhaustiveSearch) {
          return std::bit_cast<double>(Bits(v) + rng() % 5);
        },
        400},
+      {"decimals 200..300 ulps off (the residual limit is 255)",
+       [&](std::size_t) {
+         const double v = static_cast<double>(rng() % 100000 + 1) / 100.0;
+         return std::bit_cast<double>(Bits(v) + 200 + rng() % 101);
+       },
+       400},
       {"sums divided (1/15 steps, residuals)",
        [&](std::size_t i) {
          return 0.1 * static_cast<double>(i % 7) + static_cast<double>(rng() % 50) / 15.0;
