@@ -1,5 +1,7 @@
 #include "engine/controller.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -751,6 +753,44 @@ struct Controller::Impl {
   }
   bool state_save_failed = false;
   std::string last_feedback;
+
+  static constexpr std::string_view kEntropyKey = "entropy.history";
+
+  // The entropy learner's history across restarts (its model refits from it at once).
+  void LoadEntropyHistory(TimestampMs now) {
+    if (options.state_store == nullptr || !options.entropy.enabled) return;
+    auto bytes = options.state_store->Get(kEntropyKey);
+    std::string message;
+    if (!bytes) {
+      message = "entropy history not restored: " + bytes.error().message;
+    } else if (!*bytes) {
+      return;  // first start
+    } else if (auto ok = entropy->Restore(**bytes); !ok) {
+      message = "entropy history not restored: " + ok.error().message + "; learning anew";
+    } else {
+      message = fmt::format("entropy history restored: {} host(s), {} steps", entropy->hosts(),
+                            entropy->steps());
+    }
+    policy::AuditEntry e;
+    e.t = now;
+    e.kind = "model";
+    e.message = std::move(message);
+    Record(std::move(e));
+  }
+
+  void SaveEntropyHistory(TimestampMs now) {
+    if (options.state_store == nullptr || !options.entropy.enabled || entropy->hosts() == 0) {
+      return;
+    }
+    auto ok = options.state_store->Put(kEntropyKey, entropy->Encode());
+    if (!ok) {
+      policy::AuditEntry e;
+      e.t = now;
+      e.kind = "alert";
+      e.message = "warning: cannot persist the entropy history: " + ok.error().message;
+      Record(std::move(e));
+    }
+  }
 };
 
 Controller::Controller(Engine& engine, ControllerOptions options, actuate::Actuator& actuator,
@@ -763,6 +803,7 @@ Controller::Controller(Engine& engine, ControllerOptions options, actuate::Actua
   if (audit != nullptr) impl_->next_seq = audit->last_seq() + 1;
   const TimestampMs now = engine.clock().NowMs();
   impl_->LoadState(now);
+  impl_->LoadEntropyHistory(now);
   if (impl_->retrainer) {
     for (auto& message : impl_->retrainer->Load()) {
       policy::AuditEntry e;
@@ -774,7 +815,11 @@ Controller::Controller(Engine& engine, ControllerOptions options, actuate::Actua
   }
 }
 
-Controller::~Controller() { impl_->engine.SetSampleObserver({}); }
+Controller::~Controller() {
+  impl_->engine.SetSampleObserver({});
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->SaveEntropyHistory(impl_->engine.clock().NowMs());
+}
 
 void Controller::Observe(const Labels& labels, std::uint64_t series_id, Sample sample) {
   impl_->Observe(labels, series_id, sample);
@@ -803,6 +848,7 @@ TickReport Controller::Tick(TimestampMs now) {
     e.kind = "model";
     e.message = std::move(*message);
     m.Record(std::move(e));
+    m.SaveEntropyHistory(now);  // at each refit (daily) and at shutdown
   }
   m.last_risks = input.risks;
   for (auto& e : m.tier_changes) m.Record(std::move(e));

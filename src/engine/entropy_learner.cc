@@ -7,6 +7,9 @@
 #include <iterator>
 #include <limits>
 
+#include "core/bytes.h"
+#include "core/hash.h"
+
 namespace prognos::engine {
 namespace {
 
@@ -98,15 +101,18 @@ std::optional<std::string> EntropyLearner::MaybeRefit(TimestampMs now) {
     }
     // Usage spikes of any resource are events too (no incident labels in most fleets).
     for (std::size_t r = 0; r < policy::kResourceCount; ++r) {
-      const auto spikes = predict::SpikeEvents(eh.usage[r], options_.spike_window, options_.spike_z);
+      const auto spikes =
+          predict::SpikeEvents(eh.usage[r], options_.spike_window, options_.spike_z);
       for (std::size_t t = 0; t < n && t < spikes.size(); ++t) eh.event_start[t] |= spikes[t];
     }
     histories.push_back(std::move(eh));
   }
   predict::EntropyModelOptions mo;
   mo.rise_steps = RiseSteps();
-  mo.lead_steps = static_cast<std::size_t>(std::max<DurationMs>(1, options_.lead_ms / options_.step_ms));
-  mo.horizon_steps = static_cast<std::size_t>(std::max<DurationMs>(1, horizon_ms_ / options_.step_ms));
+  mo.lead_steps =
+      static_cast<std::size_t>(std::max<DurationMs>(1, options_.lead_ms / options_.step_ms));
+  mo.horizon_steps =
+      static_cast<std::size_t>(std::max<DurationMs>(1, horizon_ms_ / options_.step_ms));
   auto fit = predict::EntropyModel::Fit(histories, mo);
   if (!fit) return "entropy model: refit skipped: " + fit.error().message;
   model_ = std::move(*fit);
@@ -192,6 +198,124 @@ EntropyOutlook EntropyLearner::Outlook(std::string_view host, const Entropies& e
     out.uplift.v[r] = r < uplift.size() ? uplift[r] : 0.0;
   }
   return out;
+}
+
+std::size_t EntropyLearner::steps() const {
+  std::size_t n = 0;
+  for (const auto& [name, h] : hosts_) n += h.steps.size();
+  return n;
+}
+
+std::string EntropyLearner::Encode() const {
+  std::string out = "PGEL";
+  PutRaw<std::uint32_t>(out, 1);
+  PutRaw<std::int64_t>(out, options_.step_ms);
+  auto put_string = [&](std::string_view v) {
+    PutRaw<std::uint32_t>(out, static_cast<std::uint32_t>(v.size()));
+    out.append(v);
+  };
+  PutRaw<std::uint32_t>(out, static_cast<std::uint32_t>(indicators_.size()));
+  for (const auto& name : indicators_) put_string(name);
+  std::vector<const std::string*> names;
+  names.reserve(hosts_.size());
+  for (const auto& [name, h] : hosts_) names.push_back(&name);
+  std::sort(names.begin(), names.end(), [](auto* a, auto* b) { return *a < *b; });
+  PutRaw<std::uint32_t>(out, static_cast<std::uint32_t>(names.size()));
+  for (const std::string* name : names) {
+    const HostHistory& h = hosts_.find(*name)->second;
+    put_string(*name);
+    PutRaw<std::uint8_t>(out, h.failed ? 1 : 0);
+    PutRaw<std::uint32_t>(out, static_cast<std::uint32_t>(h.steps.size()));
+    for (const Step& st : h.steps) {
+      PutRaw<std::int64_t>(out, st.t);
+      PutRaw<std::uint8_t>(out, st.fail_start ? 1 : 0);
+      for (float u : st.usage) PutRaw<float>(out, u);
+      PutRaw<std::uint32_t>(out, static_cast<std::uint32_t>(st.entropy.size()));
+      for (float e : st.entropy) PutRaw<float>(out, e);
+    }
+  }
+  PutRaw<std::uint64_t>(out, Fnv1a64(out));
+  return out;
+}
+
+Result<void> EntropyLearner::Restore(std::string_view bytes) {
+  auto corrupt = [](const std::string& why) {
+    return MakeError(ErrorCode::kCorruption, "entropy history: " + why);
+  };
+  if (bytes.size() < 28 || bytes.substr(0, 4) != "PGEL") return corrupt("bad magic");
+  std::uint64_t sum = 0;
+  std::size_t sum_pos = bytes.size() - 8;
+  (void)TakeRaw(bytes, sum_pos, sum);
+  const std::string_view body = bytes.substr(0, bytes.size() - 8);
+  if (Fnv1a64(body) != sum) return corrupt("checksum mismatch");
+  std::size_t pos = 4;
+  std::uint32_t version = 0;
+  std::int64_t step_ms = 0;
+  (void)TakeRaw(body, pos, version);
+  if (version != 1) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "entropy history: version " + std::to_string(version) + " is not 1");
+  }
+  if (!TakeRaw(body, pos, step_ms)) return corrupt("truncated");
+  if (step_ms != options_.step_ms) {
+    return MakeError(ErrorCode::kInvalidArgument, "entropy history: recorded every " +
+                                                      std::to_string(step_ms) +
+                                                      " ms, the learner steps every " +
+                                                      std::to_string(options_.step_ms) + " ms");
+  }
+  auto take_string = [&](std::string& v) {
+    std::uint32_t len = 0;
+    if (!TakeRaw(body, pos, len) || body.size() - pos < len) return false;
+    v.assign(body.substr(pos, len));
+    pos += len;
+    return true;
+  };
+  std::uint32_t n_ind = 0;
+  if (!TakeRaw(body, pos, n_ind) || n_ind > body.size()) return corrupt("truncated");
+  std::vector<std::string> indicators(n_ind);
+  for (auto& name : indicators) {
+    if (!take_string(name)) return corrupt("truncated indicator name");
+  }
+  std::uint32_t n_hosts = 0;
+  if (!TakeRaw(body, pos, n_hosts) || n_hosts > body.size()) return corrupt("truncated");
+  std::unordered_map<std::string, HostHistory, StringHash, std::equal_to<>> hosts;
+  for (std::uint32_t i = 0; i < n_hosts; ++i) {
+    std::string name;
+    std::uint8_t failed = 0;
+    std::uint32_t n_steps = 0;
+    if (!take_string(name) || !TakeRaw(body, pos, failed) || !TakeRaw(body, pos, n_steps)) {
+      return corrupt("truncated host");
+    }
+    if (n_steps > body.size() / 29) return corrupt("step count exceeds the blob");
+    HostHistory h;
+    h.failed = failed != 0;
+    for (std::uint32_t k = 0; k < n_steps; ++k) {
+      Step st;
+      std::uint8_t fail_start = 0;
+      std::uint32_t n_e = 0;
+      bool ok = TakeRaw(body, pos, st.t) && TakeRaw(body, pos, fail_start);
+      for (float& u : st.usage) ok = ok && TakeRaw(body, pos, u);
+      ok = ok && TakeRaw(body, pos, n_e) && n_e <= n_ind;
+      if (!ok) return corrupt("truncated step");
+      st.fail_start = fail_start != 0;
+      st.entropy.resize(n_e);
+      for (float& e : st.entropy) {
+        if (!TakeRaw(body, pos, e)) return corrupt("truncated step");
+      }
+      h.steps.push_back(std::move(st));
+    }
+    while (h.steps.size() > options_.history_steps) h.steps.pop_front();
+    if (hosts.size() < options_.max_hosts) hosts.emplace(std::move(name), std::move(h));
+  }
+  if (pos != body.size()) return corrupt("trailing bytes");
+  indicators_ = std::move(indicators);
+  index_.clear();
+  for (std::size_t i = 0; i < indicators_.size(); ++i) index_.emplace(indicators_[i], i);
+  hosts_ = std::move(hosts);
+  model_indicators_ = 0;
+  fitted_ = false;
+  last_fit_ = INT64_MIN;
+  return Ok();
 }
 
 }  // namespace prognos::engine

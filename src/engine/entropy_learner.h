@@ -29,22 +29,22 @@ namespace prognos::engine {
 
 struct EntropyLearnerOptions {
   bool enabled = true;
-  DurationMs step_ms = 5 * kMinuteMs;    // one history step per host this often
-  std::size_t history_steps = 864;       // 3 days of 5-minute steps per host
-  std::size_t max_hosts = 1000;          // hosts beyond this are predicted, not recorded
+  DurationMs step_ms = 5 * kMinuteMs;  // one history step per host this often
+  std::size_t history_steps = 864;     // 3 days of 5-minute steps per host
+  std::size_t max_hosts = 1000;        // hosts beyond this are predicted, not recorded
   DurationMs refit_every_ms = kDayMs;
-  std::size_t min_fit_steps = 288;       // a day of history before the first fit
-  DurationMs rise_ms = 15 * kMinuteMs;   // k of the model, in time
-  DurationMs lead_ms = kHourMs;          // events within this after t label t
-  std::size_t spike_window = 288;        // SpikeEvents: previous steps that set the baseline
-  double spike_z = 4.0;                  //   and how far above it a spike is
+  std::size_t min_fit_steps = 288;      // a day of history before the first fit
+  DurationMs rise_ms = 15 * kMinuteMs;  // k of the model, in time
+  DurationMs lead_ms = kHourMs;         // events within this after t label t
+  std::size_t spike_window = 288;       // SpikeEvents: previous steps that set the baseline
+  double spike_z = 4.0;                 //   and how far above it a spike is
 };
 
 // What the controller needs per host.
 struct EntropyOutlook {
-  double composite = 0.0;  // learned-weight composite of the latest entropies (NaN-free)
-  double forecast = 0.0;   // composite one horizon ahead
-  double rise = 0.0;       // composite now minus rise_ms ago (0 without that much history)
+  double composite = 0.0;          // learned-weight composite of the latest entropies (NaN-free)
+  double forecast = 0.0;           // composite one horizon ahead
+  double rise = 0.0;               // composite now minus rise_ms ago (0 without that much history)
   policy::ResourceVector drivers;  // share of the weighted rise per resource (sum ≤ 1)
   policy::ResourceVector uplift;   // expected extra usage per resource within the horizon
                                    // after the rise just observed (γ · rise)
@@ -66,6 +66,19 @@ class EntropyLearner {
   std::optional<std::string> MaybeRefit(TimestampMs now);
   // The outlook of a host from its latest observed entropies.
   EntropyOutlook Outlook(std::string_view host, const Entropies& entropies) const;
+
+  // Persistence (the controller keeps the history across restarts, blob "entropy.history"):
+  // "PGEL", u32 version = 1, i64 step_ms, the indicator names, then each host in name order (name,
+  // failed flag, its steps: t, fail_start, usage per resource, entropies), and an FNV-1a 64
+  // checksum of everything before it. The fitted model is not kept: Restore leaves the learner
+  // unfitted with its refit due, so the next MaybeRefit fits the restored history at once.
+  std::string Encode() const;
+  // Replaces the history with a decoded one; on any error (corrupt, other version, another
+  // step_ms) the learner is left as it was. Steps beyond history_steps and hosts beyond max_hosts
+  // are dropped (the oldest steps; hosts in name order).
+  Result<void> Restore(std::string_view bytes);
+  std::size_t hosts() const { return hosts_.size(); }
+  std::size_t steps() const;  // summed over hosts
 
   bool fitted() const { return fitted_; }
   const predict::EntropyModel& model() const { return model_; }

@@ -4,26 +4,10 @@
 #include <cstring>
 #include <numeric>
 
+#include "core/bytes.h"
 #include "core/hash.h"
 
 namespace prognos::predict {
-namespace {
-
-template <typename T>
-void Put(std::string& out, T v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
-}
-
-// Reads a T at pos if the bytes hold it; false (pos unchanged) when truncated.
-template <typename T>
-bool Take(std::string_view bytes, std::size_t& pos, T& v) {
-  if (bytes.size() - pos < sizeof(T)) return false;
-  std::memcpy(&v, bytes.data() + pos, sizeof(T));
-  pos += sizeof(T);
-  return true;
-}
-
-}  // namespace
 
 LabelledHistory::LabelledHistory(std::size_t feature_count, LabelledHistoryOptions options)
     : feature_count_(feature_count), options_(options) {}
@@ -137,16 +121,16 @@ FailureTrainingSet LabelledHistory::Settled() const {
 
 std::string LabelledHistory::Encode() const {
   std::string out = "PGLH";
-  Put<std::uint32_t>(out, 1);
-  Put<std::uint32_t>(out, static_cast<std::uint32_t>(feature_count_));
-  Put<std::int64_t>(out, newest_);
-  Put<std::uint64_t>(out, settled_.size());
+  PutRaw<std::uint32_t>(out, 1);
+  PutRaw<std::uint32_t>(out, static_cast<std::uint32_t>(feature_count_));
+  PutRaw<std::int64_t>(out, newest_);
+  PutRaw<std::uint64_t>(out, settled_.size());
   auto put_features = [&](const std::vector<float>& f) {
     out.append(reinterpret_cast<const char*>(f.data()), f.size() * sizeof(float));
   };
   for (const Row& r : settled_) {
-    Put<std::int64_t>(out, r.t);
-    Put<double>(out, r.label);
+    PutRaw<std::int64_t>(out, r.t);
+    PutRaw<double>(out, r.label);
     put_features(r.features);
   }
   // Entities in name order, so equal histories encode to equal bytes.
@@ -154,20 +138,20 @@ std::string LabelledHistory::Encode() const {
   order.reserve(entities_.size());
   for (const auto& kv : entities_) order.push_back(&kv);
   std::sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->first < b->first; });
-  Put<std::uint32_t>(out, static_cast<std::uint32_t>(order.size()));
+  PutRaw<std::uint32_t>(out, static_cast<std::uint32_t>(order.size()));
   for (const auto* kv : order) {
-    Put<std::uint32_t>(out, static_cast<std::uint32_t>(kv->first.size()));
+    PutRaw<std::uint32_t>(out, static_cast<std::uint32_t>(kv->first.size()));
     out.append(kv->first);
     const Entity& e = kv->second;
-    Put<std::int64_t>(out, e.last_row);
-    Put<std::uint8_t>(out, e.has_row ? 1 : 0);
-    Put<std::uint32_t>(out, static_cast<std::uint32_t>(e.pending.size()));
+    PutRaw<std::int64_t>(out, e.last_row);
+    PutRaw<std::uint8_t>(out, e.has_row ? 1 : 0);
+    PutRaw<std::uint32_t>(out, static_cast<std::uint32_t>(e.pending.size()));
     for (const Row& r : e.pending) {
-      Put<std::int64_t>(out, r.t);
+      PutRaw<std::int64_t>(out, r.t);
       put_features(r.features);
     }
   }
-  Put<std::uint64_t>(out, Fnv1a64(out));
+  PutRaw<std::uint64_t>(out, Fnv1a64(out));
   return out;
 }
 
@@ -180,17 +164,17 @@ Result<LabelledHistory> LabelledHistory::Decode(std::string_view bytes, std::siz
   std::size_t pos = 4;
   std::uint32_t version = 0;
   std::uint32_t features = 0;
-  (void)Take(bytes, pos, version);
+  (void)TakeRaw(bytes, pos, version);
   if (version > 1) {
     return MakeError(ErrorCode::kInvalidArgument, "labelled history: version " +
                                                       std::to_string(version) + " is newer than 1");
   }
   std::uint64_t sum = 0;
   std::size_t sum_pos = bytes.size() - 8;
-  (void)Take(bytes, sum_pos, sum);
+  (void)TakeRaw(bytes, sum_pos, sum);
   if (Fnv1a64(bytes.substr(0, bytes.size() - 8)) != sum) return corrupt("checksum mismatch");
   const std::string_view body = bytes.substr(0, bytes.size() - 8);
-  if (!Take(body, pos, features)) return corrupt("truncated");
+  if (!TakeRaw(body, pos, features)) return corrupt("truncated");
   if (features != feature_count) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "labelled history: rows have " + std::to_string(features) +
@@ -206,32 +190,32 @@ Result<LabelledHistory> LabelledHistory::Decode(std::string_view bytes, std::siz
     return true;
   };
   std::uint64_t settled = 0;
-  if (!Take(body, pos, h.newest_) || !Take(body, pos, settled)) return corrupt("truncated");
+  if (!TakeRaw(body, pos, h.newest_) || !TakeRaw(body, pos, settled)) return corrupt("truncated");
   if (settled > body.size() / (16 + row_bytes)) return corrupt("row count exceeds the blob");
   for (std::uint64_t i = 0; i < settled; ++i) {
     Row r;
-    if (!Take(body, pos, r.t) || !Take(body, pos, r.label) || !take_features(r.features)) {
+    if (!TakeRaw(body, pos, r.t) || !TakeRaw(body, pos, r.label) || !take_features(r.features)) {
       return corrupt("truncated settled row");
     }
     h.Keep(std::move(r));
   }
   std::uint32_t entities = 0;
-  if (!Take(body, pos, entities)) return corrupt("truncated");
+  if (!TakeRaw(body, pos, entities)) return corrupt("truncated");
   for (std::uint32_t i = 0; i < entities; ++i) {
     std::uint32_t len = 0;
-    if (!Take(body, pos, len) || body.size() - pos < len) return corrupt("truncated entity");
+    if (!TakeRaw(body, pos, len) || body.size() - pos < len) return corrupt("truncated entity");
     std::string name(body.substr(pos, len));
     pos += len;
     Entity e;
     std::uint8_t has_row = 0;
     std::uint32_t pending = 0;
-    if (!Take(body, pos, e.last_row) || !Take(body, pos, has_row) || !Take(body, pos, pending)) {
+    if (!TakeRaw(body, pos, e.last_row) || !TakeRaw(body, pos, has_row) || !TakeRaw(body, pos, pending)) {
       return corrupt("truncated entity");
     }
     e.has_row = has_row != 0;
     for (std::uint32_t j = 0; j < pending; ++j) {
       Row r;
-      if (!Take(body, pos, r.t) || !take_features(r.features)) return corrupt("truncated row");
+      if (!TakeRaw(body, pos, r.t) || !take_features(r.features)) return corrupt("truncated row");
       e.pending.push_back(std::move(r));
     }
     h.entities_.emplace(std::move(name), std::move(e));

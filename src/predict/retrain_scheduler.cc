@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/bytes.h"
 #include "core/check.h"
 #include "core/hash.h"
 #include "predict/calibration.h"
@@ -33,19 +34,6 @@ Result<double> HoldoutBrier(const FailureModel& model, const FailureTrainingSet&
   auto p = model.PredictBatch(holdout.features);
   if (!p) return tl::unexpected<Error>(p.error());
   return BrierScore(*p, holdout.labels);
-}
-
-template <typename T>
-void Put(std::string& out, T v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
-}
-
-template <typename T>
-bool Get(std::string_view in, std::size_t& pos, T& v) {
-  if (in.size() - pos < sizeof(T)) return false;
-  std::memcpy(&v, in.data() + pos, sizeof(T));
-  pos += sizeof(T);
-  return true;
 }
 
 }  // namespace
@@ -177,14 +165,14 @@ Result<RetrainOutcome> RetrainScheduler::Run(TimestampMs now, const FailureTrain
 
 std::string EncodeRetrainState(const RetrainState& s) {
   std::string out = "PGRT";
-  Put<std::uint32_t>(out, 1);
-  Put<std::uint32_t>(out, s.version);
-  Put<std::int64_t>(out, s.last_attempt);
-  Put<std::int64_t>(out, s.last_accepted);
-  Put<std::uint64_t>(out, s.new_rows);
-  Put<std::uint64_t>(out, s.new_positives);
-  Put<double>(out, s.serving_brier);
-  Put<std::uint64_t>(out, Fnv1a64(out));
+  PutRaw<std::uint32_t>(out, 1);
+  PutRaw<std::uint32_t>(out, s.version);
+  PutRaw<std::int64_t>(out, s.last_attempt);
+  PutRaw<std::int64_t>(out, s.last_accepted);
+  PutRaw<std::uint64_t>(out, s.new_rows);
+  PutRaw<std::uint64_t>(out, s.new_positives);
+  PutRaw<double>(out, s.serving_brier);
+  PutRaw<std::uint64_t>(out, Fnv1a64(out));
   return out;
 }
 
@@ -196,7 +184,7 @@ Result<RetrainState> DecodeRetrainState(std::string_view bytes) {
   if (bytes.size() < 8 || bytes.substr(0, 4) != "PGRT") return corrupt("bad magic");
   std::size_t pos = 4;
   std::uint32_t version = 0;
-  Get(bytes, pos, version);
+  TakeRaw(bytes, pos, version);
   if (version > 1) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "retrain state: version " + std::to_string(version) + " is newer than 1");
@@ -204,15 +192,15 @@ Result<RetrainState> DecodeRetrainState(std::string_view bytes) {
   if (bytes.size() != kSize) return corrupt("wrong size");
   std::uint64_t sum = 0;
   std::size_t sum_pos = kSize - 8;
-  Get(bytes, sum_pos, sum);
+  TakeRaw(bytes, sum_pos, sum);
   if (Fnv1a64(bytes.substr(0, kSize - 8)) != sum) return corrupt("checksum mismatch");
   RetrainState s;
-  Get(bytes, pos, s.version);
-  Get(bytes, pos, s.last_attempt);
-  Get(bytes, pos, s.last_accepted);
-  Get(bytes, pos, s.new_rows);
-  Get(bytes, pos, s.new_positives);
-  Get(bytes, pos, s.serving_brier);
+  TakeRaw(bytes, pos, s.version);
+  TakeRaw(bytes, pos, s.last_attempt);
+  TakeRaw(bytes, pos, s.last_accepted);
+  TakeRaw(bytes, pos, s.new_rows);
+  TakeRaw(bytes, pos, s.new_positives);
+  TakeRaw(bytes, pos, s.serving_brier);
   return s;
 }
 

@@ -540,6 +540,45 @@ TEST_F(ControllerTest, PlannerStateSurvivesARestartAndACorruptStateIsAnAlert) {
   EXPECT_NE(entries_[0].message.find("planner state unreadable"), std::string::npos);
 }
 
+// The entropy learner's history persists at shutdown and comes back at the next start (its
+// model refits from it at once); a corrupt blob is reported and the learner starts anew.
+TEST_F(ControllerTest, EntropyHistorySurvivesARestart) {
+  auto blobs = store::BlobStore::Open(dir_ + "/state");
+  ASSERT_TRUE(blobs.has_value());
+  ControllerOptions o;
+  o.inventory = Cluster();
+  o.state_store = blobs->get();
+  Start(o);
+  for (int i = 0; i < 40; ++i) {
+    const TimestampMs t = kStart + i * kStep;
+    Send("h1", "", "cpu_temp_c", t, 50.0 + (i % 7));
+    Send("h1", "", "ecc_errors", t, static_cast<double>(i / 5));
+    Flush();
+    controller_->Tick(t);
+  }
+  controller_.reset();
+  auto saved = (*blobs)->Get("entropy.history");
+  ASSERT_TRUE(saved.has_value() && saved->has_value());
+  entries_.clear();
+  Start(o);
+  bool restored = false;
+  for (const auto& e : entries_) {
+    if (e.kind == "model" && e.message.find("entropy history restored: 1 host(s)") !=
+                                 std::string::npos) {
+      restored = true;
+    }
+  }
+  EXPECT_TRUE(restored);
+  controller_.reset();
+  ASSERT_TRUE((*blobs)->Put("entropy.history", "PGEL garbage").has_value());
+  entries_.clear();
+  Start(o);
+  ASSERT_FALSE(entries_.empty());
+  EXPECT_EQ(entries_[0].kind, "model");
+  EXPECT_NE(entries_[0].message.find("entropy history not restored"), std::string::npos)
+      << entries_[0].message;
+}
+
 // With a durable audit log, decisions survive a restart of the controller and are filtered by
 // host and workload.
 TEST_F(ControllerTest, DecisionsAreDurableAndFiltered) {

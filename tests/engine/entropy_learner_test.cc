@@ -104,5 +104,80 @@ TEST(EntropyLearnerTest, NoFitBeforeEnoughHistory) {
   EXPECT_FALSE(l.fitted());
 }
 
+// Six hosts, 250 steps of two indicators (the second only from step 100) and a failure start.
+EntropyLearner Recorded(EntropyLearnerOptions o) {
+  EntropyLearner l(o, kHourMs);
+  for (int t = 0; t < 250; ++t) {
+    for (int h = 0; h < 6; ++h) {
+      EntropyLearner::Entropies e = {{"cpu_sched", 0.3 + 0.001 * ((t * (h + 1)) % 97)}};
+      if (t >= 100) e.push_back({"mem_pages", 0.5 + 0.002 * ((t + h) % 13)});
+      policy::ResourceVector usage;
+      usage.v[0] = 2.0 + ((t + 5 * h) % 40 == 0 ? 8.0 : 0.0);
+      l.Observe(std::string("h").append(std::to_string(h)), t * kStep, e, usage,
+                h == 2 && t >= 180);
+    }
+  }
+  return l;
+}
+
+// The history survives Encode/Restore byte for byte, the restored learner is unfitted with its
+// refit due, and that refit gives the same model as the original's on the same history.
+TEST(EntropyLearnerTest, HistoryRoundTripsAndTheRestoredLearnerRefitsTheSameModel) {
+  EntropyLearner a = Recorded(Options());
+  const std::string bytes = a.Encode();
+  EntropyLearner b(Options(), kHourMs);
+  ASSERT_TRUE(b.Restore(bytes).has_value());
+  EXPECT_EQ(b.hosts(), 6u);
+  EXPECT_EQ(b.steps(), 6u * 250u);
+  EXPECT_EQ(b.indicators(), a.indicators());
+  EXPECT_EQ(b.Encode(), bytes);
+  EXPECT_FALSE(b.fitted());
+  const TimestampMs now = 250 * kStep;
+  ASSERT_TRUE(a.MaybeRefit(now).has_value());
+  ASSERT_TRUE(b.MaybeRefit(now).has_value());  // due at once after a restore
+  ASSERT_TRUE(a.fitted() && b.fitted());
+  EXPECT_EQ(b.model().weights(), a.model().weights());
+  EXPECT_EQ(b.model().theta(), a.model().theta());
+  EXPECT_EQ(b.model().uplift_per_rise(), a.model().uplift_per_rise());
+}
+
+TEST(EntropyLearnerTest, ACorruptOrForeignHistoryIsRejectedAndChangesNothing) {
+  EntropyLearner a = Recorded(Options());
+  std::string bytes = a.Encode();
+  EntropyLearner b = Recorded(Options());
+  const std::string before = b.Encode();
+  std::string flipped = bytes;
+  flipped[bytes.size() / 2] ^= 0x40;
+  auto r = b.Restore(flipped);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kCorruption);
+  EXPECT_NE(r.error().message.find("checksum"), std::string::npos);
+  EXPECT_FALSE(b.Restore(bytes.substr(0, 20)).has_value());
+  EXPECT_FALSE(b.Restore("PGLH and something else entirely").has_value());
+  EXPECT_EQ(b.Encode(), before);
+  // Recorded every 5 minutes, read by a learner that steps every minute: refused.
+  EntropyLearnerOptions other = Options();
+  other.step_ms = kMinuteMs;
+  EntropyLearner c(other, kHourMs);
+  auto step = c.Restore(bytes);
+  ASSERT_FALSE(step.has_value());
+  EXPECT_NE(step.error().message.find("recorded every 300000 ms"), std::string::npos);
+  EXPECT_EQ(c.hosts(), 0u);
+}
+
+TEST(EntropyLearnerTest, ARestoreKeepsTheNewestStepsWithinTheLearnersLimits) {
+  const std::string bytes = Recorded(Options()).Encode();
+  EntropyLearnerOptions small = Options();
+  small.history_steps = 100;
+  small.max_hosts = 4;
+  EntropyLearner l(small, kHourMs);
+  ASSERT_TRUE(l.Restore(bytes).has_value());
+  EXPECT_EQ(l.hosts(), 4u);
+  EXPECT_EQ(l.steps(), 4u * 100u);
+  // The newest steps are kept: observing at step 250 on h0 appends after t = 249.
+  l.Observe("h0", 250 * kStep, {{"cpu_sched", 0.4}}, {}, false);
+  EXPECT_EQ(l.steps(), 4u * 100u);
+}
+
 }  // namespace
 }  // namespace prognos::engine
