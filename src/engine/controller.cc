@@ -4,8 +4,8 @@
 #include <cmath>
 #include <cstdio>
 #include <deque>
-#include <map>
 #include <limits>
+#include <map>
 #include <optional>
 #include <unordered_map>
 #include <utility>
@@ -15,13 +15,13 @@
 #include "policy/audit_codec.h"
 #include "policy/planner.h"
 #include "policy/planner_codec.h"
-#include "store/blob_store.h"
 #include "predict/alert_tiers.h"
 #include "predict/dependency_model.h"
 #include "predict/health_score.h"
 #include "signal/deviation.h"
 #include "signal/forecast/online_forecaster.h"
 #include "store/audit_log.h"
+#include "store/blob_store.h"
 
 namespace prognos::engine {
 namespace {
@@ -90,9 +90,9 @@ struct Controller::Impl {
         audit(log),
         on_entry(std::move(cb)),
         planner(options.policy),
-        features(options.failure_model ? std::make_unique<predict::FeatureBuilder>(
-                                             options.failure_model->spec())
-                                       : nullptr),
+        features(options.failure_model
+                     ? std::make_unique<predict::FeatureBuilder>(options.failure_model->spec())
+                     : nullptr),
         tiers(options.alert_tiers),
         runner(a),
         inventory(options.inventory) {
@@ -117,7 +117,7 @@ struct Controller::Impl {
   std::vector<policy::AuditEntry> tier_changes;       // written by the tick that computed them
   actuate::PlanRunner runner;
   policy::Inventory inventory;
-  std::unordered_map<std::string, WorkloadTracks> workloads;  // by component label
+  std::unordered_map<std::string, WorkloadTracks> workloads;               // by component label
   std::unordered_map<std::uint64_t, signal::DeviationTracker> deviations;  // by series id
   // Each health gauge's correlation with its host's mean load (by series id); the hosts' latest
   // load values are in host_loads (Observe's own state, below).
@@ -181,7 +181,7 @@ struct Controller::Impl {
   std::unordered_map<std::string, policy::ResourceVector> host_usage;  // this tick, by host
   EntropyLearner::Entropies entropies;  // scratch of Risk (views into the host's signal view)
   std::unordered_map<std::string, bool> host_failing;  // status "fail" at the last Risk
-  std::vector<float> feature_row;  // scratch
+  std::vector<float> feature_row;                      // scratch
 
   std::shared_ptr<const predict::FailureModel> ServingModel() const {
     return retrainer ? retrainer->serving() : options.failure_model;
@@ -229,9 +229,9 @@ struct Controller::Impl {
     std::uint64_t id = 0;
     Kind kind = Kind::kSkip;
     bool load = false;  // a load indicator (its latest value feeds the host's mean load)
-    std::optional<std::size_t> feature;  // index in the failure model's indicators
-    UsageTrack* track = nullptr;         // kUsage
-    signal::DeviationTracker* deviation = nullptr;  // kHealth
+    std::optional<std::size_t> feature;                  // index in the failure model's indicators
+    UsageTrack* track = nullptr;                         // kUsage
+    signal::DeviationTracker* deviation = nullptr;       // kHealth
     std::map<std::string, double>* host_load = nullptr;  // kHealth: the host's load indicators
     double* load_slot = nullptr;        // kHealth and load: this series' entry in *host_load
     LoadCorrelation* corr = nullptr;    // kHealth, not load: created on first use
@@ -395,17 +395,15 @@ struct Controller::Impl {
         for (auto& q : d.quantiles) q.v[r] = keep;
         continue;
       }
-      if ((!t->forecaster.fitted() && t->samples >= kMinFitSamples &&
-           t->last_refit == INT64_MIN) ||
+      if ((!t->forecaster.fitted() && t->samples >= kMinFitSamples && t->last_refit == INT64_MIN) ||
           (t->last_refit != INT64_MIN && now - t->last_refit >= options.refit_every_ms)) {
         Refit(*t, now);
       }
       d.observed.v[r] = t->last_value;
       std::size_t steps = 1;
       if (t->step_ms > 0) {
-        steps = static_cast<std::size_t>(
-            std::clamp<DurationMs>(options.policy.SizingHorizonMs() / t->step_ms, 1,
-                                   kMaxForecastSteps));
+        steps = static_cast<std::size_t>(std::clamp<DurationMs>(
+            options.policy.SizingHorizonMs() / t->step_ms, 1, kMaxForecastSteps));
       }
       for (std::size_t i = 0; i < d.levels.size(); ++i) {
         const double q = std::clamp(d.levels[i], 0.5, 0.999);
@@ -466,7 +464,8 @@ struct Controller::Impl {
           in.status = predict::ReportedStatus::kFail;
           status_floor = 1.0;
         } else if (ind.value >= 1) {
-          if (in.status != predict::ReportedStatus::kFail) in.status = predict::ReportedStatus::kWarning;
+          if (in.status != predict::ReportedStatus::kFail)
+            in.status = predict::ReportedStatus::kWarning;
           status_floor = std::max(status_floor, options.warning_p_fail);
         } else if (in.status == predict::ReportedStatus::kUnknown) {
           in.status = predict::ReportedStatus::kOk;
@@ -546,8 +545,8 @@ struct Controller::Impl {
       policy::AuditEntry e;
       e.t = now;
       e.kind = "alert";
-      e.message = std::string(policy::AlertTierName(risk.tier)) + ": host " + v.host +
-                  " p_fail " + FormatNumber(risk.p_fail) + " health " + FormatNumber(risk.health) +
+      e.message = std::string(policy::AlertTierName(risk.tier)) + ": host " + v.host + " p_fail " +
+                  FormatNumber(risk.p_fail) + " health " + FormatNumber(risk.health) +
                   (risk.root_cause.empty() ? "" : " (root cause " + risk.root_cause + ")") +
                   " [score " + FormatNumber(td.judged) + " vs threshold " +
                   FormatNumber(td.threshold[std::max(0, static_cast<int>(td.tier) - 1)]) + "]";
@@ -642,6 +641,16 @@ struct Controller::Impl {
       case ActionType::kResizePool:
         if (auto* p = inventory.FindPool(a.pool)) p->nodes = a.nodes_after;
         break;
+      case ActionType::kReplicate:
+        // A new copy is syncing until the inventory source says otherwise; a drop removes it.
+        if (w != nullptr) {
+          auto& copies = w->data_copies;
+          copies.erase(std::remove_if(copies.begin(), copies.end(),
+                                      [&](const auto& c) { return c.host == a.target_host; }),
+                       copies.end());
+          if (a.amount > 0) copies.push_back({a.target_host, false});
+        }
+        break;
       default:
         break;
     }
@@ -723,7 +732,8 @@ struct Controller::Impl {
 };
 
 Controller::Controller(Engine& engine, ControllerOptions options, actuate::Actuator& actuator,
-                       store::AuditLog* audit, std::function<void(const policy::AuditEntry&)> on_entry)
+                       store::AuditLog* audit,
+                       std::function<void(const policy::AuditEntry&)> on_entry)
     : impl_(std::make_unique<Impl>(engine, std::move(options), actuator, audit,
                                    std::move(on_entry))) {
   engine.SetSampleObserver(
@@ -856,7 +866,8 @@ Result<void> Controller::SetPreference(policy::Preference preference, TimestampM
   if (!copy.pin_zone.empty()) what += ", pin to zone " + copy.pin_zone;
   if (copy.forbid_preemption) what += ", forbid preemption";
   if (copy.headroom) what += ", headroom " + std::to_string(*copy.headroom);
-  e.message = ok ? "preference set: " + what : "preference rejected: " + what + ": " + ok.error().message;
+  e.message =
+      ok ? "preference set: " + what : "preference rejected: " + what + ": " + ok.error().message;
   m.Record(std::move(e));
   if (ok) m.SaveState(now);
   return ok;
@@ -868,8 +879,7 @@ std::vector<policy::Preference> Controller::preferences() const {
 }
 
 std::vector<policy::AuditEntry> Controller::Decisions(TimestampMs since, std::string_view host,
-                                                      std::string_view workload,
-                                                      std::size_t limit,
+                                                      std::string_view workload, std::size_t limit,
                                                       std::uint64_t after_seq) const {
   const Impl& m = *impl_;
   auto matches = [&](const policy::AuditEntry& e) {
@@ -878,7 +888,9 @@ std::vector<policy::AuditEntry> Controller::Decisions(TimestampMs since, std::st
       if (!e.action || (e.action->host != host && e.action->target_host != host)) return false;
     }
     if (!workload.empty()) {
-      const std::string* w = e.action ? &e.action->workload : e.outcome ? &e.outcome->workload : nullptr;
+      const std::string* w = e.action    ? &e.action->workload
+                             : e.outcome ? &e.outcome->workload
+                                         : nullptr;
       if (w == nullptr || *w != workload) return false;
     }
     return true;

@@ -75,13 +75,13 @@ TEST(PlannerCodecTest, RoundTripsEveryField) {
 
 TEST(PlannerCodecTest, HeaderLayoutIsAsDocumented) {
   const std::string bytes = EncodePlannerState(PlannerState{});
-  // "PGPS", version 1 (u16 LE), payload length (u32 LE), payload, CRC-32.
+  // "PGPS", version 2 (u16 LE), payload length (u32 LE), payload, CRC-32.
   ASSERT_GE(bytes.size(), 14u);
   EXPECT_EQ(bytes.substr(0, 4), "PGPS");
-  EXPECT_EQ(static_cast<unsigned char>(bytes[4]), 1);
+  EXPECT_EQ(static_cast<unsigned char>(bytes[4]), 2);
   EXPECT_EQ(static_cast<unsigned char>(bytes[5]), 0);
-  // Empty state payload: id 8 + 5 counts × 4 + 2 × 20 doubles × 8 + 4 time maps × 4 = 364.
-  EXPECT_EQ(bytes.size(), 10u + 364u + 4u);
+  // Empty state payload: id 8 + 5 counts × 4 + 2 × 21 doubles × 8 + 4 time maps × 4 = 380.
+  EXPECT_EQ(bytes.size(), 10u + 380u + 4u);
 }
 
 TEST(PlannerCodecTest, RejectsCorruptInput) {
@@ -94,7 +94,7 @@ TEST(PlannerCodecTest, RejectsCorruptInput) {
   std::string flipped = good;
   flipped[20] = static_cast<char>(flipped[20] ^ 0x40);
   std::string version = good;
-  version[4] = 2;
+  version[4] = 3;
   std::string magic = good;
   magic[0] = 'X';
   const std::vector<Case> cases = {
