@@ -198,8 +198,8 @@ class Run {
   void FaultEvents(TimestampMs t);
   void Reactive(TimestampMs t);
   void Vpa(TimestampMs t, bool sample_only);
-  void Proactive(TimestampMs t);
   void ProtectDuringWarmup(TimestampMs t);
+  void Proactive(TimestampMs t);
   void Account(TimestampMs t);
   nlohmann::ordered_json Report() const;
 
@@ -634,6 +634,28 @@ void Run::Vpa(TimestampMs t, bool sample_only) {
   }
 }
 
+void Run::ProtectDuringWarmup(TimestampMs t) {
+  if (!s_.policy.data_protection.enabled()) return;
+  if (!warmup_planner_) warmup_planner_ = std::make_unique<policy::Planner>(s_.policy);
+  policy::PlannerInput in;
+  in.now = t;
+  const policy::ActionPlan plan = warmup_planner_->Plan(world_.ToInventory(), in);
+  for (const policy::Action& a : plan.actions) {
+    if (a.type != policy::ActionType::kReplicate) continue;
+    if (actuator_->Apply(a, t)) {
+      // Counted in data_protection.copies_created_in_warmup, not in the measured actions.
+      --world_.counters().actions;
+      if (options_.on_audit) {
+        policy::AuditEntry e;
+        e.t = t;
+        e.kind = "decision";
+        e.action = a;
+        options_.on_audit(e);
+      }
+    }
+  }
+}
+
 void Run::Proactive(TimestampMs t) {
   controller_->SetInventory(world_.ToInventory());
   engine::TickReport tick = controller_->Tick(t);
@@ -660,26 +682,6 @@ void Run::Proactive(TimestampMs t) {
       ++false_alarm_ticks_;
       false_alarm_hosts_.insert(r.host);
       ++false_alarm_causes_[r.root_cause.empty() ? "(none)" : r.root_cause];
-    }
-  }
-}
-
-void Run::ProtectDuringWarmup(TimestampMs t) {
-  if (!s_.policy.data_protection.enabled()) return;
-  if (!warmup_planner_) warmup_planner_ = std::make_unique<policy::Planner>(s_.policy);
-  policy::PlannerInput in;
-  in.now = t;
-  const policy::ActionPlan plan = warmup_planner_->Plan(world_.ToInventory(), in);
-  for (const policy::Action& a : plan.actions) {
-    if (a.type != policy::ActionType::kReplicate) continue;
-    if (actuator_->Apply(a, t)) {
-      if (options_.on_audit) {
-        policy::AuditEntry e;
-        e.t = t;
-        e.kind = "decision";
-        e.action = a;
-        options_.on_audit(e);
-      }
     }
   }
 }
