@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <initializer_list>
 #include <numeric>
 #include <string_view>
 #include <unordered_map>
@@ -34,6 +35,16 @@ std::string Num(double v) {
     std::snprintf(buf, sizeof(buf), "%.2f", v);
   }
   return buf;
+}
+
+// Concatenates the parts into one string (one allocation; for sentences built in loops).
+std::string Cat(std::initializer_list<std::string_view> parts) {
+  std::size_t n = 0;
+  for (std::string_view p : parts) n += p.size();
+  std::string out;
+  out.reserve(n);
+  for (std::string_view p : parts) out.append(p);
+  return out;
 }
 
 std::string Vec(const ResourceVector& v) {
@@ -1619,13 +1630,13 @@ struct PlanRun {
           why_now += "; its copy on " + stale.front().first + " no longer counts (it " +
                      stale.front().second + ")";
         }
-        a.reason = "keep a copy of " + W(w).id + "'s " + Num(gib) + " GiB on " + H(to).id +
-                   " (zone " + H(to).zone + ", p_fail " + Num(host_pfail[to]) + ", health " +
-                   Num(host_health[to]) + "): it has " + why_now + " (" + policy_note + ")";
+        a.reason = Cat({"keep a copy of ", W(w).id, "'s ", Num(gib), " GiB on ", H(to).id,
+                        " (zone ", H(to).zone, ", p_fail ", Num(host_pfail[to]), ", health ",
+                        Num(host_health[to]), "): it has ", why_now, " (", policy_note, ")"});
         for (std::size_t i = 1; i < scored.size() && i < 3; ++i) {
-          a.rejected.push_back(
-              {"copy to " + H(scored[i].second).id,
-               "score " + Num(scored[i].first) + " > " + Num(scored[0].first) + " of " + H(to).id});
+          a.rejected.push_back({Cat({"copy to ", H(scored[i].second).id}),
+                                Cat({"score ", Num(scored[i].first), " > ", Num(scored[0].first),
+                                     " of ", H(to).id})});
         }
         a.expected_cost_per_hour = gib * spec.copy_gib_hour_price;
         // Data is lost only if both disks fail within the horizon (independent failures).
@@ -1647,9 +1658,9 @@ struct PlanRun {
         a.amount = 0;
         a.amount_before = gib;
         a.rule = "drop_stale_copy";
-        a.reason = "drop " + W(w).id + "'s copy on " + copy_host + ": it " + why + ", and " +
-                   std::to_string(in_sync) + " other cop" + (in_sync == 1 ? "y is" : "ies are") +
-                   " in sync (" + policy_note + ")";
+        a.reason = Cat({"drop ", W(w).id, "'s copy on ", copy_host, ": it ", why, ", and ",
+                        std::to_string(in_sync), " other cop", in_sync == 1 ? "y is" : "ies are",
+                        " in sync (", policy_note, ")"});
         a.expected_cost_per_hour = -gib * spec.copy_gib_hour_price;
         a.expected_risk = 0;
         a.precondition = W(w).id + " has a copy on " + copy_host;
