@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <limits>
 #include <map>
@@ -376,6 +377,7 @@ struct Controller::Impl {
     d.workload = id;
     d.levels = options.levels;
     d.quantiles.assign(d.levels.size(), policy::ResourceVector{});
+    d.usage_quantiles.assign(d.levels.size(), policy::ResourceVector{});
     const policy::Workload* w = inventory.FindWorkload(id);
     // The demand at which the planner's rule keeps the allocation as it is (need = demand ·
     // (1 + headroom), divided by the tier's target_utilization without quantile_sizing).
@@ -393,6 +395,7 @@ struct Controller::Impl {
         const double keep = keep_level(r);
         d.observed.v[r] = keep;
         for (auto& q : d.quantiles) q.v[r] = keep;
+        for (auto& q : d.usage_quantiles) q.v[r] = keep;
         continue;
       }
       if ((!t->forecaster.fitted() && t->samples >= kMinFitSamples && t->last_refit == INT64_MIN) ||
@@ -407,16 +410,20 @@ struct Controller::Impl {
       }
       for (std::size_t i = 0; i < d.levels.size(); ++i) {
         const double q = std::clamp(d.levels[i], 0.5, 0.999);
+        // The peak over the sizing horizon of the q quantile (and the value now), and the mean
+        // over its steps of the q quantile (the usage the workload is expected to have).
         double peak = t->last_value;
-        if (q <= 0.5) {
-          for (const auto& p : t->forecaster.Forecast(steps, 0.5)) peak = std::max(peak, p.mean);
-        } else {
-          // The upper bound of a central interval at level 2q − 1 is the q quantile.
-          for (const auto& p : t->forecaster.Forecast(steps, 2 * q - 1)) {
-            peak = std::max(peak, p.upper);
-          }
+        double sum = 0;
+        std::size_t n = 0;
+        // The upper bound of a central interval at level 2q − 1 is the q quantile.
+        for (const auto& p : t->forecaster.Forecast(steps, q <= 0.5 ? 0.5 : 2 * q - 1)) {
+          const double v = q <= 0.5 ? p.mean : p.upper;
+          peak = std::max(peak, v);
+          sum += v;
+          ++n;
         }
         d.quantiles[i].v[r] = std::max(0.0, peak);
+        d.usage_quantiles[i].v[r] = std::max(0.0, n > 0 ? sum / static_cast<double>(n) : peak);
       }
       // Too little history to size down from (the forecaster's first fit needs kMinFitSamples):
       // a few samples may be a quiet moment, so until then demand may raise the allocation but
@@ -424,6 +431,7 @@ struct Controller::Impl {
       if (!t->forecaster.fitted()) {
         const double keep = keep_level(r);
         for (auto& q : d.quantiles) q.v[r] = std::max(q.v[r], keep);
+        for (auto& q : d.usage_quantiles) q.v[r] = std::max(q.v[r], keep);
       }
       if (r == 0 || d.model.empty()) d.model = t->forecaster.model_name();
     }

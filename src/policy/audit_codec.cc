@@ -273,6 +273,8 @@ json ToJson(const WorkloadDemand& d) {
       {"observed", ToJson(d.observed)},
       {"levels", std::move(levels)},
       {"quantiles", ArrayOf(d.quantiles, [](const ResourceVector& v) { return ToJson(v); })},
+      {"usage_quantiles",
+       ArrayOf(d.usage_quantiles, [](const ResourceVector& v) { return ToJson(v); })},
       {"model", d.model}};
 }
 
@@ -387,6 +389,14 @@ Result<WorkloadDemand> DemandAt(const json& j, const std::string& path) {
       ResourceVector v;
       r.ReadRv((*qs)[i], r.Path("quantiles") + "[" + std::to_string(i) + "]", &v);
       d.quantiles.push_back(v);
+    }
+  }
+  // Absent in entries written before cpu_sizing existed.
+  if (const json* qs = r.Array("usage_quantiles")) {
+    for (std::size_t i = 0; i < qs->size() && r.ok(); ++i) {
+      ResourceVector v;
+      r.ReadRv((*qs)[i], r.Path("usage_quantiles") + "[" + std::to_string(i) + "]", &v);
+      d.usage_quantiles.push_back(v);
     }
   }
   r.Str("model", &d.model);

@@ -148,12 +148,26 @@ struct PlanRun {
   // quantile already is the margin for forecast uncertainty (the tier's coverage), so it is not
   // divided by target_utilization again: on the tier quantile that over-allocated twice
   // (docs/policy.md, "Sizing"). With quantile_sizing off, the earlier rule: ... /
-  // target_utilization.
+  // target_utilization. The CPU request follows spec.cpu_sizing: with kUsage it is the tier's
+  // cpu_quantile of the forecast usage over the horizon (no headroom: the peaks run on the host's
+  // idle CPU, which RelieveContention keeps there), with kPeak the CPU quantile's peak like the
+  // rest.
   ResourceVector Need(std::size_t w, const WorkloadDemand& d) const {
     const SlaTier& tier = TierOf(w);
     double f = 1 + Headroom(w);
     if (!spec.quantile_sizing && tier.target_utilization > 0) f /= tier.target_utilization;
-    return d.Quantile(tier.demand_quantile).Scaled(f);
+    ResourceVector need = d.Quantile(tier.demand_quantile).Scaled(f);
+    const std::size_t cpu = static_cast<std::size_t>(Resource::kCpu);
+    if (spec.cpu_sizing == CpuSizing::kUsage) {
+      need.v[cpu] = d.UsageQuantile(CpuQuantile(tier)).v[cpu];
+    } else if (tier.cpu_quantile) {
+      need.v[cpu] = d.Quantile(*tier.cpu_quantile).v[cpu] * f;
+    }
+    return need;
+  }
+  double CpuQuantile(const SlaTier& tier) const {
+    return tier.cpu_quantile.value_or(spec.cpu_sizing == CpuSizing::kUsage ? 0.5
+                                                                           : tier.demand_quantile);
   }
 
   // Queue order: tier, criticality, priority (all descending), then inventory order.
@@ -810,7 +824,11 @@ struct PlanRun {
       double need_share = 0;  // max_r floor_r / allocation_r, for the reason
       for (std::size_t r = 0; r < kResourceCount; ++r) {
         if (need.v[r] <= 0 && d.observed.v[r] <= 0) continue;  // no telemetry for r: leave it
-        const double floor_r = std::max(need.v[r], d.observed.v[r] * (1 + h) / (legacy ? tu : 1));
+        // Burstable CPU (cpu_sizing usage): the usage now is a floor, but no headroom above it.
+        const bool usage_cpu =
+            spec.cpu_sizing == CpuSizing::kUsage && r == static_cast<std::size_t>(Resource::kCpu);
+        const double floor_r =
+            std::max(need.v[r], d.observed.v[r] * (usage_cpu ? 1.0 : (1 + h) / (legacy ? tu : 1)));
         if (cur.v[r] > 0) need_share = std::max(need_share, floor_r / cur.v[r]);
         const double t = std::min(cur.v[r], floor_r * (1 + spec.damping.hysteresis / 2));
         if (floor_r > cur.v[r] + kEps) {
@@ -951,11 +969,110 @@ struct PlanRun {
       for (std::size_t r = 0; r < kResourceCount; ++r) {
         if (target.v[r] == cur.v[r]) continue;
         if (!short_desc.empty()) short_desc += ", ";
-        short_desc += std::string(ResourceName(static_cast<Resource>(r))) + " q" +
-                      Num(tier.demand_quantile) + " peak " + Num(q.v[r]) + " needs " +
+        const bool cpu = r == static_cast<std::size_t>(Resource::kCpu);
+        if (cpu && spec.cpu_sizing == CpuSizing::kUsage) {
+          short_desc += "cpu usage q" + Num(CpuQuantile(tier)) + " " + Num(need.v[r]) +
+                        " > allocated " + Num(cur.v[r]);
+          continue;
+        }
+        const double level = cpu ? CpuQuantile(tier) : tier.demand_quantile;
+        short_desc += std::string(ResourceName(static_cast<Resource>(r))) + " q" + Num(level) +
+                      " peak " + Num(cpu ? d.Quantile(level).v[r] : q.v[r]) + " needs " +
                       Num(need.v[r]) + " > allocated " + Num(cur.v[r]);
       }
       GrowWorkload(w, cur, target, short_desc);
+    }
+  }
+
+  // cpu_sizing usage: CPU requests cover expected usage and the peaks borrow the host's idle CPU,
+  // so a host whose workloads' forecast CPU peaks (the tier quantile's peak over the horizon, at
+  // least the request) add up to more than its capacity will throttle them. Moves workloads off
+  // such a host, fewest moves first (the smallest workload whose peak covers the excess, else the
+  // largest), to the best-scored host where both its request fits and the peaks stay within
+  // capacity. Damped and budgeted like every migration.
+  void RelieveContention() {
+    if (spec.cpu_sizing != CpuSizing::kUsage || !spec.allow_migration) return;
+    const std::size_t cpu = static_cast<std::size_t>(Resource::kCpu);
+    std::vector<double> peak(inv.workloads.size(), 0.0);
+    std::vector<double> load(inv.hosts.size(), 0.0);
+    for (std::size_t w = 0; w < inv.workloads.size(); ++w) {
+      if (wl_host[w] == kNone) continue;
+      peak[w] = Size(w).v[cpu];
+      if (demand_of[w] >= 0) {
+        peak[w] =
+            std::max(peak[w], in.demand[demand_of[w]].Quantile(TierOf(w).demand_quantile).v[cpu]);
+      }
+      load[wl_host[w]] += peak[w];
+    }
+    for (std::size_t h = 0; h < inv.hosts.size(); ++h) {
+      const double cap = H(h).capacity.v[cpu];
+      if (host_evacuate[h] || cap <= 0 || load[h] <= cap * (1 + kEps)) continue;
+      std::vector<std::size_t> movable;
+      for (std::size_t w : host_wls[h]) {
+        if (!wl_touched[w] && demand_of[w] >= 0 &&
+            !planner.migrations_in_flight_.contains(W(w).id)) {
+          movable.push_back(w);
+        }
+      }
+      const double excess = load[h] - cap;
+      std::sort(movable.begin(), movable.end(), [&](std::size_t a, std::size_t b) {
+        const bool ca = peak[a] >= excess, cb = peak[b] >= excess;
+        if (ca != cb) return ca;
+        if (peak[a] != peak[b]) return ca ? peak[a] < peak[b] : peak[a] > peak[b];
+        return a < b;
+      });
+      for (std::size_t w : movable) {
+        if (load[h] <= cap * (1 + kEps)) break;
+        if (migrations >= spec.damping.max_concurrent_migrations || Room() < 1) return;
+        const ResourceVector size = Size(w);
+        std::vector<Rejected> rejected;
+        std::size_t best = kNone;
+        double best_score = 0;
+        for (std::size_t t : index.Candidates(size, inv.hosts.size(), [&](std::size_t c) {
+               return c != h && ZoneOk(w, c) && !host_evacuate[c];
+             })) {
+          const double cap_t = H(t).capacity.v[cpu];
+          if (load[t] + peak[w] > cap_t * (1 + kEps)) {
+            if (rejected.size() < 3) {
+              rejected.push_back({"migrate to " + H(t).id, "cpu peaks " + Num(load[t] + peak[w]) +
+                                                               " > capacity " + Num(cap_t)});
+            }
+            continue;
+          }
+          const double sc = TargetScore(w, t, size, h);
+          if (best == kNone || sc < best_score) {
+            best = t;
+            best_score = sc;
+          }
+        }
+        if (best == kNone) continue;
+        Action a;
+        a.type = ActionType::kMigrate;
+        a.workload = W(w).id;
+        a.host = H(h).id;
+        a.target_host = H(best).id;
+        a.before = a.after = wl_request[w];
+        a.replicas_before = a.replicas_after = wl_replicas[w];
+        a.rule = "relieve_cpu_contention";
+        a.reason = "the forecast CPU peaks on " + H(h).id + " add up to " + Num(load[h]) +
+                   " cores > its " + Num(cap) + ": move " + W(w).id + " (peak " + Num(peak[w]) +
+                   ") to " + H(best).id + " (peaks " + Num(load[best]) + " + " + Num(peak[w]) +
+                   " <= " + Num(H(best).capacity.v[cpu]) + ")";
+        a.rejected = std::move(rejected);
+        a.expected_cost_per_hour = CostOf(best, size) - CostOf(h, size);
+        a.expected_risk = host_pfail[best];
+        a.precondition = H(best).id + " has " + Vec(size) + " free";
+        a.expected_effect = W(w).id + " runs on " + H(best).id;
+        a.verify_window_ms = kMigrateVerifyMs;
+        if (!Emit(std::move(a))) continue;
+        ++migrations;
+        planner.migrations_in_flight_[W(w).id] = in.now + kMigrateVerifyMs;
+        wl_touched[w] = true;
+        Unplace(w);
+        Place(w, best);
+        load[h] -= peak[w];
+        load[best] += peak[w];
+      }
     }
   }
 
@@ -1692,6 +1809,7 @@ struct PlanRun {
     ScaleIn();
     PlacePending();
     ScaleAhead();
+    RelieveContention();
     Maintenance();
     PoolShaping();
     Throttle();

@@ -276,6 +276,19 @@ class Walker {
             {"shadow", boolean(&s->shadow)},
             {"headroom", real(&s->headroom, 0, 10)},
             {"quantile_sizing", boolean(&s->quantile_sizing)},
+            {"cpu_sizing",
+             [this, s](const YAML::Node& n, const std::string& p, int l) {
+               const std::string v = n.IsScalar() ? n.Scalar() : std::string();
+               if (v == "peak") {
+                 s->cpu_sizing = CpuSizing::kPeak;
+               } else if (v == "usage") {
+                 s->cpu_sizing = CpuSizing::kUsage;
+               } else {
+                 Issue(LineOf(n) > 0 ? LineOf(n) : l, p, "expected peak or usage, got '" + v + "'",
+                       "peak: CPU requests are limits (guaranteed QoS); usage: requests without "
+                       "limits (burstable QoS)");
+               }
+             }},
             {"allow_preemption", boolean(&s->allow_preemption)},
             {"allow_migration", boolean(&s->allow_migration)},
             {"allow_pool_changes", boolean(&s->allow_pool_changes)},
@@ -386,6 +399,12 @@ class Walker {
                 {"demand_quantile",
                  [&](const YAML::Node& n, const std::string& fp, int l) {
                    Real(n, fp, l, &t.demand_quantile, 0, 1, /*lo_open=*/true);
+                 }},
+                {"cpu_quantile",
+                 [&](const YAML::Node& n, const std::string& fp, int l) {
+                   double q = -1;
+                   Real(n, fp, l, &q, 0.5, 0.999);
+                   if (q >= 0) t.cpu_quantile = q;
                  }},
                 {"target_utilization",
                  [&](const YAML::Node& n, const std::string& fp, int l) {

@@ -134,18 +134,33 @@ const SlaTier& PolicySpec::Tier(std::string_view name) const {
   return def == tiers.end() ? kDefault : def->second;
 }
 
-ResourceVector WorkloadDemand::Quantile(double level) const {
-  if (levels.empty() || quantiles.size() != levels.size()) return observed;
-  if (level <= levels.front()) return quantiles.front();
-  if (level >= levels.back()) return quantiles.back();
+namespace {
+// Linear between the neighbouring levels; outside them, the nearest.
+ResourceVector Interpolate(const std::vector<double>& levels, const std::vector<ResourceVector>& qs,
+                           double level) {
+  if (level <= levels.front()) return qs.front();
+  if (level >= levels.back()) return qs.back();
   for (std::size_t i = 1; i < levels.size(); ++i) {
     if (level <= levels[i]) {
       double w = (level - levels[i - 1]) / (levels[i] - levels[i - 1]);
-      return quantiles[i - 1].Scaled(1 - w) + quantiles[i].Scaled(w);
+      return qs[i - 1].Scaled(1 - w) + qs[i].Scaled(w);
     }
   }
-  return quantiles.back();
+  return qs.back();
 }
+}  // namespace
+
+ResourceVector WorkloadDemand::Quantile(double level) const {
+  if (levels.empty() || quantiles.size() != levels.size()) return observed;
+  return Interpolate(levels, quantiles, level);
+}
+
+ResourceVector WorkloadDemand::UsageQuantile(double level) const {
+  if (levels.empty() || usage_quantiles.size() != levels.size()) return Quantile(level);
+  return Interpolate(levels, usage_quantiles, level);
+}
+
+std::string_view CpuSizingName(CpuSizing s) { return s == CpuSizing::kUsage ? "usage" : "peak"; }
 
 std::string_view CopySpreadName(CopySpread s) { return s == CopySpread::kZone ? "zone" : "host"; }
 std::optional<CopySpread> ParseCopySpread(std::string_view name) {

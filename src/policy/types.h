@@ -142,7 +142,21 @@ struct SlaTier {
   double demand_quantile = 0.9;        // plan for this quantile of forecast demand
   double target_utilization = 0.7;     // allocation = demand / target_utilization
   double violation_cost_per_hour = 0;  // what an hour of SLA violation costs (for the cost model)
+  // Quantile that sizes the CPU request (docs/policy.md "Sizing"); unset = demand_quantile with
+  // cpu_sizing peak, 0.5 (the expected usage) with cpu_sizing usage.
+  std::optional<double> cpu_quantile = std::nullopt;
 };
+
+// What a workload's CPU request covers (docs/policy.md "Sizing"). kPeak: the forecast peak over
+// the sizing horizon at the tier quantile, plus headroom — the request is also the limit
+// (Kubernetes guaranteed QoS), so demand above it is throttled. kUsage: the forecast usage over
+// the sizing horizon (the mean over its steps of the per-step tier quantile), no headroom — the
+// request is a reservation without a limit (burstable QoS), peaks above it run on the host's idle
+// CPU, and the planner keeps hosts from contention instead (rule relieve_cpu_contention: the
+// forecast peaks of a host's workloads must fit its capacity). Memory is sized to the peak in
+// both: above its request a container is killed.
+enum class CpuSizing : std::uint8_t { kPeak, kUsage };
+std::string_view CpuSizingName(CpuSizing s);
 
 struct Damping {
   DurationMs stabilization_window_ms = 5 * kMinuteMs;  // no reversal of an action inside it
@@ -200,6 +214,7 @@ struct PolicySpec {
   // issue #13's calibration): need = q(tier) × (1 + headroom) / target_utilization, scaled in only
   // when observed utilisation < thresholds.scale_in_utilization.
   bool quantile_sizing = true;
+  CpuSizing cpu_sizing = CpuSizing::kPeak;
   bool allow_preemption = true;
   bool allow_migration = true;
   bool allow_pool_changes = true;
@@ -237,9 +252,15 @@ struct WorkloadDemand {
   ResourceVector observed;                // latest observed usage
   std::vector<double> levels;             // ascending, e.g. {0.5, 0.9, 0.95, 0.99}
   std::vector<ResourceVector> quantiles;  // same size as levels
-  std::string model;                      // serving forecast model ("ets", "histogram", …)
+  // usage_quantiles[i]: the mean over the sizing horizon's steps of the forecast's `levels[i]`
+  // quantile (what the workload is expected to use, rather than its peak). Empty = unknown (the
+  // planner then falls back on `quantiles`).
+  std::vector<ResourceVector> usage_quantiles;
+  std::string model;  // serving forecast model ("ets", "histogram", …)
   // The quantile for `level` (linear between neighbours; outside: the nearest).
   ResourceVector Quantile(double level) const;
+  // Same over usage_quantiles (Quantile when they are missing).
+  ResourceVector UsageQuantile(double level) const;
 };
 
 enum class AlertTier : std::uint8_t { kNone, kInfo, kWarning, kCritical };

@@ -22,6 +22,7 @@
 #include "engine/controller.h"
 #include "engine/engine.h"
 #include "policy/planner.h"
+#include "sim/cpu_share.h"
 #include "sim/traces.h"
 #include "sim/world.h"
 
@@ -201,6 +202,9 @@ class Run {
   void ProtectDuringWarmup(TimestampMs t);
   void Proactive(TimestampMs t);
   void Account(TimestampMs t);
+  // Burstable CPU: the CPU each workload gets this tick (0 when not running), by FairShare on
+  // each host's capacity (× its throttle factor) with the requests as weights.
+  void ServedCpu(std::vector<double>& served);
   nlohmann::ordered_json Report() const;
 
   const Scenario& s_;
@@ -249,6 +253,13 @@ class Run {
   double down_minutes_ = 0;
   double underallocated_minutes_ = 0;
   double degraded_minutes_ = 0;
+  // Burstable CPU: workload-minutes throttled by a contended host (an SLA violation), and
+  // workload-minutes whose CPU demand ran above its request (on borrowed idle CPU under
+  // burstable; a violation under guaranteed).
+  double throttled_minutes_ = 0;
+  double above_request_minutes_ = 0;
+  std::vector<double> served_;                     // per workload: CPU served this tick (burstable)
+  std::vector<std::vector<std::size_t>> on_host_;  // scratch for ServedCpu, by host index
   double alloc_cost_ = 0;
   double node_cost_ = 0;
   double alloc_core_ticks_ = 0;
@@ -686,17 +697,51 @@ void Run::Proactive(TimestampMs t) {
   }
 }
 
+void Run::ServedCpu(std::vector<double>& served) {
+  const auto& ws = world_.workloads();
+  const auto& hs = world_.hosts();
+  served.assign(ws.size(), 0.0);
+  if (on_host_.size() < hs.size()) on_host_.resize(hs.size());
+  for (auto& v : on_host_) v.clear();
+  for (std::size_t i = 0; i < ws.size(); ++i) {
+    const SimWorkload& w = ws[i];
+    if (w.down || w.host.empty()) continue;
+    const int h = world_.HostIndex(w.host);
+    if (h >= 0) on_host_[static_cast<std::size_t>(h)].push_back(i);
+  }
+  std::vector<double> weight, demand, got;
+  for (std::size_t h = 0; h < hs.size(); ++h) {
+    const auto& idx = on_host_[h];
+    if (idx.empty()) continue;
+    weight.clear();
+    demand.clear();
+    for (std::size_t i : idx) {
+      weight.push_back(ws[i].replicas * ws[i].req_cores);
+      demand.push_back(ws[i].demand_cores);
+    }
+    FairShare(hs[h].up ? hs[h].cores * hs[h].cpu_factor : 0.0, weight, demand, got);
+    for (std::size_t k = 0; k < idx.size(); ++k) served[idx[k]] = got[k];
+  }
+}
+
 void Run::Account(TimestampMs t) {
   const double minutes = static_cast<double>(kTickMs) / kMinuteMs;
   const double hours = static_cast<double>(kTickMs) / kHourMs;
+  const auto& ws = world_.workloads();
+  const bool burstable = s_.cpu_qos == CpuQos::kBurstable;
+  // CPU each running workload gets this tick (guaranteed: up to its request; burstable: its
+  // request-weighted fair share of the host, see ServedCpu) and, for guaranteed, each host's load.
   std::unordered_map<std::string, double> host_use;
-  for (const auto& w : world_.workloads()) {
-    if (!w.down && !w.host.empty()) {
-      host_use[w.host] += std::min(w.demand_cores, w.replicas * w.req_cores);
+  if (burstable) {
+    ServedCpu(served_);
+  } else {
+    for (const auto& w : ws) {
+      if (!w.down && !w.host.empty()) {
+        host_use[w.host] += std::min(w.demand_cores, w.replicas * w.req_cores);
+      }
     }
   }
   ++measured_ticks_;
-  const auto& ws = world_.workloads();
   for (std::size_t i = 0; i < ws.size(); ++i) {
     const SimWorkload& w = ws[i];
     demand_core_ticks_ += w.demand_cores;
@@ -730,7 +775,22 @@ void Run::Account(TimestampMs t) {
       alloc_mem_ticks_ += am;
       slack_mem_ticks_ += am - std::min(am, w.demand_mem);
       const SimHost* h = world_.FindHost(w.host);
-      if (w.demand_cores > ac * (1 + 1e-9) || w.demand_mem > am * (1 + 1e-9)) {
+      const bool above_request = w.demand_cores > ac * (1 + 1e-9);
+      if (above_request) above_request_minutes_ += minutes;
+      if (burstable) {
+        // Memory above its request is an OOM kill; CPU above it runs on idle cycles unless the
+        // host is contended and the fair share falls short of the demand (throttled).
+        if (w.demand_mem > am * (1 + 1e-9)) {
+          underallocated_minutes_ += minutes;
+          violated = true;
+        } else if (served_[i] < w.demand_cores * (1 - 1e-9) - kEps) {
+          throttled_minutes_ += minutes;
+          violated = true;
+        } else if (h != nullptr && h->net_degraded) {
+          degraded_minutes_ += minutes;
+          violated = true;
+        }
+      } else if (above_request || w.demand_mem > am * (1 + 1e-9)) {
         underallocated_minutes_ += minutes;
         violated = true;
       } else if (h != nullptr &&
@@ -979,7 +1039,10 @@ nlohmann::ordered_json Run::Report() const {
   r["sla"] = {{"violation_cost", Round(violation_cost_, 100)},
               {"down_minutes", Round(down_minutes_, 100)},
               {"underallocated_minutes", Round(underallocated_minutes_, 100)},
-              {"degraded_minutes", Round(degraded_minutes_, 100)}};
+              {"degraded_minutes", Round(degraded_minutes_, 100)},
+              {"throttled_minutes", Round(throttled_minutes_, 100)},
+              {"cpu_above_request_minutes", Round(above_request_minutes_, 100)}};
+  r["cpu_qos"] = CpuQosName(s_.cpu_qos);
   r["cost"] = {{"allocation", Round(alloc_cost_, 100)},
                {"pool_nodes", Round(node_cost_, 100)},
                {"pool_creation", Round(c.pool_creation_cost, 100)},

@@ -190,8 +190,19 @@ void ParseCluster(Reader& r, const YAML::Node& c, Scenario* s) {
   if (!r.Map(c, p)) return;
   r.CheckKeys(c, p,
               {"hosts", "host_cores", "memory_gib_per_core", "zones", "core_hour_price",
-               "gib_hour_price", "disk_gib_hour_price", "pools"});
+               "gib_hour_price", "disk_gib_hour_price", "pools", "cpu_qos"});
   r.Int(c, p, "hosts", &s->hosts, 1, 100000);
+  if (c["cpu_qos"].IsDefined()) {
+    const YAML::Node n = c["cpu_qos"];
+    const std::string v = n.IsScalar() ? n.Scalar() : std::string();
+    if (v == "guaranteed") {
+      s->cpu_qos = CpuQos::kGuaranteed;
+    } else if (v == "burstable") {
+      s->cpu_qos = CpuQos::kBurstable;
+    } else {
+      r.Error(n, "cluster.cpu_qos", "must be guaranteed or burstable");
+    }
+  }
   if (c["host_cores"].IsDefined()) {
     const YAML::Node n = c["host_cores"];
     std::vector<double> sizes;
@@ -319,13 +330,18 @@ void ParseTiers(Reader& r, const YAML::Node& t, Scenario* s) {
     const YAML::Node n = t[i];
     if (!r.Map(n, p)) continue;
     r.CheckKeys(n, p,
-                {"name", "share", "demand_quantile", "target_utilization",
+                {"name", "share", "demand_quantile", "cpu_quantile", "target_utilization",
                  "violation_cost_per_hour", "priority"});
     TierSpec tier;
     r.String(n, p, "name", &tier.name);
     if (tier.name.empty()) r.Error(n, p + ".name", "missing");
     r.Double(n, p, "share", &tier.share, 0, 1);
     r.Double(n, p, "demand_quantile", &tier.demand_quantile, 0.5, 0.999);
+    if (n["cpu_quantile"].IsDefined()) {
+      double q = -1;
+      r.Double(n, p, "cpu_quantile", &q, 0.5, 0.999);
+      if (q >= 0) tier.cpu_quantile = q;
+    }
     r.Double(n, p, "target_utilization", &tier.target_utilization, 0.05, 1.0);
     r.Double(n, p, "violation_cost_per_hour", &tier.violation_cost_per_hour, 0, 1e9);
     r.Int(n, p, "priority", &tier.priority, -1000000, 1000000);
@@ -397,7 +413,7 @@ void ParsePolicy(Reader& r, const YAML::Node& n, Scenario* s) {
       {"horizon", "sizing_horizon", "headroom", "migrate_p_fail", "maintenance_p_fail",
        "scale_in_utilization", "stabilization_window", "cooldown", "max_actions_per_interval",
        "max_concurrent_migrations", "max_unavailable_per_zone", "hysteresis", "allow_preemption",
-       "allow_migration", "allow_pool_changes", "data_protection"});
+       "allow_migration", "allow_pool_changes", "cpu_sizing", "data_protection"});
   policy::PolicySpec& spec = s->policy;
   r.Duration(n, p, "horizon", &spec.horizon_ms, kMinuteMs);
   r.Duration(n, p, "sizing_horizon", &spec.sizing_horizon_ms, kMinuteMs);
@@ -411,6 +427,17 @@ void ParsePolicy(Reader& r, const YAML::Node& n, Scenario* s) {
   r.Int(n, p, "max_concurrent_migrations", &spec.damping.max_concurrent_migrations, 0, 1000000);
   r.Int(n, p, "max_unavailable_per_zone", &spec.damping.max_unavailable_per_zone, 0, 1000000);
   r.Double(n, p, "hysteresis", &spec.damping.hysteresis, 0, 10);
+  if (n["cpu_sizing"].IsDefined()) {
+    const YAML::Node c = n["cpu_sizing"];
+    const std::string v = c.IsScalar() ? c.Scalar() : std::string();
+    if (v == "peak") {
+      spec.cpu_sizing = policy::CpuSizing::kPeak;
+    } else if (v == "usage") {
+      spec.cpu_sizing = policy::CpuSizing::kUsage;
+    } else {
+      r.Error(c, p + ".cpu_sizing", "must be peak or usage");
+    }
+  }
   auto flag = [&](const char* key, bool* out) {
     const YAML::Node b = n[key];
     if (!b.IsDefined()) return;
@@ -457,6 +484,10 @@ std::optional<FaultType> ParseFaultType(std::string_view name) {
     if (kFaultNames[i] == name) return static_cast<FaultType>(i);
   }
   return std::nullopt;
+}
+
+std::string_view CpuQosName(CpuQos q) {
+  return q == CpuQos::kBurstable ? "burstable" : "guaranteed";
 }
 
 std::string_view PolicyKindName(PolicyKind p) { return kPolicyNames[static_cast<std::size_t>(p)]; }
@@ -537,6 +568,7 @@ Result<Scenario> ParseScenario(std::string_view yaml, const std::string& file,
     policy::SlaTier tier;
     tier.name = t.name;
     tier.demand_quantile = t.demand_quantile;
+    tier.cpu_quantile = t.cpu_quantile;
     tier.target_utilization = t.target_utilization;
     tier.violation_cost_per_hour = t.violation_cost_per_hour;
     s.policy.tiers[t.name] = tier;

@@ -28,6 +28,15 @@ enum class FaultType : std::uint8_t {
 std::string_view FaultTypeName(FaultType t);
 std::optional<FaultType> ParseFaultType(std::string_view name);
 
+// How a workload's CPU request behaves (Kubernetes QoS). kGuaranteed: the request is also the
+// limit, so any demand above it is throttled (an SLA violation). kBurstable: the request is a
+// reservation with no limit (CFS shares): demand above it runs on the host's idle CPU, and a
+// workload is throttled (an SLA violation) only when its host's CPU is contended and its
+// request-weighted fair share is below its demand. Memory is never compressible: above the
+// request is an OOM kill in both.
+enum class CpuQos : std::uint8_t { kGuaranteed, kBurstable };
+std::string_view CpuQosName(CpuQos q);
+
 enum class PolicyKind : std::uint8_t { kProactive, kReactive, kVpa, kNone };
 std::string_view PolicyKindName(PolicyKind p);
 std::optional<PolicyKind> ParsePolicyKind(std::string_view name);
@@ -48,6 +57,8 @@ struct TierSpec {
   std::string name;
   double share = 1.0;  // fraction of the workloads in this tier (normalised over tiers)
   double demand_quantile = 0.9;
+  std::optional<double> cpu_quantile =
+      std::nullopt;  // the planner's CPU sizing quantile (policy::SlaTier)
   double target_utilization = 0.7;
   double violation_cost_per_hour = 1.0;
   int priority = 0;
@@ -87,6 +98,7 @@ struct Scenario {
   // us-east-1) = 0.08 × 1.0737 GB/GiB / 730 h ≈ 0.000118.
   double disk_gib_hour_price = 0.000118;
   std::vector<PoolSpec> pools;
+  CpuQos cpu_qos = CpuQos::kGuaranteed;
 
   // Workloads.
   int workloads = 20;

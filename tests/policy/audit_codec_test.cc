@@ -77,6 +77,7 @@ AuditEntry FullEntry() {
   d.observed = Rv(1, 2, 3, 4);
   d.levels = {0.5, 0.9, 0.99};
   d.quantiles = {Rv(1, 2, 3, 4), Rv(2, 3, 4, 5), Rv(3, 4, kInf, 6)};
+  d.usage_quantiles = {Rv(0.5, 1, 2, 3), Rv(1.5, 2, 3, 4), Rv(2.5, 3, 4, 5)};
   d.model = "ets";
   e.demand = {d, WorkloadDemand{}};
   HostRisk r;
@@ -167,6 +168,8 @@ TEST(AuditCodecTest, FullyPopulatedEntryRoundTrips) {
   ASSERT_EQ(back->demand[0].quantiles.size(), 3u);
   for (std::size_t i = 0; i < 3; ++i) {
     EXPECT_TRUE(Same(back->demand[0].quantiles[i], e.demand[0].quantiles[i]));
+    ASSERT_EQ(back->demand[0].usage_quantiles.size(), 3u);
+    EXPECT_TRUE(Same(back->demand[0].usage_quantiles[i], e.demand[0].usage_quantiles[i]));
   }
   EXPECT_EQ(back->demand[0].model, "ets");
   EXPECT_TRUE(back->demand[1].levels.empty());

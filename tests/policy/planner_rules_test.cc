@@ -667,3 +667,106 @@ TEST(PlannerRulesTest, CapacityManifestListsPoolsAndTheSchedule) {
 
 }  // namespace
 }  // namespace prognos::policy
+
+namespace prognos::policy {
+namespace {
+
+// cpu_sizing usage (burstable CPU), hand-worked: tier q0.9, headroom 0.2, hysteresis 0.1.
+PolicySpec UsageSpec() {
+  PolicySpec spec;
+  SlaTier t;
+  t.name = "t";
+  t.demand_quantile = 0.9;
+  spec.tiers["t"] = t;
+  spec.headroom = 0.2;
+  spec.damping.hysteresis = 0.1;
+  spec.cpu_sizing = CpuSizing::kUsage;
+  return spec;
+}
+
+// CPU need = the usage quantile at 0.5 (1.5), no headroom; memory need = peak q0.9 x 1.2 = 3.6.
+// Scale-in: CPU target = max(1.5, observed 1.2) x 1.05 = 1.575; memory target = min(4, 3.6 x
+// 1.05) = 3.78 (not below 4 x 0.9, but it follows the CPU's shrink). Under cpu_sizing peak the
+// same demand needs CPU 6 x 1.2 = 7.2 > 4: a scale-up to 7.2 x 1.05 = 7.56.
+TEST(PlannerRulesTest, UsageCpuSizingRequestsTheForecastUsageWithoutHeadroom) {
+  Inventory inv;
+  inv.hosts = {MkHost("h1", 16, 64)};
+  inv.workloads = {MkWl("w", "h1", 4, 4)};
+  PlannerInput in;
+  in.now = kT0;
+  WorkloadDemand d;
+  d.workload = "w";
+  d.observed = Rv(1.2, 2);
+  d.levels = {0.5, 0.9};
+  d.quantiles = {Rv(3, 2), Rv(6, 3)};
+  d.usage_quantiles = {Rv(1.5, 1.8), Rv(2.5, 2.5)};
+  in.demand = {d};
+  Planner usage(UsageSpec());
+  ActionPlan plan = usage.Plan(inv, in);
+  ASSERT_EQ(Types(plan), (std::vector<ActionType>{ActionType::kScaleDown}));
+  EXPECT_NEAR(plan.actions[0].after[Resource::kCpu], 1.575, 1e-9);
+  EXPECT_NEAR(plan.actions[0].after[Resource::kMemory], 3.78, 1e-9);
+
+  PolicySpec peak_spec = UsageSpec();
+  peak_spec.cpu_sizing = CpuSizing::kPeak;
+  Planner peak(peak_spec);
+  ActionPlan up = peak.Plan(inv, in);
+  ASSERT_EQ(Types(up), (std::vector<ActionType>{ActionType::kScaleUp}));
+  EXPECT_NEAR(up.actions[0].after[Resource::kCpu], 7.56, 1e-9);
+  EXPECT_NEAR(up.actions[0].after[Resource::kMemory], 4, 1e-9);
+
+  // A tier cpu_quantile picks the usage level: 0.9 -> 2.5 x 1.05 = 2.625.
+  PolicySpec q9 = UsageSpec();
+  q9.tiers["t"].cpu_quantile = 0.9;
+  Planner usage9(q9);
+  ActionPlan p9 = usage9.Plan(inv, in);
+  ASSERT_EQ(Types(p9), (std::vector<ActionType>{ActionType::kScaleDown}));
+  EXPECT_NEAR(p9.actions[0].after[Resource::kCpu], 2.625, 1e-9);
+}
+
+// Hosts h1 and h2 of 8 cores, h3 of 16. Forecast CPU peaks (q0.9): a 5 and b 4 on h1 (9 > 8,
+// excess 1), c 6 on h2. Requests equal the usage, so nothing is resized. One move fixes h1:
+// the smallest workload whose peak covers the excess is b; h2 would reach 6 + 4 = 10 > 8, so b
+// goes to h3. Under cpu_sizing peak the rule does not run.
+TEST(PlannerRulesTest, ContendedCpuPeaksMoveTheSmallestSufficientWorkload) {
+  Inventory inv;
+  inv.hosts = {MkHost("h1", 8, 64), MkHost("h2", 8, 64), MkHost("h3", 16, 64)};
+  inv.workloads = {MkWl("a", "h1", 2, 1), MkWl("b", "h1", 2, 1), MkWl("c", "h2", 2, 1)};
+  PlannerInput in;
+  in.now = kT0;
+  auto demand = [](std::string id, double peak) {
+    WorkloadDemand d;
+    d.workload = std::move(id);
+    d.observed = Rv(2, 1);
+    d.levels = {0.9};
+    d.quantiles = {Rv(peak, 1)};
+    d.usage_quantiles = {Rv(2, 1)};
+    return d;
+  };
+  in.demand = {demand("a", 5), demand("b", 4), demand("c", 6)};
+  PolicySpec spec = UsageSpec();
+  spec.headroom = 0;
+  Planner planner(spec);
+  ActionPlan plan = planner.Plan(inv, in);
+  ASSERT_EQ(Types(plan), (std::vector<ActionType>{ActionType::kMigrate}));
+  const Action& m = plan.actions[0];
+  EXPECT_EQ(m.rule, "relieve_cpu_contention");
+  EXPECT_EQ(m.workload, "b");
+  EXPECT_EQ(m.host, "h1");
+  EXPECT_EQ(m.target_host, "h3");
+  ASSERT_FALSE(m.rejected.empty());
+  EXPECT_EQ(m.rejected[0].option, "migrate to h2");
+
+  // Peaks that fit: nothing moves.
+  in.demand = {demand("a", 4), demand("b", 4), demand("c", 6)};
+  Planner calm(spec);
+  EXPECT_TRUE(calm.Plan(inv, in).actions.empty());
+
+  spec.cpu_sizing = CpuSizing::kPeak;
+  in.demand = {demand("a", 5), demand("b", 4), demand("c", 6)};
+  Planner peak(spec);
+  for (const Action& a : peak.Plan(inv, in).actions) EXPECT_NE(a.rule, "relieve_cpu_contention");
+}
+
+}  // namespace
+}  // namespace prognos::policy

@@ -101,6 +101,10 @@ TEST(PolicyYamlTest, ErrorsCarryLineAndPath) {
       {"host_pool", "hosts:\n  - {id: h, pool: nope, capacity: {cpu: 1}}\n",
        "x.yaml:2: hosts[h].pool: unknown pool 'nope'"},
       {"missing_id", "customers:\n  - quota: {cpu: 1}\n", "x.yaml:2: customers[0]: missing 'id'"},
+      {"cpu_sizing", "policy:\n  cpu_sizing: mean\n",
+       "x.yaml:2: policy.cpu_sizing: expected peak or usage, got 'mean'"},
+      {"cpu_quantile", "tiers:\n  gold: {cpu_quantile: 0.2}\n",
+       "x.yaml:2: tiers.gold.cpu_quantile: 0.2 is outside [0.5, 0.999]"},
       {"thresholds_order", "policy:\n  thresholds:\n    maintenance_p_fail: 0.9\n",
        "x.yaml:2: policy.thresholds: maintenance_p_fail 0.9 > migrate_p_fail 0.5"},
       {"copies_zero", "policy:\n  data_protection:\n    copies: 0\n",
@@ -178,6 +182,21 @@ TEST(PolicyYamlTest, DataProtectionIsOffByDefault) {
   EXPECT_FALSE(doc->spec.data_protection.enabled());
   EXPECT_EQ(doc->spec.data_protection.spread, CopySpread::kZone);
   EXPECT_EQ(doc->spec.data_protection.min_criticality, Criticality::kLow);
+}
+
+TEST(PolicyYamlTest, CpuSizingAndATiersCpuQuantile) {
+  auto doc = ParsePolicyYaml(
+      "policy:\n  cpu_sizing: usage\ntiers:\n  gold: {demand_quantile: 0.99, cpu_quantile: 0.6}\n"
+      "  bronze: {}\n",
+      "x.yaml");
+  ASSERT_TRUE(doc.has_value()) << doc.error().message;
+  EXPECT_EQ(doc->spec.cpu_sizing, CpuSizing::kUsage);
+  ASSERT_TRUE(doc->spec.Tier("gold").cpu_quantile.has_value());
+  EXPECT_DOUBLE_EQ(*doc->spec.Tier("gold").cpu_quantile, 0.6);
+  EXPECT_FALSE(doc->spec.Tier("bronze").cpu_quantile.has_value());
+  auto def = ParsePolicyYaml("", "x.yaml");
+  ASSERT_TRUE(def.has_value());
+  EXPECT_EQ(def->spec.cpu_sizing, CpuSizing::kPeak);
 }
 
 TEST(PolicyYamlTest, EmptyDocumentGivesDefaults) {

@@ -124,6 +124,65 @@ TEST_F(SimRunTest, FailedHostsWorkloadsRestartElsewhereAfter300Seconds) {
   EXPECT_EQ(r.report["failures_avoided"].get<int>(), 0);
 }
 
+// Burstable CPU (cluster.cpu_qos): demand above the request runs on idle CPU and is not a
+// violation by itself; only memory above its request (OOM) or a contended host is. Synthetic VMs
+// with flat memory (1 GiB) and 1 core of CPU that jumps to 5 cores in one slot of 50: the
+// initial allocation (P95 of the warm-up day / 0.7 = 1.43 cores) is below every jump and memory
+// never leaves it. Under `none` on hosts of 64 cores (no contention), guaranteed counts every
+// jump as a violation; burstable counts the same minutes above the request and no violation.
+TEST_F(SimRunTest, BurstableCpuAboveTheRequestIsNotAViolationOnAnIdleHost) {
+  const std::string spiky = dir_ + "/spiky";
+  std::filesystem::create_directory(spiky);
+  for (int vm = 1; vm <= 3; ++vm) {
+    std::ofstream out(spiky + "/" + std::to_string(vm) + ".csv");
+    out << "Timestamp [ms];\tCPU cores;\tCPU capacity provisioned [MHZ];\tCPU usage [MHZ];\t"
+           "Memory usage [KB]\n";
+    for (int k = 0; k < 3 * 288; ++k) {
+      const double cores = (k + vm) % 50 == 0 ? 5.0 : 1.0;
+      out << 1372636800 + k * 300 << ";\t8;\t20000;\t" << cores * 2500 << ";\t" << 1024 * 1024
+          << "\n";
+    }
+  }
+  std::string yaml = Yaml("");
+  yaml.replace(yaml.find(dir_), dir_.size(), spiky);
+  auto parsed = ParseScenario(yaml, "test.yaml", {});
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+  Scenario s = *parsed;
+  s.host_cores = {64};
+  const RunResult g = MustRun(s, PolicyKind::kNone, 1);
+  s.cpu_qos = CpuQos::kBurstable;
+  const RunResult b = MustRun(s, PolicyKind::kNone, 1);
+  EXPECT_EQ(g.report["cpu_qos"], "guaranteed");
+  EXPECT_EQ(b.report["cpu_qos"], "burstable");
+  const double above = g.report["sla"]["cpu_above_request_minutes"].get<double>();
+  EXPECT_GT(above, 0);
+  EXPECT_DOUBLE_EQ(g.report["sla_violation_minutes"].get<double>(), above);
+  EXPECT_DOUBLE_EQ(b.report["sla"]["cpu_above_request_minutes"].get<double>(), above);
+  EXPECT_DOUBLE_EQ(b.report["sla"]["throttled_minutes"].get<double>(), 0);
+  EXPECT_DOUBLE_EQ(b.report["sla_violation_minutes"].get<double>(), 0);
+}
+
+// A CPU throttle fault leaves the host 0.02 x 8 = 0.16 cores for 2 h, below every VM's lowest
+// demand (0.25 cores), so each workload on it is short of CPU for the whole 120 minutes (to a
+// tick of 15 s). Burstable counts that as throttled; guaranteed as degraded (the host's load is
+// above its capacity), never as throttled.
+TEST_F(SimRunTest, BurstableCpuIsThrottledWhenItsHostIsContended) {
+  const RunResult probe = MustRun(Parse(""), PolicyKind::kNone, 1);
+  const int host = HostOfFirstWorkload(probe);
+  int on_host = 0;
+  for (const auto& w : probe.report["placement"]) {
+    on_host += w["host"] == probe.report["placement"][0]["host"] ? 1 : 0;
+  }
+  Scenario s = Parse("faults:\n  - {type: cpu_throttle, host: " + std::to_string(host) +
+                     ", precursor: none, at: 6h, duration: 2h, factor: 0.02}\n");
+  const RunResult g = MustRun(s, PolicyKind::kNone, 1);
+  s.cpu_qos = CpuQos::kBurstable;
+  const RunResult b = MustRun(s, PolicyKind::kNone, 1);
+  EXPECT_NEAR(b.report["sla"]["throttled_minutes"].get<double>(), 120.0 * on_host, 0.25 * on_host);
+  EXPECT_DOUBLE_EQ(g.report["sla"]["throttled_minutes"].get<double>(), 0);
+  EXPECT_NEAR(g.report["sla"]["degraded_minutes"].get<double>(), 120.0 * on_host, 0.25 * on_host);
+}
+
 TEST_F(SimRunTest, BaselinesAct) {
   // Demand grows 3x over 12 h: HPA adds replicas, VPA raises requests, none does nothing.
   const Scenario s = Parse("  growth: 2.0\n");

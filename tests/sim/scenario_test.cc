@@ -135,6 +135,16 @@ TEST(ScenarioTest, SyntaxErrorsAndDuplicateKeysAreReportedWithLines) {
       {"missing sections", "name: x\n", "line 1: cluster: missing"},
       {"trace missing", "cluster: {hosts: 2}\nworkloads: {count: 3}\n",
        "line 2: workloads.trace: missing"},
+      {"cpu_qos", "cluster: {hosts: 2, cpu_qos: shared}\nworkloads: {trace: {path: x}}\n",
+       "line 1: cluster.cpu_qos: must be guaranteed or burstable"},
+      {"cpu_sizing",
+       "cluster: {hosts: 2}\nworkloads: {trace: {path: x}}\npolicy:\n"
+       "  cpu_sizing: mean\n",
+       "line 4: policy.cpu_sizing: must be peak or usage"},
+      {"cpu_quantile",
+       "cluster: {hosts: 2}\nworkloads: {trace: {path: x}}\nsla_tiers:\n"
+       "  - {name: a, cpu_quantile: 0.3}\n",
+       "line 4: sla_tiers[0].cpu_quantile: must be in [0.5, 0.999]"},
       {"fixed host out of range",
        "cluster: {hosts: 2}\nworkloads: {trace: {path: x}}\nfaults:\n  - {type: host, host: 5}\n",
        "line 4: faults[0].host: must be in [0, 1]"},
@@ -145,6 +155,24 @@ TEST(ScenarioTest, SyntaxErrorsAndDuplicateKeysAreReportedWithLines) {
     ASSERT_FALSE(s.has_value());
     EXPECT_NE(s.error().message.find(c.expected), std::string::npos) << s.error().message;
   }
+}
+
+TEST(ScenarioTest, BurstableCpuAndUsageSizing) {
+  auto s = ParseScenario(
+      "cluster: {hosts: 2, cpu_qos: burstable}\nworkloads: {trace: {path: x}}\n"
+      "sla_tiers:\n  - {name: a, demand_quantile: 0.9, cpu_quantile: 0.6}\n  - {name: b}\n"
+      "policy: {cpu_sizing: usage}\n",
+      "x.yaml", {});
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  EXPECT_EQ(s->cpu_qos, CpuQos::kBurstable);
+  EXPECT_EQ(s->policy.cpu_sizing, policy::CpuSizing::kUsage);
+  ASSERT_TRUE(s->policy.Tier("a").cpu_quantile.has_value());
+  EXPECT_DOUBLE_EQ(*s->policy.Tier("a").cpu_quantile, 0.6);
+  EXPECT_FALSE(s->policy.Tier("b").cpu_quantile.has_value());
+  auto d = ParseScenario("cluster: {hosts: 2}\nworkloads: {trace: {path: x}}\n", "x.yaml", {});
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->cpu_qos, CpuQos::kGuaranteed);  // the default
+  EXPECT_EQ(d->policy.cpu_sizing, policy::CpuSizing::kPeak);
 }
 
 }  // namespace
