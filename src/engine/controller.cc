@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -183,6 +184,12 @@ struct Controller::Impl {
   EntropyLearner::Entropies entropies;  // scratch of Risk (views into the host's signal view)
   std::unordered_map<std::string, bool> host_failing;  // status "fail" at the last Risk
   std::vector<float> feature_row;                      // scratch
+  std::vector<double> forecast_levels;                 // scratch of Demand
+  // Scratch of PredictLocked, views into inventory.workloads (valid for one prediction).
+  std::unordered_map<std::string_view, const policy::Workload*> first_workload;
+  std::unordered_map<std::string_view, double> host_criticality;  // by host: max criticality
+  std::vector<HostSignalView> host_views;  // scratch of PredictLocked (Risk reads the views)
+  std::vector<signal::ForecastPoint> forecast_points;  // scratch of Demand
 
   std::shared_ptr<const predict::FailureModel> ServingModel() const {
     return retrainer ? retrainer->serving() : options.failure_model;
@@ -372,13 +379,14 @@ struct Controller::Impl {
     (void)t.forecaster.Refit(grid, t.last_t, t.step_ms, options.forecast_models);
   }
 
-  policy::WorkloadDemand Demand(const std::string& id, WorkloadTracks& tracks, TimestampMs now) {
+  // `w` is inventory.FindWorkload(id) (PredictLocked looks it up once for all workloads).
+  policy::WorkloadDemand Demand(const std::string& id, const policy::Workload* w,
+                                WorkloadTracks& tracks, TimestampMs now) {
     policy::WorkloadDemand d;
     d.workload = id;
     d.levels = options.levels;
     d.quantiles.assign(d.levels.size(), policy::ResourceVector{});
     d.usage_quantiles.assign(d.levels.size(), policy::ResourceVector{});
-    const policy::Workload* w = inventory.FindWorkload(id);
     // The demand at which the planner's rule keeps the allocation as it is (need = demand ·
     // (1 + headroom), divided by the tier's target_utilization without quantile_sizing).
     auto keep_level = [&](std::size_t r) {
@@ -408,22 +416,28 @@ struct Controller::Impl {
         steps = static_cast<std::size_t>(std::clamp<DurationMs>(
             options.policy.SizingHorizonMs() / t->step_ms, 1, kMaxForecastSteps));
       }
+      // The upper bound of a central interval at level 2q − 1 is the q quantile; the median
+      // (q = 0.5) is the mean path. All levels in one pass over the steps.
+      forecast_levels.clear();
+      for (const double level : d.levels) {
+        const double q = std::clamp(level, 0.5, 0.999);
+        forecast_levels.push_back(q <= 0.5 ? 0.5 : 2 * q - 1);
+      }
+      t->forecaster.ForecastLevels(steps, forecast_levels, &forecast_points);
       for (std::size_t i = 0; i < d.levels.size(); ++i) {
-        const double q = std::clamp(d.levels[i], 0.5, 0.999);
         // The peak over the sizing horizon of the q quantile (and the value now), and the mean
         // over its steps of the q quantile (the usage the workload is expected to have).
+        const bool median = std::clamp(d.levels[i], 0.5, 0.999) <= 0.5;
         double peak = t->last_value;
         double sum = 0;
-        std::size_t n = 0;
-        // The upper bound of a central interval at level 2q − 1 is the q quantile.
-        for (const auto& p : t->forecaster.Forecast(steps, q <= 0.5 ? 0.5 : 2 * q - 1)) {
-          const double v = q <= 0.5 ? p.mean : p.upper;
+        for (std::size_t h = 0; h < steps; ++h) {
+          const signal::ForecastPoint& p = forecast_points[i * steps + h];
+          const double v = median ? p.mean : p.upper;
           peak = std::max(peak, v);
           sum += v;
-          ++n;
         }
         d.quantiles[i].v[r] = std::max(0.0, peak);
-        d.usage_quantiles[i].v[r] = std::max(0.0, n > 0 ? sum / static_cast<double>(n) : peak);
+        d.usage_quantiles[i].v[r] = std::max(0.0, sum / static_cast<double>(steps));
       }
       // Too little history to size down from (the forecaster's first fit needs kMinFitSamples):
       // a few samples may be a quiet moment, so until then demand may raise the allocation but
@@ -541,10 +555,8 @@ struct Controller::Impl {
     // Tier: adaptive to the host's own baseline and trend, debounced (predict::AlertTiers); the
     // host's criticality is that of the most critical workload it runs.
     double criticality = 0.25;
-    for (const auto& w : inventory.workloads) {
-      if (w.host == v.host) {
-        criticality = std::max(criticality, 0.25 * (1 + static_cast<int>(w.criticality)));
-      }
+    if (auto c = host_criticality.find(v.host); c != host_criticality.end()) {
+      criticality = std::max(criticality, c->second);
     }
     const predict::TierDecision td =
         tiers.Update(v.host, now, {risk.p_fail, risk.health, criticality});
@@ -590,10 +602,21 @@ struct Controller::Impl {
     policy::PlannerInput input;
     input.now = now;
     host_usage.clear();
+    // Per tick, one pass over the inventory instead of a search per workload and per host: the
+    // first workload of each id (what FindWorkload returns) and each host's most critical
+    // workload (max is exact in any order).
+    first_workload.clear();
+    host_criticality.clear();
+    for (const policy::Workload& w : inventory.workloads) {
+      first_workload.try_emplace(w.id, &w);
+      const double c = 0.25 * (1 + static_cast<int>(w.criticality));
+      auto [hc, fresh] = host_criticality.try_emplace(w.host, c);
+      if (!fresh) hc->second = std::max(hc->second, c);
+    }
     for (const policy::Workload& w : inventory.workloads) {
       auto it = workloads.find(w.id);
       if (it == workloads.end()) continue;  // no telemetry yet: the planner leaves it alone
-      input.demand.push_back(Demand(w.id, it->second, now));
+      input.demand.push_back(Demand(w.id, first_workload.at(w.id), it->second, now));
       if (!w.host.empty()) {
         policy::ResourceVector& u = host_usage[w.host];
         for (std::size_t r = 0; r < policy::kResourceCount; ++r) {
@@ -603,7 +626,8 @@ struct Controller::Impl {
         }
       }
     }
-    for (const HostSignalView& v : engine.AllHostSignals()) {
+    engine.AllHostSignals(&host_views);
+    for (const HostSignalView& v : host_views) {
       if (inventory.FindHost(v.host) == nullptr && !inventory.hosts.empty()) continue;
       input.risks.push_back(Risk(v, now));
     }

@@ -81,7 +81,8 @@ void GroupByShard(std::size_t n, ShardFn shard_of, std::vector<std::uint32_t>* o
   for (std::size_t k = 1; k <= kN; ++k) count[k] += count[k - 1];
   *begin = count;
   order->resize(n);
-  for (std::size_t k = 0; k < n; ++k) (*order)[count[shard_of(k)]++] = static_cast<std::uint32_t>(k);
+  for (std::size_t k = 0; k < n; ++k)
+    (*order)[count[shard_of(k)]++] = static_cast<std::uint32_t>(k);
 }
 
 }  // namespace
@@ -104,8 +105,10 @@ void Engine::UpdateSignals(const std::vector<const ingest::ParsedSample*>& store
   std::array<std::uint32_t, kShards + 1> begin{};
 
   // Series phase: one lock per series shard; samples of one series stay in request order.
-  for (std::size_t k = 0; k < n; ++k) shard[k] = static_cast<std::uint8_t>(ShardOf(ids[k], kShards));
-  GroupByShard<kShards>(n, [&](std::size_t k) { return shard[k]; }, &order, &begin);
+  for (std::size_t k = 0; k < n; ++k)
+    shard[k] = static_cast<std::uint8_t>(ShardOf(ids[k], kShards));
+  GroupByShard<kShards>(
+      n, [&](std::size_t k) { return shard[k]; }, &order, &begin);
   std::uint64_t updates = 0;
   for (std::size_t sh = 0; sh < kShards; ++sh) {
     if (begin[sh] == begin[sh + 1]) continue;
@@ -160,10 +163,12 @@ void Engine::UpdateSignals(const std::vector<const ingest::ParsedSample*>& store
   for (std::size_t k = 0; k < n; ++k) {
     // Skipped samples and host-less series go to the extra bucket kShards, which is not visited.
     const SeriesState* st = out[k].st;
-    shard[k] = static_cast<std::uint8_t>(st == nullptr || st->host.empty() ? kShards : st->host_shard);
+    shard[k] =
+        static_cast<std::uint8_t>(st == nullptr || st->host.empty() ? kShards : st->host_shard);
   }
   std::array<std::uint32_t, kShards + 2> hbegin{};
-  GroupByShard<kShards + 1>(n, [&](std::size_t k) { return shard[k]; }, &order, &hbegin);
+  GroupByShard<kShards + 1>(
+      n, [&](std::size_t k) { return shard[k]; }, &order, &hbegin);
   std::uint64_t alarms = 0;
   for (std::size_t sh = 0; sh < kShards; ++sh) {
     if (hbegin[sh] == hbegin[sh + 1]) continue;
@@ -231,25 +236,29 @@ std::optional<SeriesSignalView> Engine::SeriesSignals(std::uint64_t id) const {
 
 namespace {
 
-HostSignalView MakeHostView(const std::string& name, const auto& hs) {
-  HostSignalView v;
-  v.host = name;
+// Fills *v from a host's state, reusing v's strings and vectors (the controller reads every host
+// at every tick; a fresh view per host allocated every indicator's two strings again).
+void MakeHostViewInto(const std::string& name, const auto& hs, HostSignalView* v) {
+  v->host = name;
+  v->entropy = 0;
+  v->entropy_slope_per_hour = 0;
   if (hs.composite) {
-    v.entropy = hs.composite->value();
-    v.entropy_slope_per_hour = hs.composite->slope_per_hour();
+    v->entropy = hs.composite->value();
+    v->entropy_slope_per_hour = hs.composite->slope_per_hour();
   }
-  v.indicators.reserve(hs.latest.size());
+  v->max_anomaly = 0;
+  v->indicators.resize(hs.latest.size());
+  std::size_t i = 0;
   for (const auto& [id, ind] : hs.latest) {
-    v.max_anomaly = std::max(v.max_anomaly, ind.score);
-    v.indicators.push_back(ind);
+    v->max_anomaly = std::max(v->max_anomaly, ind.score);
+    v->indicators[i++] = ind;
   }
-  std::sort(v.indicators.begin(), v.indicators.end(), [](const auto& a, const auto& b) {
+  std::sort(v->indicators.begin(), v->indicators.end(), [](const auto& a, const auto& b) {
     return a.indicator != b.indicator ? a.indicator < b.indicator : a.series_id < b.series_id;
   });
-  v.alarms = hs.alarms;
-  v.last = hs.last;
-  v.recent.assign(hs.recent.begin(), hs.recent.end());
-  return v;
+  v->alarms = hs.alarms;
+  v->last = hs.last;
+  v->recent.assign(hs.recent.begin(), hs.recent.end());
 }
 
 }  // namespace
@@ -259,17 +268,29 @@ std::optional<HostSignalView> Engine::HostSignals(std::string_view host) const {
   std::lock_guard<std::mutex> lock(shard.mu);
   auto it = shard.hosts.find(host);
   if (it == shard.hosts.end()) return std::nullopt;
-  return MakeHostView(it->first, it->second);
+  HostSignalView v;
+  MakeHostViewInto(it->first, it->second, &v);
+  return v;
 }
 
 std::vector<HostSignalView> Engine::AllHostSignals() const {
   std::vector<HostSignalView> out;
+  AllHostSignals(&out);
+  return out;
+}
+
+void Engine::AllHostSignals(std::vector<HostSignalView>* out) const {
+  std::size_t n = 0;
   for (const auto& shard : host_shards_) {
     std::lock_guard<std::mutex> lock(shard.mu);
-    for (const auto& [name, hs] : shard.hosts) out.push_back(MakeHostView(name, hs));
+    for (const auto& [name, hs] : shard.hosts) {
+      if (n == out->size()) out->emplace_back();
+      MakeHostViewInto(name, hs, &(*out)[n++]);
+    }
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.host < b.host; });
-  return out;
+  out->resize(n);
+  // Host names are unique: the order after sorting does not depend on the buffer's history.
+  std::sort(out->begin(), out->end(), [](const auto& a, const auto& b) { return a.host < b.host; });
 }
 
 Result<SeriesForecast> Engine::Forecast(std::uint64_t id, std::size_t horizon, double level) const {

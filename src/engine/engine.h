@@ -84,7 +84,7 @@ struct HostSignalView {
     std::string indicator;
     std::string component;
     double value = 0;
-    double score = 0;  // latest anomaly score
+    double score = 0;    // latest anomaly score
     double entropy = 0;  // latest normalised window entropy, [0, 1]
     TimestampMs t = 0;
   };
@@ -138,6 +138,9 @@ class Engine {
   std::optional<SeriesSignalView> SeriesSignals(std::uint64_t id) const;
   std::optional<HostSignalView> HostSignals(std::string_view host) const;
   std::vector<HostSignalView> AllHostSignals() const;
+  // The same into *out, reusing its views' storage (a caller that reads every host often keeps
+  // one buffer). Each view is complete: nothing of the buffer's previous contents remains.
+  void AllHostSignals(std::vector<HostSignalView>* out) const;
   // Forecast of a stored series from its newest `forecast_history` samples (ForecastBatch: season
   // detection, rolling-backtest model selection, intervals at `level`).
   Result<SeriesForecast> Forecast(std::uint64_t id, std::size_t horizon, double level) const;

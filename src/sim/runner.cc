@@ -239,6 +239,7 @@ class Run {
   std::string store_dir_;
   std::vector<std::vector<Labels>> host_labels_;
   std::vector<std::pair<std::string, std::array<Labels, 2>>> workload_labels_;
+  std::vector<ingest::ParsedSample> batch_;  // EmitTelemetry's, reused from step to step
   std::uint64_t samples_sent_ = 0;
   std::uint64_t samples_rejected_ = 0;
   std::map<std::string, std::uint64_t> audit_counts_;
@@ -476,8 +477,17 @@ void Run::UpdateDemand(TimestampMs t) {
 void Run::EmitTelemetry(TimestampMs t, std::int64_t step) {
   auto& hosts = world_.hosts();
   auto& ws = world_.workloads();
-  std::vector<ingest::ParsedSample> batch;
-  batch.reserve(hosts.size() * kIndicatorCount + ws.size() * 2);
+  // The batch is kept from step to step: its label sets are only copied when a slot's series
+  // changed (a host went down, a workload moved), not for every sample of every step.
+  std::vector<ingest::ParsedSample>& batch = batch_;
+  std::size_t used_slots = 0;
+  auto add = [&](const Labels& labels, Sample sample) {
+    if (used_slots == batch.size()) batch.emplace_back();
+    ingest::ParsedSample& slot = batch[used_slots++];
+    if (!(slot.labels == labels)) slot.labels = labels;
+    slot.sample = sample;
+    slot.line = 0;
+  };
   while (host_labels_.size() < hosts.size()) {
     const SimHost& h = hosts[host_labels_.size()];
     std::vector<Labels> l;
@@ -551,7 +561,7 @@ void Run::EmitTelemetry(TimestampMs t, std::int64_t step) {
     }
     for (std::size_t k = 0; k < kIndicatorCount; ++k) {
       if (!std::isfinite(v[k])) continue;  // a SMART attribute the drive does not report
-      batch.push_back({host_labels_[hi][k], Sample{t, v[k]}, 0});
+      add(host_labels_[hi][k], Sample{t, v[k]});
     }
   }
   if (workload_labels_.size() < ws.size()) workload_labels_.resize(ws.size());
@@ -564,9 +574,10 @@ void Run::EmitTelemetry(TimestampMs t, std::int64_t step) {
       cached.second = {MakeLabels("cpu_cores", w.id, w.host),
                        MakeLabels("memory_gib", w.id, w.host)};
     }
-    batch.push_back({cached.second[0], Sample{t, w.demand_cores}, 0});
-    batch.push_back({cached.second[1], Sample{t, w.demand_mem}, 0});
+    add(cached.second[0], Sample{t, w.demand_cores});
+    add(cached.second[1], Sample{t, w.demand_mem});
   }
+  batch.resize(used_slots);
   clock_->Set(t);
   samples_sent_ += batch.size();
   auto r = engine_->IngestParsed(batch, {}, static_cast<std::uint32_t>(batch.size()));

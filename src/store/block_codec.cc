@@ -57,11 +57,29 @@ const std::vector<std::uint64_t>& Denominators() {
 // pattern; beyond this many ulps it is an exception kept raw.
 constexpr std::int64_t kMaxResidualUlps = 255;
 
+}  // namespace
+
+namespace internal {
+
+std::int64_t RoundHalfAway(double x) {
+  // For |x| < 2^53 the truncation t is exact and so is x − t (x's fractional bits), so this is
+  // std::llround's half-away-from-zero rounding without the libm call.
+  // Branch-free: on noisy values the fractional part's side is a coin flip, and a mispredicted
+  // branch per value cost more than the rest of ScaledFits.
+  const auto t = static_cast<std::int64_t>(x);
+  const double f = x - static_cast<double>(t);
+  return t + static_cast<std::int64_t>(f >= 0.5) - static_cast<std::int64_t>(f <= -0.5);
+}
+
+}  // namespace internal
+
+namespace {
+
 // k and r with bits(double(k) / d) + r == bits(v), |r| <= kMaxResidualUlps, or false.
 bool ScaledFits(double v, double d, std::int64_t* k, std::int64_t* r) {
   const double x = v * d;
   if (!std::isfinite(x) || std::fabs(x) >= kMaxScaled) return false;
-  const auto kk = static_cast<std::int64_t>(std::llround(x));
+  const std::int64_t kk = internal::RoundHalfAway(x);  // |x| < 2^53 here
   const auto approx = static_cast<std::int64_t>(Bits(static_cast<double>(kk) / d));
   const auto exact = static_cast<std::int64_t>(Bits(v));
   // Same sign bit required (the bit patterns are then ordered like the values).
@@ -73,8 +91,16 @@ bool ScaledFits(double v, double d, std::int64_t* k, std::int64_t* r) {
   return true;
 }
 
+}  // namespace
+
+namespace internal {
+
 // The denominator fitting most values (ties: the smallest), judged on a prefix of the block and
 // then counted over all of it. 0 when none fits at least kMinScaledShare of the values.
+// A value scores 2 when it fits exactly (r = 0) and 1 when it needs a residual. One pass per
+// candidate, and a candidate is dropped as soon as even a perfect rest could not beat the best
+// so far (it must score strictly more to win): the same choice as scoring every candidate in
+// full, in a fraction of the time (this ran for every sealed block of the simulator's store).
 std::uint64_t ChooseDenominator(const Sample* s, std::size_t n) {
   const std::size_t probe = std::min<std::size_t>(n, 256);
   std::uint64_t best = 0;
@@ -84,8 +110,10 @@ std::uint64_t ChooseDenominator(const Sample* s, std::size_t n) {
     std::size_t fit = 0;
     std::int64_t k = 0;
     std::int64_t r = 0;
-    for (std::size_t i = 0; i < probe; ++i) fit += ScaledFits(s[i].v, dd, &k, &r) && r == 0 ? 2 : 0;
-    for (std::size_t i = 0; i < probe; ++i) fit += ScaledFits(s[i].v, dd, &k, &r) && r != 0 ? 1 : 0;
+    for (std::size_t i = 0; i < probe; ++i) {
+      if (ScaledFits(s[i].v, dd, &k, &r)) fit += r == 0 ? 2 : 1;
+      if (fit + 2 * (probe - i - 1) <= best_fit) break;  // cannot win any more
+    }
     if (fit > best_fit) {
       best_fit = fit;
       best = d;
@@ -101,6 +129,10 @@ std::uint64_t ChooseDenominator(const Sample* s, std::size_t n) {
   }
   return static_cast<double>(fit) >= kMinScaledShare * static_cast<double>(n) ? best : 0;
 }
+
+}  // namespace internal
+
+namespace {
 
 void PutTimestamps(const Sample* s, std::size_t n, std::string* out) {
   PutVarint(out, s[0].t);
@@ -275,7 +307,7 @@ std::string EncodeBlock(const Sample* samples, std::size_t n, const BlockEncodeO
   PutTimestamps(samples, n, &ts);
   std::array<ValueMode, 3> modes = {ValueMode::kRawShuffled, ValueMode::kXorShuffled,
                                     ValueMode::kScaled};
-  const std::uint64_t d = ChooseDenominator(samples, n);
+  const std::uint64_t d = internal::ChooseDenominator(samples, n);
   std::string best_body;
   std::size_t best_size = SIZE_MAX;
   ValueMode best_mode = ValueMode::kRawShuffled;

@@ -39,4 +39,11 @@ Result<void> DecodeBlock(std::string_view block, std::vector<Sample>* out);
 // The value mode a block was written with (for stats and tests); kCorruption if unreadable.
 Result<ValueMode> BlockValueMode(std::string_view block);
 
+namespace internal {
+// Exposed for tests. The scaled mode's denominator for a block (0: scaled mode is not tried).
+std::uint64_t ChooseDenominator(const Sample* samples, std::size_t n);
+// std::llround(x) for finite |x| < 2^53, inline.
+std::int64_t RoundHalfAway(double x);
+}  // namespace internal
+
 }  // namespace prognos::store

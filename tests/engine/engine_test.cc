@@ -107,6 +107,84 @@ TEST_F(EngineTest, ASpikeAfterAQuietStretchRaisesAnAlarmOnItsHost) {
   EXPECT_FALSE(std::isnan(after->entropy_slope_per_hour));
 }
 
+// The buffered AllHostSignals reuses its views' storage: whatever the buffer held before (more
+// hosts, other indicators, alarms), the views must equal freshly built ones field by field.
+TEST_F(EngineTest, BufferedHostSignalsEqualFreshViews) {
+  auto e = Open();
+  auto line = [](const std::string& host, long long ts, const std::string& indicators) {
+    return R"({"ts": )" + std::to_string(ts) + R"(, "host": ")" + host + R"(", "indicators": {)" +
+           indicators + "}}\n";
+  };
+  std::string body;
+  for (int i = 0; i < 300; ++i) {
+    const long long ts = 1600000000LL + 60 * i;
+    const std::string v = std::to_string(0.4 + (i * 7 % 10) / 100.0);
+    body += line("b-host", ts, R"("cpu_util": )" + v + R"(, "a_temp": 40, "z_errors": 0)");
+    body += line("a-host", ts, R"("mem_util": )" + v);
+    if (i % 3 == 0) body += line("c-host", ts, R"("cpu_util": )" + std::to_string(i));
+  }
+  body += line("a-host", 1600000000LL + 60 * 300, R"("mem_util": 0.99)");  // an alarm
+  ASSERT_TRUE(e->IngestHealthBody(body).has_value());
+  auto expect_same = [](const std::vector<HostSignalView>& want,
+                        const std::vector<HostSignalView>& got) {
+    ASSERT_EQ(want.size(), got.size());
+    for (std::size_t h = 0; h < want.size(); ++h) {
+      SCOPED_TRACE(want[h].host);
+      const HostSignalView& a = want[h];
+      const HostSignalView& b = got[h];
+      EXPECT_EQ(a.host, b.host);
+      EXPECT_EQ(a.entropy, b.entropy);
+      EXPECT_EQ(a.entropy_slope_per_hour, b.entropy_slope_per_hour);
+      EXPECT_EQ(a.max_anomaly, b.max_anomaly);
+      EXPECT_EQ(a.alarms, b.alarms);
+      EXPECT_EQ(a.last, b.last);
+      ASSERT_EQ(a.recent.size(), b.recent.size());
+      for (std::size_t k = 0; k < a.recent.size(); ++k) {
+        EXPECT_EQ(a.recent[k].t, b.recent[k].t);
+        EXPECT_EQ(a.recent[k].indicator, b.recent[k].indicator);
+      }
+      ASSERT_EQ(a.indicators.size(), b.indicators.size());
+      for (std::size_t k = 0; k < a.indicators.size(); ++k) {
+        const auto& x = a.indicators[k];
+        const auto& y = b.indicators[k];
+        EXPECT_EQ(x.series_id, y.series_id);
+        EXPECT_EQ(x.indicator, y.indicator);
+        EXPECT_EQ(x.component, y.component);
+        EXPECT_EQ(x.value, y.value);
+        EXPECT_EQ(x.score, y.score);
+        EXPECT_EQ(x.entropy, y.entropy);
+        EXPECT_EQ(x.t, y.t);
+      }
+    }
+  };
+  const std::vector<HostSignalView> fresh = e->AllHostSignals();
+  ASSERT_EQ(fresh.size(), 3u);
+  EXPECT_EQ(fresh[0].host, "a-host");
+  EXPECT_EQ(fresh[1].indicators.size(), 3u);
+  // A stale buffer: more views than hosts, views with other contents, in another order.
+  std::vector<HostSignalView> buffer(5);
+  buffer[0] = fresh[1];
+  buffer[1] = fresh[0];
+  buffer[2] = fresh[1];
+  buffer[2].indicators.resize(7);
+  buffer[2].recent.resize(3);
+  buffer[3].host = "zz";
+  for (HostSignalView& v : buffer) {  // every field must be overwritten
+    v.entropy = 5;
+    v.entropy_slope_per_hour = 5;
+    v.max_anomaly = 9;
+    v.alarms = 7;
+    v.last = 1;
+  }
+  e->AllHostSignals(&buffer);
+  expect_same(fresh, buffer);
+  e->AllHostSignals(&buffer);  // again, from its own previous contents
+  expect_same(fresh, buffer);
+  std::vector<HostSignalView> empty;
+  e->AllHostSignals(&empty);
+  expect_same(fresh, empty);
+}
+
 TEST_F(EngineTest, SignalsSkipRejectedAndIdempotentSamples) {
   auto e = Open();
   ASSERT_TRUE(e->IngestHealthBody(Line("h", 1600000600, 0.5)).has_value());

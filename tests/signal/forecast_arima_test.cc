@@ -3,7 +3,9 @@
 // forecast per prefix (they must be the same numbers, bit for bit).
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <numbers>
 #include <random>
 #include <vector>
@@ -68,6 +70,71 @@ TEST(ArmaCssTest, FastPathEqualsResidualPathForEverySearchedOrder) {
   ArimaFit wild;
   wild.ar = {1e200};
   EXPECT_TRUE(std::isinf(ArmaCss(y, wild, nullptr)));
+}
+
+// ArimaForecast as it was written before it kept only the newest p values and q residuals:
+// whole copies of the differenced series and of the generic loop's residuals, extended step by
+// step. The current one must give the same doubles, bit for bit.
+std::vector<double> ReferenceArimaForecast(const ArimaFit& fit, const std::vector<double>& y,
+                                           std::size_t horizon) {
+  std::vector<double> w = y;
+  for (int k = 0; k < fit.order.d && !w.empty(); ++k) {
+    for (std::size_t i = w.size() - 1; i > 0; --i) w[i] -= w[i - 1];
+    w.erase(w.begin());
+  }
+  const std::size_t p = fit.ar.size(), q = fit.ma.size();
+  std::vector<double> e;
+  ArmaCss(w, fit, &e);
+  std::vector<double> ww = w, ee = e, out(horizon);
+  for (std::size_t h = 0; h < horizon; ++h) {
+    const std::size_t t = ww.size();
+    double pred = fit.mean;
+    for (std::size_t i = 0; i < p; ++i)
+      pred += fit.ar[i] * ((t >= i + 1 ? ww[t - 1 - i] : fit.mean) - fit.mean);
+    for (std::size_t j = 0; j < q; ++j) pred += t >= j + 1 ? fit.ma[j] * ee[t - 1 - j] : 0.0;
+    ww.push_back(pred);
+    ee.push_back(0.0);
+  }
+  double last = y.back();
+  for (std::size_t h = 0; h < horizon; ++h) {
+    const double wf = ww[w.size() + h];
+    if (fit.order.d == 1) {
+      last += wf;
+      out[h] = last;
+    } else {
+      out[h] = wf;
+    }
+    if (!std::isfinite(out[h])) out[h] = y.back();
+  }
+  return out;
+}
+
+TEST(ArimaForecastTest, EqualsExtendingWholeCopiesOfTheSeries) {
+  const auto long_y = NoisyDaily(400, 48, 7);
+  for (const std::size_t n : {1u, 2u, 3u, 4u, 6u, 400u}) {
+    const std::vector<double> y(long_y.end() - static_cast<std::ptrdiff_t>(n), long_y.end());
+    for (int d = 0; d <= 1; ++d) {
+      for (std::size_t p = 0; p <= 5; ++p) {
+        for (std::size_t q = 0; q <= 3; ++q) {
+          SCOPED_TRACE(testing::Message() << "n=" << n << " d=" << d << " p=" << p << " q=" << q);
+          ArimaFit fit;
+          fit.order = {static_cast<int>(p), d, static_cast<int>(q)};
+          fit.mean = d == 0 ? 20.0 : 0.0;
+          for (std::size_t i = 0; i < p; ++i) fit.ar.push_back(0.4 / static_cast<double>(i + 1));
+          for (std::size_t j = 0; j < q; ++j) fit.ma.push_back(-0.3 / static_cast<double>(j + 1));
+          for (const std::size_t horizon : {1u, 12u}) {
+            std::vector<double> got(horizon);
+            ArimaForecast(fit, y, got);
+            const std::vector<double> want = ReferenceArimaForecast(fit, y, horizon);
+            for (std::size_t h = 0; h < horizon; ++h) {
+              EXPECT_EQ(std::bit_cast<std::uint64_t>(got[h]), std::bit_cast<std::uint64_t>(want[h]))
+                  << "h=" << h << " " << got[h] << " vs " << want[h];
+            }
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST(AdjustedArimaModelTest, BacktestOriginsEqualOneForecastPerPrefix) {

@@ -82,6 +82,53 @@ TEST(OnlineForecasterTest, ForecastWidensWithHorizonAndLevel) {
   EXPECT_GE(p80.back().upper - p80.back().lower, p80.front().upper - p80.front().lower);
 }
 
+// ForecastLevels computes the per-step base once for all levels; each level's row must be what
+// Forecast gives for that level alone, bit for bit, in every state: cold (histogram), fitted
+// with a correction from new samples, past the 512-step path (the season repeats, bands grow
+// like √h), and stale. Levels out of (0.01, 0.999) are clamped as Forecast clamps them.
+TEST(OnlineForecasterTest, ForecastLevelsEqualsForecastPerLevel) {
+  const std::vector<double> levels = {0.5, 0.8, 0.9, 0.98, 0.0, 1.0, 0.8};
+  auto check = [&](const OnlineForecaster& f, std::size_t horizon, const char* state) {
+    SCOPED_TRACE(state);
+    std::vector<ForecastPoint> all = {{1, 2, 3}};  // stale contents are overwritten
+    f.ForecastLevels(horizon, levels, &all);
+    ASSERT_EQ(all.size(), horizon * levels.size());
+    for (std::size_t i = 0; i < levels.size(); ++i) {
+      const auto one = f.Forecast(horizon, levels[i]);
+      ASSERT_EQ(one.size(), horizon);
+      for (std::size_t h = 0; h < horizon; ++h) {
+        const ForecastPoint& p = all[i * horizon + h];
+        EXPECT_EQ(p.mean, one[h].mean) << "level " << levels[i] << " h " << h;
+        EXPECT_EQ(p.lower, one[h].lower) << "level " << levels[i] << " h " << h;
+        EXPECT_EQ(p.upper, one[h].upper) << "level " << levels[i] << " h " << h;
+      }
+    }
+    // Step 1 at the configured level is Next().
+    const ForecastPoint next = f.Next();
+    EXPECT_EQ(all[horizon].mean, next.mean);
+    EXPECT_EQ(all[horizon].lower, next.lower);
+    EXPECT_EQ(all[horizon].upper, next.upper);
+  };
+  OnlineForecaster f;
+  for (int i = 0; i < 10; ++i) f.Update(i * kStep, 5.0 + (i % 3));
+  check(f, 12, "cold");
+  const auto y = History(288 * 5, 2.0, 11);
+  const TimestampMs last = static_cast<TimestampMs>(y.size() - 1) * kStep;
+  ASSERT_TRUE(f.Refit(y, last, kStep));
+  check(f, 12, "fitted");
+  for (std::size_t k = 1; k <= 5; ++k) {
+    f.Update(last + static_cast<TimestampMs>(k) * kStep, Daily(y.size() + k) + 7.0);
+  }
+  check(f, 12, "corrected");
+  check(f, 700, "beyond the path");
+  std::vector<ForecastPoint> none;
+  f.ForecastLevels(0, levels, &none);
+  EXPECT_TRUE(none.empty());
+  f.Update(last + 9 * 288 * kStep, 100.0);
+  ASSERT_EQ(f.model_name(), "histogram");
+  check(f, 12, "stale");
+}
+
 TEST(OnlineForecasterTest, IgnoresDuplicatesOutOfOrderAndNonFiniteSamples) {
   const auto y = History(288 * 4, 1.0, 2);
   OnlineForecaster f;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "signal/forecast/selector.h"
+#include "signal/forecast/series_tools.h"
 
 namespace prognos::signal {
 namespace {
@@ -134,6 +135,31 @@ std::vector<DegenerateCase> DegenerateCases() {
   for (double& v : negative) v -= 100.0;
   cases.push_back({"negative values", negative, true});
   return cases;
+}
+
+// The FFT's plans and buffers are kept between calls (per thread): calls of other sizes in
+// between must not change an answer, and each lag must equal the direct sum
+// Σ (y_t − ȳ)(y_{t+k} − ȳ) / Σ (y_t − ȳ)² (to FFT rounding).
+TEST(AutocorrelationTest, EqualsTheDirectSumAndRepeatsBitForBit) {
+  const auto a = DailySeries(500, 48, 2.0, 1);
+  const auto b = DailySeries(37, 12, 1.0, 2);
+  const std::vector<double> first = Autocorrelation(a, 60);
+  for (const auto& y : {a, b}) {
+    const std::vector<double> r = Autocorrelation(y, 30);
+    double mean = 0.0;
+    for (double v : y) mean += v;
+    mean /= static_cast<double>(y.size());
+    double c0 = 0.0;
+    for (double v : y) c0 += (v - mean) * (v - mean);
+    for (std::size_t k = 1; k <= 30 && k < y.size(); ++k) {
+      double ck = 0.0;
+      for (std::size_t t = 0; t + k < y.size(); ++t) ck += (y[t] - mean) * (y[t + k] - mean);
+      EXPECT_NEAR(r[k], ck / c0, 1e-12) << "n=" << y.size() << " k=" << k;
+    }
+  }
+  const std::vector<double> again = Autocorrelation(a, 60);
+  ASSERT_EQ(again.size(), first.size());
+  for (std::size_t k = 0; k < first.size(); ++k) EXPECT_EQ(again[k], first[k]) << "k=" << k;
 }
 
 TEST(ForecastBatchTest, DegenerateInputNeverYieldsNanOrCrashes) {

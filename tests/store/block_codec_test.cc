@@ -2,11 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <random>
 #include <sstream>
@@ -112,6 +114,146 @@ TEST(BlockCodecTest, DecimalDataUsesScaledModeAndCompressesBelowTwoBytes) {
   std::vector<Sample> out;
   ASSERT_TRUE(DecodeBlock(block, &out).has_value());
   ExpectIdentical(in, out);
+}
+
+// The scaled mode's denominator search before it was made single-pass with early exits (the
+// block format depends on its choice): every 2^a 3^b 5^c <= 10^9 ascending, two passes over a
+// 256-value prefix (2 points per exact fit, 1 per fit with a residual of <= 255 ulps), the best
+// strictly greater score wins, then at least half of the whole block must fit.
+std::uint64_t ReferenceDenominator(const std::vector<Sample>& s) {
+  std::vector<std::uint64_t> ds;
+  for (std::uint64_t a = 1; a <= 1'000'000'000; a *= 2) {
+    for (std::uint64_t b = a; b <= 1'000'000'000; b *= 3) {
+      for (std::uint64_t c = b; c <= 1'000'000'000; c *= 5) ds.push_back(c);
+    }
+  }
+  std::sort(ds.begin(), ds.end());
+  auto fits = [](double v, double d, std::int64_t* r) {
+    const double x = v * d;
+    if (!std::isfinite(x) || std::fabs(x) >= 9007199254740992.0) return false;
+    const auto k = static_cast<std::int64_t>(std::llround(x));
+    const auto approx = static_cast<std::int64_t>(Bits(static_cast<double>(k) / d));
+    const auto exact = static_cast<std::int64_t>(Bits(v));
+    if ((approx < 0) != (exact < 0)) return false;
+    *r = exact - approx;
+    return *r <= 255 && *r >= -255;
+  };
+  const std::size_t probe = std::min<std::size_t>(s.size(), 256);
+  std::uint64_t best = 0;
+  std::size_t best_fit = 0;
+  std::int64_t r = 0;
+  for (const std::uint64_t d : ds) {
+    std::size_t fit = 0;
+    for (std::size_t i = 0; i < probe; ++i) fit += fits(s[i].v, d, &r) && r == 0 ? 2 : 0;
+    for (std::size_t i = 0; i < probe; ++i) fit += fits(s[i].v, d, &r) && r != 0 ? 1 : 0;
+    if (fit > best_fit) {
+      best_fit = fit;
+      best = d;
+      if (fit == 2 * probe) break;
+    }
+  }
+  if (best == 0) return 0;
+  std::size_t fit = 0;
+  for (const Sample& x : s) fit += fits(x.v, static_cast<double>(best), &r) ? 1 : 0;
+  return 2 * fit >= s.size() ? best : 0;
+}
+
+TEST(BlockCodecTest, DenominatorChoiceMatchesTheExhaustiveSearch) {
+  std::mt19937_64 rng(21);
+  struct Case {
+    const char* name;
+    std::function<double(std::size_t)> value;
+    std::size_t n;
+  };
+  const std::vector<Case> cases = {
+      {"random doubles", [&](std::size_t) { return std::uniform_real_distribution<>(0, 1e3)(rng); },
+       300},
+      {"two decimals", [&](std::size_t) { return static_cast<double>(rng() % 100000) / 100.0; },
+       500},
+      {"thirds with ulp noise",
+       [&](std::size_t) {
+         const double v = static_cast<double>(rng() % 9000) / 3.0;
+         return std::bit_cast<double>(Bits(v) + rng() % 5);
+       },
+       400},
+      {"decimals 200..300 ulps off (the residual limit is 255)",
+       [&](std::size_t) {
+         const double v = static_cast<double>(rng() % 100000 + 1) / 100.0;
+         return std::bit_cast<double>(Bits(v) + 200 + rng() % 101);
+       },
+       400},
+      {"sums divided (1/15 steps, residuals)",
+       [&](std::size_t i) {
+         return 0.1 * static_cast<double>(i % 7) + static_cast<double>(rng() % 50) / 15.0;
+       },
+       300},
+      {"mostly random, some decimals",
+       [&](std::size_t i) {
+         return i % 3 == 0 ? static_cast<double>(rng() % 1000) / 10.0
+                           : std::uniform_real_distribution<>(-5, 5)(rng);
+       },
+       600},
+      {"decimal prefix, random rest",
+       [&](std::size_t i) {
+         return i < 256 ? static_cast<double>(rng() % 1000) / 4.0
+                        : std::uniform_real_distribution<>(0, 1)(rng);
+       },
+       1000},
+      {"negative and zero", [&](std::size_t i) { return -static_cast<double>(i % 11) / 8.0; }, 64},
+      {"special values",
+       [&](std::size_t i) {
+         const double sp[] = {0.0,
+                              -0.0,
+                              std::numeric_limits<double>::infinity(),
+                              std::numeric_limits<double>::quiet_NaN(),
+                              1e300,
+                              5e-324,
+                              0.5};
+         return sp[i % 7];
+       },
+       70},
+      {"one value", [&](std::size_t) { return 2.75; }, 1},
+  };
+  int chosen = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::vector<Sample> in;
+    for (std::size_t i = 0; i < c.n; ++i) {
+      in.push_back({static_cast<std::int64_t>(i) * 1000, c.value(i)});
+    }
+    const std::uint64_t want = ReferenceDenominator(in);
+    EXPECT_EQ(internal::ChooseDenominator(in.data(), in.size()), want);
+    chosen += want != 0 ? 1 : 0;
+  }
+  EXPECT_GE(chosen, 5);  // the table exercises the scaled choice, not only "none"
+}
+
+TEST(BlockCodecTest, RoundHalfAwayIsLlround) {
+  std::mt19937_64 rng(5);
+  std::vector<double> xs = {0.0,
+                            -0.0,
+                            0.5,
+                            -0.5,
+                            1.5,
+                            -1.5,
+                            2.5,
+                            -2.5,
+                            0.49999999999999994,
+                            -0.49999999999999994,
+                            4503599627370495.5,
+                            -4503599627370495.5,
+                            9007199254740991.0,
+                            -9007199254740991.0,
+                            1e-300,
+                            123456789.5};
+  for (int i = 0; i < 100000; ++i) {
+    const double scale = std::ldexp(1.0, static_cast<int>(rng() % 53));
+    xs.push_back(std::uniform_real_distribution<>(-1, 1)(rng) * scale);
+    xs.push_back(static_cast<double>(static_cast<std::int64_t>(rng() % 2000001) - 1000000) / 2.0);
+  }
+  for (const double x : xs) {
+    ASSERT_EQ(internal::RoundHalfAway(x), std::llround(x)) << x;
+  }
 }
 
 TEST(BlockCodecTest, RandomBitsAndIrregularTimesRoundTrip) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/check.h"
 #include "signal/forecast/optimize.h"
 #include "signal/forecast/series_tools.h"
 
@@ -20,21 +21,40 @@ std::vector<double> Difference(std::span<const double> y, int d) {
   return w;
 }
 
-// Ordinary least squares via the normal equations (k ≤ ~25 columns, so this is cheap and
-// stable enough after a small ridge); rows are produced by `row(t, x)` for t in [t0, n).
+// Ordinary least squares via the normal equations (k ≤ kMaxColumns columns, so this is cheap
+// and stable enough after a small ridge); rows are produced by `row(t, x)` for t in [t0, n).
+// The sums are accumulated in plain arrays, term for term what Eigen's per-row
+// selfadjointView<Lower>().rankUpdate(x) and xty += x · target[t] add (x_i · x_j into the lower
+// triangle, in row order), so they are bit-identical, without Eigen's per-row dispatch on
+// dynamic sizes; Eigen solves.
+constexpr std::size_t kMaxColumns = 16;
+
 template <typename RowFn>
 Eigen::VectorXd LeastSquares(std::size_t t0, std::size_t n, std::size_t k,
                              std::span<const double> target, RowFn row) {
-  Eigen::MatrixXd xtx =
-      Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(k));
-  Eigen::VectorXd xty = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(k));
-  Eigen::VectorXd x(static_cast<Eigen::Index>(k));
+  PROGNOS_CHECK(k <= kMaxColumns);
+  double a[kMaxColumns][kMaxColumns] = {};  // a[j][i], j >= i: lower triangle
+  double b[kMaxColumns] = {};
+  double x[kMaxColumns] = {};
   for (std::size_t t = t0; t < n; ++t) {
     row(t, x);
-    xtx.selfadjointView<Eigen::Lower>().rankUpdate(x);
-    xty += x * target[t];
+    for (std::size_t i = 0; i < k; ++i) {
+      const double xi = x[i];
+      for (std::size_t j = i; j < k; ++j) a[j][i] += xi * x[j];
+    }
+    const double y = target[t];
+    for (std::size_t i = 0; i < k; ++i) b[i] += x[i] * y;
   }
-  xtx.triangularView<Eigen::StrictlyUpper>() = xtx.transpose();
+  const auto kk = static_cast<Eigen::Index>(k);
+  Eigen::MatrixXd xtx(kk, kk);
+  Eigen::VectorXd xty(kk);
+  for (std::size_t i = 0; i < k; ++i) {
+    xty(static_cast<Eigen::Index>(i)) = b[i];
+    for (std::size_t j = i; j < k; ++j) {
+      xtx(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(i)) = a[j][i];
+      xtx(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = a[j][i];
+    }
+  }
   const double ridge =
       1e-9 * (xtx.trace() / static_cast<double>(std::max<std::size_t>(k, 1)) + 1e-12);
   xtx.diagonal().array() += ridge;
@@ -78,7 +98,7 @@ namespace {
 // term for term and in the same order (a residual before t = p is 0 there and adds +0.0 here),
 // so the sums are bit-identical.
 template <std::size_t P, std::size_t Q>
-double ArmaCssFixed(std::span<const double> w, const ArimaFit& fit) {
+double ArmaCssFixed(std::span<const double> w, const ArimaFit& fit, double* last_e = nullptr) {
   const std::size_t n = w.size();
   double phi[P > 0 ? P : 1], theta[Q > 0 ? Q : 1], e[Q > 0 ? Q : 1] = {};  // e[j] = e_{t−1−j}
   for (std::size_t i = 0; i < P; ++i) phi[i] = fit.ar[i];
@@ -94,18 +114,40 @@ double ArmaCssFixed(std::span<const double> w, const ArimaFit& fit) {
     if constexpr (Q > 0) e[0] = et;
     css += et * et;
   }
+  // The newest Q residuals, e_{n−1} first (0 where t < P, as the generic loop leaves them).
+  if (last_e != nullptr) {
+    for (std::size_t j = 0; j < Q; ++j) last_e[j] = e[j];
+  }
   return css;
 }
 
 template <std::size_t P>
-double ArmaCssFixedP(std::span<const double> w, const ArimaFit& fit) {
+double ArmaCssFixedP(std::span<const double> w, const ArimaFit& fit, double* last_e = nullptr) {
   switch (fit.ma.size()) {
     case 0:
-      return ArmaCssFixed<P, 0>(w, fit);
+      return ArmaCssFixed<P, 0>(w, fit, last_e);
     case 1:
-      return ArmaCssFixed<P, 1>(w, fit);
+      return ArmaCssFixed<P, 1>(w, fit, last_e);
     default:
-      return ArmaCssFixed<P, 2>(w, fit);
+      return ArmaCssFixed<P, 2>(w, fit, last_e);
+  }
+}
+
+// ArmaCss's residuals for p ≤ 3, q ≤ 2, keeping only the newest q (what a forecast reads).
+void ArmaLastResiduals(std::span<const double> w, const ArimaFit& fit, double* last_e) {
+  switch (fit.ar.size()) {
+    case 0:
+      ArmaCssFixedP<0>(w, fit, last_e);
+      break;
+    case 1:
+      ArmaCssFixedP<1>(w, fit, last_e);
+      break;
+    case 2:
+      ArmaCssFixedP<2>(w, fit, last_e);
+      break;
+    default:
+      ArmaCssFixedP<3>(w, fit, last_e);
+      break;
   }
 }
 
@@ -174,8 +216,8 @@ Prepared Prepare(std::span<const double> y, int d) {
   pr.long_p = std::min<std::size_t>(10, n / 5);
   if (pr.long_p >= 1) {
     const std::size_t lp = pr.long_p;
-    const Eigen::VectorXd a = LeastSquares(lp, n, lp, pr.z, [&](std::size_t t, Eigen::VectorXd& x) {
-      for (std::size_t i = 0; i < lp; ++i) x(static_cast<Eigen::Index>(i)) = pr.z[t - 1 - i];
+    const Eigen::VectorXd a = LeastSquares(lp, n, lp, pr.z, [&](std::size_t t, double* x) {
+      for (std::size_t i = 0; i < lp; ++i) x[i] = pr.z[t - 1 - i];
     });
     for (std::size_t t = lp; t < n; ++t) {
       double pred = 0.0;
@@ -215,26 +257,28 @@ Result<ArimaFit> FitPrepared(const Prepared& pr, ArimaOrder order, bool refine,
   const std::size_t start = q > 0 ? pr.long_p + std::max(p, q) : p;
   // Hannan-Rissanen step 2: z_t on its own lags and the lagged long-AR innovations.
   if (p + q > 0) {
-    const Eigen::VectorXd b =
-        LeastSquares(start, n, p + q, z, [&](std::size_t t, Eigen::VectorXd& x) {
-          for (std::size_t i = 0; i < p; ++i) x(static_cast<Eigen::Index>(i)) = z[t - 1 - i];
-          for (std::size_t j = 0; j < q; ++j)
-            x(static_cast<Eigen::Index>(p + j)) = innov[t - 1 - j];
-        });
+    const Eigen::VectorXd b = LeastSquares(start, n, p + q, z, [&](std::size_t t, double* x) {
+      for (std::size_t i = 0; i < p; ++i) x[i] = z[t - 1 - i];
+      for (std::size_t j = 0; j < q; ++j) x[p + j] = innov[t - 1 - j];
+    });
     fit.ar.resize(p);
     fit.ma.resize(q);
     for (std::size_t i = 0; i < p; ++i) fit.ar[i] = b(static_cast<Eigen::Index>(i));
     for (std::size_t j = 0; j < q; ++j) fit.ma[j] = b(static_cast<Eigen::Index>(p + j));
   }
   // Pull an explosive or non-invertible start back inside the admissible region.
-  auto neg = [](std::vector<double> v) {
-    for (double& x : v) x = -x;
-    return v;
+  // Invertibility of the MA part: stationarity of −θ, negated on the stack (the refinement's
+  // objective asks at every evaluation).
+  auto invertible = [](const std::vector<double>& ma) {
+    double m[16];
+    if (ma.size() > 16) return false;  // IsStationary's own limit
+    for (std::size_t j = 0; j < ma.size(); ++j) m[j] = -ma[j];
+    return IsStationary(std::span<const double>(m, ma.size()));
   };
   for (int k = 0; k < 50 && !IsStationary(fit.ar); ++k) {
     for (double& a : fit.ar) a *= 0.9;
   }
-  for (int k = 0; k < 50 && !IsStationary(neg(fit.ma)); ++k) {
+  for (int k = 0; k < 50 && !invertible(fit.ma); ++k) {
     for (double& m : fit.ma) m *= 0.9;
   }
   double css = ArmaCss(w, fit, nullptr);
@@ -259,7 +303,7 @@ Result<ArimaFit> FitPrepared(const Prepared& pr, ArimaOrder order, bool refine,
     };
     auto objective = [&](const std::vector<double>& x) {
       unpack(x);
-      if (!IsStationary(trial.ar) || !IsStationary(neg(trial.ma))) {
+      if (!IsStationary(trial.ar) || !invertible(trial.ma)) {
         return std::numeric_limits<double>::infinity();
       }
       return ArmaCss(tail, trial, nullptr);
@@ -327,23 +371,39 @@ void ArimaForecast(const ArimaFit& fit, std::span<const double> y, std::span<dou
     return;
   }
   const std::vector<double> w = Difference(y, fit.order.d);
-  const std::size_t p = fit.ar.size(), q = fit.ma.size();
-  std::vector<double> e;
-  ArmaCss(w, fit, &e);
-  // Extend w and e with the forecasts (future shocks are zero).
-  std::vector<double> ww = w, ee = e;
-  for (std::size_t h = 0; h < out.size(); ++h) {
-    const std::size_t t = ww.size();
+  const std::size_t p = fit.ar.size(), q = fit.ma.size(), n = w.size();
+  const std::size_t hn = out.size();
+  // w's newest p values followed by the forecasts (wt[p + h] = step h), and the newest q
+  // residuals followed by the future shocks (zero): the only history the recursion reads.
+  // For the orders the search fits (p ≤ 3, q ≤ 2) on a series longer than both, the residuals
+  // come from the fixed-order loop without a residual vector; otherwise from the generic one.
+  // Either way the terms and their order are those of extending whole copies of w and e.
+  thread_local std::vector<double> wt, et, e;
+  const std::size_t pw = std::min(p, n), qe = std::min(q, n);
+  wt.assign(pw + hn, 0.0);
+  et.assign(qe + hn, 0.0);
+  for (std::size_t k = 0; k < pw; ++k) wt[k] = w[n - pw + k];
+  if (p <= 3 && q <= 2 && n > std::max(p, q)) {
+    double last_e[2] = {};
+    ArmaLastResiduals(w, fit, last_e);
+    for (std::size_t k = 0; k < qe; ++k) et[k] = last_e[qe - 1 - k];
+  } else {
+    ArmaCss(w, fit, &e);
+    for (std::size_t k = 0; k < qe; ++k) et[k] = e[n - qe + k];
+  }
+  // Forecast step h sits at t = n + h of the extended series; its value t − 1 − i is
+  // wt[pw + h − 1 − i], an index ≥ 0 whenever t ≥ i + 1 (likewise et for the residuals).
+  for (std::size_t h = 0; h < hn; ++h) {
+    const std::size_t t = n + h;
     double pred = fit.mean;
     for (std::size_t i = 0; i < p; ++i)
-      pred += fit.ar[i] * ((t >= i + 1 ? ww[t - 1 - i] : fit.mean) - fit.mean);
-    for (std::size_t j = 0; j < q; ++j) pred += t >= j + 1 ? fit.ma[j] * ee[t - 1 - j] : 0.0;
-    ww.push_back(pred);
-    ee.push_back(0.0);
+      pred += fit.ar[i] * ((t >= i + 1 ? wt[pw + h - 1 - i] : fit.mean) - fit.mean);
+    for (std::size_t j = 0; j < q; ++j) pred += t >= j + 1 ? fit.ma[j] * et[qe + h - 1 - j] : 0.0;
+    wt[pw + h] = pred;
   }
   double last = y.back();
-  for (std::size_t h = 0; h < out.size(); ++h) {
-    const double wf = ww[w.size() + h];
+  for (std::size_t h = 0; h < hn; ++h) {
+    const double wf = wt[pw + h];
     if (fit.order.d == 1) {
       last += wf;
       out[h] = last;

@@ -194,54 +194,98 @@ bool OnlineForecaster::Stale() const {
   return last_step_ > limit;
 }
 
-ForecastPoint OnlineForecaster::Step(std::int64_t ahead, double level) const {
-  if (Stale()) return histogram_.Interval(level);
+OnlineForecaster::AnchorSteps OnlineForecaster::PathAnchors() const {
+  // The same steps as Anchors(path_.size()), without the allocation.
+  AnchorSteps a;
+  const std::size_t last = path_.size();
+  for (std::size_t s = 1; s <= last; s *= 2) a.at[a.size++] = s;
+  if (a.size == 0 || a.at[a.size - 1] != last) a.at[a.size++] = last;
+  return a;
+}
+
+OnlineForecaster::StepBase OnlineForecaster::BaseAt(std::int64_t ahead,
+                                                    const AnchorSteps& anchors) const {
   const std::int64_t s = std::max<std::int64_t>(last_step_, 0) + ahead;
   const std::int64_t since = s - correction_step_;
   const double decay =
       correction_step_ >= 1 ? std::pow(static_cast<double>(rho_), static_cast<double>(since)) : 0.0;
   const double mean = PathAt(s) + decay * correction_;
   // Error band at `ahead` steps: log-linear interpolation between anchors, √ growth beyond.
-  const std::vector<std::size_t> anchors = Anchors(path_.size());
+  const std::size_t na = anchors.size;
   double lo = band_lo_.back(), hi = band_hi_.back();
   const auto a = static_cast<std::size_t>(ahead);
-  if (a <= anchors.back()) {
+  if (a <= anchors.at[na - 1]) {
     std::size_t i = 0;
-    while (i + 1 < anchors.size() && anchors[i + 1] < a) ++i;
-    if (anchors[i] >= a || i + 1 == anchors.size()) {
+    while (i + 1 < na && anchors.at[i + 1] < a) ++i;
+    if (anchors.at[i] >= a || i + 1 == na) {
       lo = band_lo_[i];
       hi = band_hi_[i];
     } else {
       const double w =
-          std::log(static_cast<double>(a) / static_cast<double>(anchors[i])) /
-          std::log(static_cast<double>(anchors[i + 1]) / static_cast<double>(anchors[i]));
+          std::log(static_cast<double>(a) / static_cast<double>(anchors.at[i])) /
+          std::log(static_cast<double>(anchors.at[i + 1]) / static_cast<double>(anchors.at[i]));
       lo = band_lo_[i] + w * (band_lo_[i + 1] - band_lo_[i]);
       hi = band_hi_[i] + w * (band_hi_[i + 1] - band_hi_[i]);
     }
   } else {
-    const double g = std::sqrt(static_cast<double>(a) / static_cast<double>(anchors.back()));
+    const double g = std::sqrt(static_cast<double>(a) / static_cast<double>(anchors.at[na - 1]));
     lo *= g;
     hi *= g;
   }
-  lo *= scale_;
-  hi *= scale_;
+  return {mean, lo * scale_, hi * scale_};
+}
+
+double OnlineForecaster::LevelFactor(double level) const {
   // Another level: rescale by the ratio of normal quantiles (the bands' shape is kept).
   if (std::abs(level - options_.level) > 1e-9) {
-    const double k =
-        InverseNormalCdf(0.5 + level / 2.0) / InverseNormalCdf(0.5 + options_.level / 2.0);
-    lo *= k;
-    hi *= k;
+    return InverseNormalCdf(0.5 + level / 2.0) / InverseNormalCdf(0.5 + options_.level / 2.0);
   }
-  return {mean, mean + std::min(lo, 0.0), mean + std::max(hi, 0.0)};
+  return 1.0;  // x · 1 == x exactly: the configured level's bands are used as they are
+}
+
+ForecastPoint OnlineForecaster::Step(std::int64_t ahead, double level) const {
+  if (Stale()) return histogram_.Interval(level);
+  const StepBase b = BaseAt(ahead, PathAnchors());
+  const double k = LevelFactor(level);
+  const double lo = b.lo * k, hi = b.hi * k;
+  return {b.mean, b.mean + std::min(lo, 0.0), b.mean + std::max(hi, 0.0)};
 }
 
 ForecastPoint OnlineForecaster::Next() const { return Step(1, options_.level); }
 
 std::vector<ForecastPoint> OnlineForecaster::Forecast(std::size_t horizon, double level) const {
-  level = std::clamp(level, 0.01, 0.999);
-  std::vector<ForecastPoint> out(horizon);
-  for (std::size_t h = 0; h < horizon; ++h) out[h] = Step(static_cast<std::int64_t>(h) + 1, level);
+  std::vector<ForecastPoint> out;
+  ForecastLevels(horizon, std::span<const double>(&level, 1), &out);
   return out;
+}
+
+void OnlineForecaster::ForecastLevels(std::size_t horizon, std::span<const double> levels,
+                                      std::vector<ForecastPoint>* out) const {
+  out->resize(horizon * levels.size());
+  if (horizon == 0 || levels.empty()) return;
+  if (Stale()) {
+    for (std::size_t i = 0; i < levels.size(); ++i) {
+      const ForecastPoint p = histogram_.Interval(std::clamp(levels[i], 0.01, 0.999));
+      std::fill_n(out->begin() + static_cast<std::ptrdiff_t>(i * horizon), horizon, p);
+    }
+    return;
+  }
+  const AnchorSteps anchors = PathAnchors();
+  // The per-step base is written into the first level's row, then scaled for each level from
+  // the last row back to the first (so the base is read before it is overwritten).
+  ForecastPoint* o = out->data();
+  for (std::size_t h = 0; h < horizon; ++h) {
+    const StepBase b = BaseAt(static_cast<std::int64_t>(h) + 1, anchors);
+    o[h] = {b.mean, b.lo, b.hi};
+  }
+  for (std::size_t i = levels.size(); i-- > 0;) {
+    const double k = LevelFactor(std::clamp(levels[i], 0.01, 0.999));
+    ForecastPoint* row = o + i * horizon;
+    for (std::size_t h = 0; h < horizon; ++h) {
+      const double mean = o[h].mean, lo = o[h].lower * k, hi = o[h].upper * k;
+      row[h] = {mean, mean + std::min(lo, 0.0), mean + std::max(hi, 0.0)};
+    }
+  }
 }
 
 const std::string& OnlineForecaster::model_name() const {

@@ -5,6 +5,7 @@
 // say, empirical error bands, and the decaying-histogram fallback.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -58,6 +59,12 @@ class OnlineForecaster {
   ForecastPoint Next() const;
   // Steps 1..horizon after the newest sample at `level` in (0, 1).
   std::vector<ForecastPoint> Forecast(std::size_t horizon, double level) const;
+  // Steps 1..horizon at each of `levels` in one pass: (*out)[i * horizon + h] is exactly what
+  // Forecast(horizon, levels[i])[h] returns (same arithmetic, bit for bit), but the path, the
+  // correction's decay and the band interpolation are computed once per step, not per level.
+  // `out` is resized; its storage is reused across calls.
+  void ForecastLevels(std::size_t horizon, std::span<const double> levels,
+                      std::vector<ForecastPoint>* out) const;
 
   // The serving model ("histogram" when cold or stale, "none" before any sample).
   const std::string& model_name() const;
@@ -73,6 +80,21 @@ class OnlineForecaster {
   bool Stale() const;
   double PathAt(std::int64_t step) const;  // step >= 1 after the refit origin
   ForecastPoint Step(std::int64_t ahead, double level) const;
+  // Anchor steps of the bands (1, 2, 4, … up to the path length, plus the length): at most
+  // 11 for the 512-step path, so they live on the stack.
+  struct AnchorSteps {
+    std::array<std::size_t, 16> at{};
+    std::size_t size = 0;
+  };
+  AnchorSteps PathAnchors() const;
+  // The mean and the band offsets (series units, at the configured level) `ahead` steps after
+  // the newest sample; the model must not be stale.
+  struct StepBase {
+    double mean, lo, hi;
+  };
+  StepBase BaseAt(std::int64_t ahead, const AnchorSteps& anchors) const;
+  // Band multiplier for `level` (1 at the configured level).
+  double LevelFactor(double level) const;
 
   OnlineForecasterOptions options_;
   DecayingHistogram histogram_;

@@ -62,13 +62,16 @@ std::vector<double> Autocorrelation(std::span<const double> y, std::size_t max_l
   // Zero-pad to a power of two >= 2n so that the circular correlation equals the linear one.
   std::size_t size = 1;
   while (size < 2 * n) size <<= 1;
-  std::vector<double> x(size, 0.0);
+  // The FFT object keeps its plans (twiddle factors per size, computed the same way each time)
+  // and the buffers their capacity from one call to the next on this thread: refits call this
+  // for every series with the same few sizes.
+  thread_local Eigen::FFT<double> fft;
+  thread_local std::vector<double> x, acov;
+  thread_local std::vector<std::complex<double>> spectrum;
+  x.assign(size, 0.0);
   for (std::size_t i = 0; i < n; ++i) x[i] = y[i] - mean;
-  Eigen::FFT<double> fft;
-  std::vector<std::complex<double>> spectrum;
   fft.fwd(spectrum, x);
   for (auto& c : spectrum) c = std::complex<double>(std::norm(c), 0.0);
-  std::vector<double> acov;
   fft.inv(acov, spectrum);
   const double c0 = acov[0];
   if (!(c0 > 1e-300)) {
