@@ -179,6 +179,24 @@ Result<std::unique_ptr<KubernetesActuator>> KubernetesActuator::Create(
       new KubernetesActuator(config, std::move(*client), fallback));
 }
 
+namespace {
+
+// Why the backend does not do `a` (no webhook configured to take it).
+std::string NotDone(const policy::Action& a) {
+  std::string s = "the kubernetes backend does not do ";
+  s += policy::ActionTypeName(a.type);
+  if (a.type == policy::ActionType::kReplicate) {
+    // Kubernetes has no verb for a continuously replicated copy of a volume: a VolumeSnapshot is
+    // a point-in-time copy, replication belongs to the storage layer (CSI driver, database).
+    s += ": Kubernetes has no API for a continuously replicated copy of a workload's data (a "
+         "VolumeSnapshot is a point-in-time copy, not a replica); route data-protection actions "
+         "to your storage layer through actuators.webhook.url";
+  }
+  return s;
+}
+
+}  // namespace
+
 KubernetesActuator::KubernetesActuator(KubernetesConfig config,
                                        std::unique_ptr<net::HttpClient> client, Actuator* fallback)
     : config_(std::move(config)), client_(std::move(client)), fallback_(fallback) {}
@@ -236,9 +254,7 @@ Result<void> KubernetesActuator::CheckPrecondition(const policy::Action& action)
       return fallback_->CheckPrecondition(action);
     }
     return MakeError(ErrorCode::kFailedPrecondition,
-                     "the kubernetes backend does not do " +
-                         std::string(policy::ActionTypeName(action.type)) +
-                         " (configure actuators.webhook to receive it)");
+                     NotDone(action) + " (configure actuators.webhook to receive it)");
   }
   return CheckHandled(action);
 }
@@ -287,9 +303,7 @@ Result<void> KubernetesActuator::Apply(const policy::Action& action, TimestampMs
       ++stats_.delegated;
       return fallback_->Apply(action, now);
     }
-    return MakeError(
-        ErrorCode::kFailedPrecondition,
-        "the kubernetes backend does not do " + std::string(policy::ActionTypeName(action.type)));
+    return MakeError(ErrorCode::kFailedPrecondition, NotDone(action));
   }
   return ApplyHandled(action);
 }
@@ -405,8 +419,7 @@ Verification KubernetesActuator::Verify(const policy::Action& action, TimestampM
       ++stats_.delegated;
       return fallback_->Verify(action, now);
     }
-    return Fail("the kubernetes backend does not do " +
-                std::string(policy::ActionTypeName(action.type)));
+    return Fail(NotDone(action));
   }
   return VerifyHandled(action);
 }

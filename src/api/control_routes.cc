@@ -82,8 +82,8 @@ void HandleDecisions(engine::Controller* c, const httplib::Request& req, httplib
   json next = nullptr;
   if (c != nullptr) {
     // One more than the page: its presence says there is a next page.
-    auto entries = c->Decisions(since, req.get_param_value("host"),
-                                req.get_param_value("workload"), limit + 1, after);
+    auto entries = c->Decisions(since, req.get_param_value("host"), req.get_param_value("workload"),
+                                limit + 1, after);
     for (const auto& e : entries) {
       if (items.size() == limit) {
         next = std::to_string(items.back()["seq"].get<std::uint64_t>());
@@ -121,6 +121,10 @@ void HandleAllocations(engine::Controller* c, httplib::Response& res) {
                        {"cost_per_hour", h.cost_per_hour}});
     }
     for (const auto& w : inv.workloads) {
+      json copies = json::array();
+      for (const auto& c : w.data_copies) {
+        copies.push_back({{"host", c.host}, {"in_sync", c.in_sync}});
+      }
       workloads.push_back({{"id", w.id},
                            {"host", w.host.empty() ? json(nullptr) : json(w.host)},
                            {"request", policy::ToJson(w.request)},
@@ -129,7 +133,9 @@ void HandleAllocations(engine::Controller* c, httplib::Response& res) {
                            {"priority", w.priority},
                            {"criticality", policy::CriticalityName(w.criticality)},
                            {"sla_tier", w.sla_tier},
-                           {"preemptible", w.preemptible}});
+                           {"preemptible", w.preemptible},
+                           {"data_gib", w.data_gib},
+                           {"data_copies", std::move(copies)}});
     }
     for (const auto& p : inv.pools) {
       pools.push_back({{"id", p.id},
@@ -181,7 +187,8 @@ void HandleRisks(engine::Controller* c, const httplib::Request& req, httplib::Re
       // Another window than the model's horizon: constant hazard over the horizon,
       // P(within w) = 1 − (1 − p)^(w / H).
       if (within > 0 && r.horizon_ms > 0 && p < 1.0) {
-        p = 1.0 - std::pow(1.0 - p, static_cast<double>(within) / static_cast<double>(r.horizon_ms));
+        p = 1.0 -
+            std::pow(1.0 - p, static_cast<double>(within) / static_cast<double>(r.horizon_ms));
       }
       ranked.emplace_back(p, &r);
     }

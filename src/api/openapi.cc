@@ -99,7 +99,7 @@ const std::string& OpenApiDocument() {
                      {"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/cursor"}],
       "responses": {"200": {"description": "{decisions: [{seq, t, kind, action, outcome, demand, risks, message, explain}], next_cursor}"},
                     "400": {"description": "bad parameter", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
-    "/v1/allocations": {"get": {"summary": "Current allocations: hosts (capacity, allocated, free), workloads (host, request, replicas), pools, actions pending verification, deferred requests, degraded flag, alerts, and capacity_manifest (YAML: every pool's current and planned size and the allocation schedule of the last plan, for review)",
+    "/v1/allocations": {"get": {"summary": "Current allocations: hosts (capacity, allocated, free), workloads (host, request, replicas, data_gib and data_copies: where copies of its data live and whether each is in sync), pools, actions pending verification, deferred requests, degraded flag, alerts, and capacity_manifest (YAML: every pool's current and planned size and the allocation schedule of the last plan, for review)",
       "responses": {"200": {"description": "allocation status"}}}},
     "/v1/risks": {"get": {"summary": "Hosts ranked by predicted failure probability, with health, root cause, model and the recommended actions of the last plan",
       "parameters": [{"name": "within", "in": "query", "schema": {"type": "string"}, "description": "window such as 30m or 1d; p_fail_within rescales the model's horizon assuming a constant hazard"},

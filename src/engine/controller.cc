@@ -675,6 +675,16 @@ struct Controller::Impl {
       case ActionType::kResizePool:
         if (auto* p = inventory.FindPool(a.pool)) p->nodes = a.nodes_after;
         break;
+      case ActionType::kReplicate:
+        // A new copy is syncing until the inventory source says otherwise; a drop removes it.
+        if (w != nullptr) {
+          auto& copies = w->data_copies;
+          copies.erase(std::remove_if(copies.begin(), copies.end(),
+                                      [&](const auto& c) { return c.host == a.target_host; }),
+                       copies.end());
+          if (a.amount > 0) copies.push_back({a.target_host, false});
+        }
+        break;
       default:
         break;
     }

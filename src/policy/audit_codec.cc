@@ -549,6 +549,9 @@ std::string Summary(const Action& a) {
           Fmt(a.after.v[i]));
     }
   }
+  if (a.type == ActionType::kReplicate) {
+    add(a.amount > 0 ? "copy " + Fmt(a.amount) + " GiB" : "drop copy");
+  }
   if (IsLever(a.type) && a.amount != 0) {
     add(std::string(ResourceName(a.resource)) + " " + Fmt(a.amount));
   }

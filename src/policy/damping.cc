@@ -33,6 +33,9 @@ std::string TargetKey(const Action& a) {
     case ActionType::kDrain:
     case ActionType::kScheduleMaintenance:
       return "h:" + a.host;
+    case ActionType::kReplicate:
+      // One target per copy: a copy does not hold back sizing or migrating its workload.
+      return "d:" + a.workload + ":" + a.target_host;
   }
   return "?";
 }
@@ -59,6 +62,7 @@ int Direction(const Action& a) {
     case ActionType::kDrain:
     case ActionType::kRequestResource:
     case ActionType::kScheduleMaintenance:
+    case ActionType::kReplicate:
       return a.amount > a.amount_before ? 1 : (a.amount < a.amount_before ? -1 : 0);
     case ActionType::kMigrate:
     case ActionType::kPreempt:

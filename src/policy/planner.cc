@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <initializer_list>
 #include <numeric>
 #include <string_view>
 #include <unordered_map>
@@ -34,6 +35,16 @@ std::string Num(double v) {
     std::snprintf(buf, sizeof(buf), "%.2f", v);
   }
   return buf;
+}
+
+// Concatenates the parts into one string (one allocation; for sentences built in loops).
+std::string Cat(std::initializer_list<std::string_view> parts) {
+  std::size_t n = 0;
+  for (std::string_view p : parts) n += p.size();
+  std::string out;
+  out.reserve(n);
+  for (std::string_view p : parts) out.append(p);
+  return out;
 }
 
 std::string Vec(const ResourceVector& v) {
@@ -731,7 +742,22 @@ struct PlanRun {
     for (std::size_t w : pending) {
       ResourceVector need = Size(w);
       std::vector<Rejected> rejected;
-      const std::size_t to = FindTarget(w, need, kNone, &rejected, /*spread=*/false);
+      // A workload with an in-sync copy of its data restarts where the copy is (no data to move)
+      // when that host is schedulable, low-risk and has room; else the tightest fit.
+      std::size_t to = kNone;
+      std::string copy_note;
+      for (const Workload::DataCopy& c : W(w).data_copies) {
+        auto it = host_idx.find(c.host);
+        if (!c.in_sync || it == host_idx.end()) continue;
+        const std::size_t h = it->second;
+        if (H(h).schedulable && !host_evacuate[h] && ZoneOk(w, h) &&
+            need.FitsIn(index.free(h), 1e-9)) {
+          to = h;
+          copy_note = ": it holds an in-sync copy of its " + Num(W(w).data_gib) + " GiB";
+          break;
+        }
+      }
+      if (to == kNone) to = FindTarget(w, need, kNone, &rejected, /*spread=*/false);
       if (to == kNone) {
         if (MakeRoomByPreemption(w, need, "no host has " + Vec(need) + " free", &rejected)) {
           continue;
@@ -749,9 +775,12 @@ struct PlanRun {
       a.before = a.after = wl_request[w];
       a.replicas_before = a.replicas_after = wl_replicas[w];
       a.rule = "place_pending";
-      a.reason = "place pending " + W(w).id + " (" + Vec(need) + ") on " + H(to).id +
-                 ": tightest fit, dominant share left " +
-                 Num(std::max(0.0, DominantLeftover(index.free(to), need, H(to).capacity)));
+      a.reason =
+          "place pending " + W(w).id + " (" + Vec(need) + ") on " + H(to).id +
+          (!copy_note.empty()
+               ? copy_note
+               : ": tightest fit, dominant share left " +
+                     Num(std::max(0.0, DominantLeftover(index.free(to), need, H(to).capacity))));
       a.rejected = std::move(rejected);
       a.expected_cost_per_hour = CostOf(to, need);
       a.expected_risk = host_pfail[to];
@@ -1618,6 +1647,147 @@ struct PlanRun {
     }
   }
 
+  // Rule protect_data (docs/policy.md "Data protection"): every stateful workload (data_gib > 0)
+  // at or above data_protection.min_criticality keeps copies − 1 copies of its data off its host.
+  // A copy counts when its host is schedulable, not the workload's host, below migrate_p_fail, not
+  // being evacuated and (spread: zone) in another zone than the workload's host; one still
+  // syncing counts as under way. Missing copies go to the lowest-scoring eligible host:
+  //   score = 4·p_fail + 2·(1 − health/100) + 0.05·(copies the host already holds)
+  // (risk first, as for migration targets; the last term spreads copies, 20 copies ≈ one point of
+  // p_fail). Once the copies that count are all in sync, copies that no longer count are dropped.
+  void ProtectData() {
+    const DataProtection& dp = spec.data_protection;
+    if (!dp.enabled()) return;
+    const int want = dp.copies - 1;
+    const std::size_t nh = inv.hosts.size();
+    std::vector<int> held(nh, 0);
+    std::vector<std::size_t> order;
+    for (std::size_t w = 0; w < inv.workloads.size(); ++w) {
+      for (const Workload::DataCopy& c : W(w).data_copies) {
+        auto it = host_idx.find(c.host);
+        if (it != host_idx.end()) ++held[it->second];
+      }
+      if (W(w).data_gib > 0 && W(w).criticality >= dp.min_criticality && wl_host[w] != kNone) {
+        order.push_back(w);
+      }
+    }
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return QueueBefore(a, b); });
+    const std::string policy_note = "data_protection.copies " + std::to_string(dp.copies) +
+                                    ", spread " + std::string(CopySpreadName(dp.spread));
+    const double risky = spec.thresholds.migrate_p_fail;
+    for (std::size_t w : order) {
+      const std::size_t home = wl_host[w];
+      const double gib = W(w).data_gib;
+      int in_sync = 0;
+      int syncing = 0;
+      std::vector<std::pair<std::string, std::string>> stale;  // copy host, why it does not count
+      std::vector<bool> taken(nh, false);
+      taken[home] = true;
+      for (const Workload::DataCopy& c : W(w).data_copies) {
+        auto it = host_idx.find(c.host);
+        std::string why;
+        if (it == host_idx.end()) {
+          why = "is not in the inventory";
+        } else {
+          const std::size_t h = it->second;
+          taken[h] = true;
+          if (h == home) {
+            why = "is the workload's own host";
+          } else if (!H(h).schedulable) {
+            why = "is unschedulable or down";
+          } else if (host_pfail[h] >= risky) {
+            why = "has p_fail " + Num(host_pfail[h]) + " >= " + Num(risky);
+          } else if (host_evacuate[h]) {
+            why = "is being evacuated (maintenance window)";
+          } else if (dp.spread == CopySpread::kZone && H(h).zone == H(home).zone) {
+            why = "is in the workload's zone " + H(home).zone;
+          }
+        }
+        if (!why.empty()) {
+          stale.emplace_back(c.host, std::move(why));
+        } else if (c.in_sync) {
+          ++in_sync;
+        } else {
+          ++syncing;
+        }
+      }
+      for (int k = in_sync + syncing; k < want; ++k) {
+        if (CapFull()) break;
+        std::vector<std::pair<double, std::size_t>> scored;
+        for (std::size_t h = 0; h < nh; ++h) {
+          if (taken[h] || !H(h).schedulable || host_evacuate[h]) continue;
+          if (dp.spread == CopySpread::kZone && H(h).zone == H(home).zone) continue;
+          const double score =
+              4 * host_pfail[h] + 2 * (1 - host_health[h] / 100.0) + 0.05 * held[h];
+          scored.emplace_back(score, h);
+        }
+        if (scored.empty()) {
+          plan.rejected.push_back(
+              {"copy of " + W(w).id,
+               "no schedulable host " +
+                   std::string(dp.spread == CopySpread::kZone ? "outside zone " + H(home).zone
+                                                              : "other than " + H(home).id) +
+                   " below p_fail " + Num(risky) + " (" + policy_note + ")"});
+          break;
+        }
+        std::sort(scored.begin(), scored.end());
+        const std::size_t to = scored.front().second;
+        Action a;
+        a.type = ActionType::kReplicate;
+        a.workload = W(w).id;
+        a.host = H(home).id;
+        a.target_host = H(to).id;
+        a.amount = gib;
+        a.amount_before = 0;
+        a.rule = "protect_data";
+        std::string why_now = std::to_string(in_sync) + " of " + std::to_string(want) + " cop" +
+                              (want == 1 ? "y" : "ies") + " in sync off " + H(home).id;
+        if (!stale.empty()) {
+          why_now += "; its copy on " + stale.front().first + " no longer counts (it " +
+                     stale.front().second + ")";
+        }
+        a.reason = Cat({"keep a copy of ", W(w).id, "'s ", Num(gib), " GiB on ", H(to).id,
+                        " (zone ", H(to).zone, ", p_fail ", Num(host_pfail[to]), ", health ",
+                        Num(host_health[to]), "): it has ", why_now, " (", policy_note, ")"});
+        for (std::size_t i = 1; i < scored.size() && i < 3; ++i) {
+          a.rejected.push_back({Cat({"copy to ", H(scored[i].second).id}),
+                                Cat({"score ", Num(scored[i].first), " > ", Num(scored[0].first),
+                                     " of ", H(to).id})});
+        }
+        a.expected_cost_per_hour = gib * spec.copy_gib_hour_price;
+        // Data is lost only if both disks fail within the horizon (independent failures).
+        a.expected_risk = host_pfail[home] * host_pfail[to];
+        a.precondition = H(to).id + " is up and " + W(w).id + " has data to copy";
+        a.expected_effect = "a copy of " + W(w).id + " on " + H(to).id + ", in sync";
+        a.verify_window_ms = kReplicateVerifyMs;
+        taken[to] = true;
+        if (Emit(std::move(a))) ++held[to];
+      }
+      if (in_sync < want) continue;  // keep the old copies until the new ones are in sync
+      for (const auto& [copy_host, why] : stale) {
+        if (CapFull()) break;
+        Action a;
+        a.type = ActionType::kReplicate;
+        a.workload = W(w).id;
+        a.host = H(home).id;
+        a.target_host = copy_host;
+        a.amount = 0;
+        a.amount_before = gib;
+        a.rule = "drop_stale_copy";
+        a.reason = Cat({"drop ", W(w).id, "'s copy on ", copy_host, ": it ", why, ", and ",
+                        std::to_string(in_sync), " other cop", in_sync == 1 ? "y is" : "ies are",
+                        " in sync (", policy_note, ")"});
+        a.expected_cost_per_hour = -gib * spec.copy_gib_hour_price;
+        a.expected_risk = 0;
+        a.precondition = W(w).id + " has a copy on " + copy_host;
+        a.expected_effect = "no copy of " + W(w).id + " on " + copy_host;
+        a.verify_window_ms = kReplicateVerifyMs;
+        Emit(std::move(a));
+      }
+    }
+  }
+
   ActionPlan Run() {
     plan.t = in.now;
     planner.damper_.Prune(in.now);
@@ -1644,6 +1814,7 @@ struct PlanRun {
     PoolShaping();
     Throttle();
     EntropyRequests();
+    ProtectData();
     std::stable_sort(plan.deferred.begin(), plan.deferred.end(),
                      [&](const Action& a, const Action& b) {
                        return QueueBefore(wl_idx.at(a.workload), wl_idx.at(b.workload));

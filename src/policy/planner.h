@@ -42,6 +42,8 @@ inline constexpr DurationMs kMigrateVerifyMs = 15 * kMinuteMs;
 inline constexpr DurationMs kLeverVerifyMs = 5 * kMinuteMs;
 inline constexpr DurationMs kDrainVerifyMs = 30 * kMinuteMs;
 inline constexpr DurationMs kPoolVerifyMs = 10 * kMinuteMs;  // after the pool's lead time
+// A copy of a workload's data must be in sync within this window (50 GiB at 1 Gbit/s: 7 min).
+inline constexpr DurationMs kReplicateVerifyMs = kHourMs;
 // Length of a proposed maintenance window.
 inline constexpr DurationMs kMaintenanceWindowMs = kHourMs;
 // After a window ends, no new one is proposed for the same host for this long.

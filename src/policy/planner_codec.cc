@@ -90,7 +90,11 @@ bool GetTimeMap(Reader& r, std::map<std::string, TimestampMs>* m) {
   return true;
 }
 
-bool DecodePayload(Reader& r, PlannerState* s) {
+// Version 1 has 20 action types (before kReplicate); its replicate counts stay 0.
+constexpr std::size_t kVersion1ActionTypes = 20;
+
+bool DecodePayload(Reader& r, PlannerState* s, std::uint16_t version) {
+  const std::size_t types = version == 1 ? kVersion1ActionTypes : kActionTypeCount;
   if (!r.Get(&s->next_action_id)) return false;
   std::uint32_t n = 0;
   if (!r.Count(&n, 4 + 8 + 8 + 1 + 1 + 4)) return false;
@@ -103,7 +107,7 @@ bool DecodePayload(Reader& r, PlannerState* s) {
         !r.Str(&rec.from_host)) {
       return false;
     }
-    if (type >= kActionTypeCount || (dir > 1 && dir != 0xFF)) return false;
+    if (type >= types || (dir > 1 && dir != 0xFF)) return false;
     rec.type = static_cast<ActionType>(type);
     rec.direction = dir == 0xFF ? -1 : static_cast<int>(dir);
     s->damping.last[key] = rec;
@@ -114,11 +118,11 @@ bool DecodePayload(Reader& r, PlannerState* s) {
     if (!r.Get(&t)) return false;
     s->damping.emitted.push_back(t);
   }
-  for (double& x : s->feedback.verified) {
-    if (!r.Get(&x)) return false;
+  for (std::size_t i = 0; i < types; ++i) {
+    if (!r.Get(&s->feedback.verified[i])) return false;
   }
-  for (double& x : s->feedback.failed) {
-    if (!r.Get(&x)) return false;
+  for (std::size_t i = 0; i < types; ++i) {
+    if (!r.Get(&s->feedback.failed[i])) return false;
   }
   if (!r.Count(&n, 12)) return false;
   for (std::uint32_t i = 0; i < n; ++i) {
@@ -215,7 +219,7 @@ Result<PlannerState> DecodePlannerState(std::string_view bytes) {
   std::uint32_t length = 0;
   header.Get(&version);
   header.Get(&length);
-  if (version != kPlannerStateVersion) {
+  if (version != 1 && version != kPlannerStateVersion) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "planner state: unsupported version " + std::to_string(version) +
                          " (this build reads " + std::to_string(kPlannerStateVersion) + ")");
@@ -234,7 +238,7 @@ Result<PlannerState> DecodePlannerState(std::string_view bytes) {
   }
   PlannerState s;
   Reader r(payload);
-  if (!DecodePayload(r, &s)) {
+  if (!DecodePayload(r, &s, version)) {
     return MakeError(ErrorCode::kCorruption, "planner state: malformed payload");
   }
   return s;

@@ -12,7 +12,8 @@
 
 namespace prognos::policy {
 
-inline constexpr std::uint16_t kPlannerStateVersion = 1;
+// 2: 21 action types (kReplicate); version 1 (20 types) is still read.
+inline constexpr std::uint16_t kPlannerStateVersion = 2;
 
 std::string EncodePlannerState(const PlannerState& state);
 // Rejects (kCorruption) a wrong magic, a truncated or over-long blob, a CRC mismatch, an enum out

@@ -307,6 +307,9 @@ class Walker {
                        {"hysteresis", real(&d.hysteresis, 0, 1)},
                    });
              }},
+            {"data_protection", [&](const YAML::Node& n, const std::string& p,
+                                    int) { DataProtectionBlock(n, p, &s->data_protection); }},
+            {"copy_gib_hour_price", real(&s->copy_gib_hour_price, 0, 1e6)},
             {"thresholds",
              [&, real](const YAML::Node& n, const std::string& p, int) {
                Map(n, p,
@@ -324,6 +327,53 @@ class Walker {
     policy_line_ = LineOf(v);
   }
 
+ public:
+  // policy.data_protection: copies (1..10), spread (zone | host), min_criticality.
+  void DataProtectionBlock(const YAML::Node& v, const std::string& path, DataProtection* dp) {
+    Map(v, path,
+        {
+            {"copies",
+             [&](const YAML::Node& n, const std::string& p, int l) {
+               int copies = dp->copies;
+               Int(n, p, l, &copies, 1);
+               if (copies > 10) {
+                 Issue(LineOf(n), p, std::to_string(copies) + " copies is more than 10",
+                       "2 or 3 copies survive one or two failed disks; 1 turns protection off");
+                 return;
+               }
+               dp->copies = copies;
+             }},
+            {"spread",
+             [&](const YAML::Node& n, const std::string& p, int l) {
+               std::string x;
+               Text(n, p, l, &x);
+               if (x.empty() && !n.IsScalar()) return;
+               auto sp = ParseCopySpread(x);
+               if (!sp) {
+                 Issue(LineOf(n), p, "unknown spread '" + x + "'",
+                       "'zone' (another zone than the workload's host) or 'host' (any other "
+                       "host)");
+                 return;
+               }
+               dp->spread = *sp;
+             }},
+            {"min_criticality",
+             [&](const YAML::Node& n, const std::string& p, int l) {
+               std::string x;
+               Text(n, p, l, &x);
+               if (x.empty() && !n.IsScalar()) return;
+               auto c = ParseCriticality(x);
+               if (!c) {
+                 Issue(LineOf(n), p, "unknown criticality '" + x + "'",
+                       "one of 'low', 'medium', 'high', 'critical'");
+                 return;
+               }
+               dp->min_criticality = *c;
+             }},
+        });
+  }
+
+ private:
   void Tiers(const YAML::Node& v, const std::string& path, PolicySpec* s) {
     if (!v.IsMap()) {
       Issue(LineOf(v), path, "expected a mapping of tier names",
@@ -497,6 +547,27 @@ class Walker {
                               int l) { Text(v, vp, l, &w->data_zone); }},
             {"customer", [&](const YAML::Node& v, const std::string& vp,
                              int l) { Text(v, vp, l, &w->customer); }},
+            {"data_gib", [&](const YAML::Node& v, const std::string& vp,
+                             int l) { Real(v, vp, l, &w->data_gib, 0, 1e9); }},
+            {"data_copies",
+             [&](const YAML::Node& v, const std::string& vp, int) {
+               if (!v.IsSequence()) {
+                 Issue(LineOf(v), vp, "expected a list of copies",
+                       "e.g. '[{host: node-2, in_sync: true}]'");
+                 return;
+               }
+               for (std::size_t i = 0; i < v.size(); ++i) {
+                 Workload::DataCopy c;
+                 c.in_sync = true;  // an existing copy the operator lists: in sync unless told
+                 Map(v[i], vp + "[" + std::to_string(i) + "]",
+                     {{"host", [&](const YAML::Node& x, const std::string& xp,
+                                   int l) { Text(x, xp, l, &c.host); }},
+                      {"in_sync", [&](const YAML::Node& x, const std::string& xp, int l) {
+                         Bool(x, xp, l, &c.in_sync);
+                       }}});
+                 w->data_copies.push_back(std::move(c));
+               }
+             }},
         });
   }
 
@@ -562,6 +633,16 @@ class Walker {
         Issue(workload_lines_[i], p + ".host", "unknown host '" + w.host + "'",
               "known hosts: " + cut(host_names) + " (leave it out for a pending workload)");
       }
+      for (const Workload::DataCopy& c : w.data_copies) {
+        if (c.host.empty() || !inv.FindHost(c.host)) {
+          Issue(workload_lines_[i], p + ".data_copies", "unknown host '" + c.host + "'",
+                "known hosts: " + cut(host_names));
+        } else if (c.host == w.host) {
+          Issue(workload_lines_[i], p + ".data_copies",
+                "a copy on the workload's own host '" + c.host + "' protects nothing",
+                "list only the other hosts that hold a copy");
+        }
+      }
       if (spec.tiers.find(w.sla_tier) == spec.tiers.end()) {
         Issue(workload_lines_[i], p + ".sla_tier", "unknown tier '" + w.sla_tier + "'",
               "known tiers: " + cut(tier_names));
@@ -624,6 +705,19 @@ std::vector<PolicyIssue> CheckPolicyYaml(const YAML::Node& root, std::string_vie
   std::stable_sort(issues.begin(), issues.end(),
                    [](const PolicyIssue& a, const PolicyIssue& b) { return a.line < b.line; });
   if (out) *out = std::move(doc);
+  return issues;
+}
+
+std::vector<PolicyIssue> CheckDataProtectionYaml(const YAML::Node& node, const std::string& path,
+                                                 DataProtection* out) {
+  std::vector<PolicyIssue> issues;
+  try {
+    Walker walker{std::string(), &issues};
+    walker.DataProtectionBlock(node, path, out);
+  } catch (const YAML::Exception& e) {
+    issues.push_back(PolicyIssue{"", e.mark.line < 0 ? 0 : e.mark.line + 1, path,
+                                 std::string("YAML error: ") + e.msg, ""});
+  }
   return issues;
 }
 

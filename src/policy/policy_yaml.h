@@ -47,4 +47,9 @@ Result<PolicyDocument> ParsePolicyYaml(const YAML::Node& root, std::string_view 
 std::vector<PolicyIssue> CheckPolicyYaml(const YAML::Node& root, std::string_view source_name,
                                          PolicyDocument* out);
 
+// The `data_protection:` block alone (the simulator's scenario embeds it under its `policy:`):
+// issues with their line and `path`, no source; `out` keeps its value where a key is bad.
+std::vector<PolicyIssue> CheckDataProtectionYaml(const YAML::Node& node, const std::string& path,
+                                                 DataProtection* out);
+
 }  // namespace prognos::policy

@@ -29,7 +29,8 @@ constexpr std::array<std::string_view, kActionTypeCount> kActionNames = {"scale_
                                                                          "set_io_priority",
                                                                          "request_resource",
                                                                          "drain",
-                                                                         "schedule_maintenance"};
+                                                                         "schedule_maintenance",
+                                                                         "replicate"};
 
 template <typename E, std::size_t N>
 std::optional<E> ParseName(const std::array<std::string_view, N>& names, std::string_view name) {
@@ -160,6 +161,13 @@ ResourceVector WorkloadDemand::UsageQuantile(double level) const {
 }
 
 std::string_view CpuSizingName(CpuSizing s) { return s == CpuSizing::kUsage ? "usage" : "peak"; }
+
+std::string_view CopySpreadName(CopySpread s) { return s == CopySpread::kZone ? "zone" : "host"; }
+std::optional<CopySpread> ParseCopySpread(std::string_view name) {
+  if (name == "zone") return CopySpread::kZone;
+  if (name == "host") return CopySpread::kHost;
+  return std::nullopt;
+}
 
 std::string_view AlertTierName(AlertTier t) {
   constexpr std::array<std::string_view, 4> kNames = {"none", "info", "warning", "critical"};

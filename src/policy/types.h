@@ -95,6 +95,16 @@ struct Workload {
   std::string data_zone;  // where its data lives ("" = anywhere)
   std::string customer;   // key into Inventory::customers ("" = none)
   ResourceVector limit;   // hard limit (0 = unlimited per component)
+  // Stateful data on the host's local disk, GiB (0 = stateless: nothing to protect), and the hosts
+  // holding a copy of it (data_protection, docs/policy.md "Data protection"). A copy protects only
+  // once in sync; one still syncing counts as under way (not re-requested, not yet protection).
+  double data_gib = 0;
+  struct DataCopy {
+    std::string host;
+    bool in_sync = false;
+    bool operator==(const DataCopy& o) const = default;
+  };
+  std::vector<DataCopy> data_copies;
 };
 
 // A customer or application with quotas on the sum of its workloads' requests.
@@ -168,6 +178,23 @@ struct Thresholds {
   double reclaim_idle_fraction = 0.5;  // pool capacity idle above this fraction is reclaimed
 };
 
+// Where a workload's second (and further) copy may live.
+enum class CopySpread : std::uint8_t {
+  kZone,  // another zone than the workload's host (survives a zone outage)
+  kHost,  // any other host
+};
+std::string_view CopySpreadName(CopySpread s);  // "zone", "host"
+std::optional<CopySpread> ParseCopySpread(std::string_view name);
+
+// Policy `data_protection:` (docs/policy.md "Data protection"): keep `copies` copies (the primary
+// included) of every stateful workload at or above `min_criticality`. 1 = off (the default).
+struct DataProtection {
+  int copies = 1;
+  CopySpread spread = CopySpread::kZone;
+  Criticality min_criticality = Criticality::kLow;
+  bool enabled() const { return copies > 1; }
+};
+
 struct PolicySpec {
   std::map<std::string, SlaTier> tiers;  // always has "" (the default tier) after Normalize
   Damping damping;
@@ -194,6 +221,11 @@ struct PolicySpec {
   // Objective weights: cost of capacity per hour vs expected SLA-violation cost.
   double cost_weight = 1.0;
   double risk_weight = 1.0;
+  DataProtection data_protection;
+  // What a GiB of copy storage costs per hour, for expected_cost_per_hour of replicate actions
+  // (0 = not priced). Default: block storage list price, $0.08 per GB-month (AWS EBS gp3,
+  // us-east-1) = 0.08 × 1.0737 GB/GiB / 730 h ≈ 0.000118 per GiB-hour.
+  double copy_gib_hour_price = 0.000118;
 
   // Fills the default tier and clamps nothing: validation is the parser's job.
   void Normalize();
@@ -292,8 +324,11 @@ enum class ActionType : std::uint8_t {
   kRequestResource,  // entropy-driven request for a resource type
   kDrain,            // cordon + drain a host
   kScheduleMaintenance,
+  // Keep a copy of a workload's data on target_host (amount = GiB, > 0), or drop that copy
+  // (amount 0, amount_before = GiB: the inverse). `host` is the workload's host.
+  kReplicate,
 };
-inline constexpr std::size_t kActionTypeCount = 20;
+inline constexpr std::size_t kActionTypeCount = 21;
 std::string_view ActionTypeName(ActionType t);  // "scale_up", "migrate", …
 std::optional<ActionType> ParseActionType(std::string_view name);
 

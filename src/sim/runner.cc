@@ -21,6 +21,7 @@
 #include "core/metrics.h"
 #include "engine/controller.h"
 #include "engine/engine.h"
+#include "policy/planner.h"
 #include "sim/cpu_share.h"
 #include "sim/traces.h"
 #include "sim/world.h"
@@ -198,6 +199,7 @@ class Run {
   void FaultEvents(TimestampMs t);
   void Reactive(TimestampMs t);
   void Vpa(TimestampMs t, bool sample_only);
+  void ProtectDuringWarmup(TimestampMs t);
   void Proactive(TimestampMs t);
   void Account(TimestampMs t);
   // Burstable CPU: the CPU each workload gets this tick (0 when not running), by FairShare on
@@ -231,6 +233,9 @@ class Run {
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<SimActuator> actuator_;
   std::unique_ptr<engine::Controller> controller_;
+  // The warm-up's planner: only its data-protection actions are applied (copies exist when the
+  // measured period starts, as on a cluster that already ran with the policy).
+  std::unique_ptr<policy::Planner> warmup_planner_;
   std::string store_dir_;
   std::vector<std::vector<Labels>> host_labels_;
   std::vector<std::pair<std::string, std::array<Labels, 2>>> workload_labels_;
@@ -294,6 +299,7 @@ Result<void> Run::Setup() {
   traces_ = std::move(*traces);
   t_measure_ = t_begin_ + s_.warmup_ms;
   t_end_ = t_measure_ + s_.duration_ms;
+  world_.set_measure_from(t_measure_);
   base_hosts_ = s_.hosts;
   Rng rng(seed_ * 0x2545F4914F6CDD1DULL + 17);
   // Workloads: trace, offset, tier, initial size.
@@ -650,6 +656,28 @@ void Run::Vpa(TimestampMs t, bool sample_only) {
   }
 }
 
+void Run::ProtectDuringWarmup(TimestampMs t) {
+  if (!s_.policy.data_protection.enabled()) return;
+  if (!warmup_planner_) warmup_planner_ = std::make_unique<policy::Planner>(s_.policy);
+  policy::PlannerInput in;
+  in.now = t;
+  const policy::ActionPlan plan = warmup_planner_->Plan(world_.ToInventory(), in);
+  for (const policy::Action& a : plan.actions) {
+    if (a.type != policy::ActionType::kReplicate) continue;
+    if (actuator_->Apply(a, t)) {
+      // Counted in data_protection.copies_created_in_warmup, not in the measured actions.
+      --world_.counters().actions;
+      if (options_.on_audit) {
+        policy::AuditEntry e;
+        e.t = t;
+        e.kind = "decision";
+        e.action = a;
+        options_.on_audit(e);
+      }
+    }
+  }
+}
+
 void Run::Proactive(TimestampMs t) {
   controller_->SetInventory(world_.ToInventory());
   engine::TickReport tick = controller_->Tick(t);
@@ -874,7 +902,13 @@ Result<RunResult> Run::Execute() {
         if (step) Vpa(t, !measured);
         break;
       case PolicyKind::kProactive:
-        if ((t - t_begin_) % s_.control_interval_ms == 0 && measured) Proactive(t);
+        if ((t - t_begin_) % s_.control_interval_ms == 0) {
+          if (measured) {
+            Proactive(t);
+          } else {
+            ProtectDuringWarmup(t);
+          }
+        }
         break;
       case PolicyKind::kNone:
         break;
@@ -968,7 +1002,8 @@ nlohmann::ordered_json Run::Report() const {
   nlohmann::ordered_json r;
   r["policy"] = PolicyKindName(policy_);
   r["sla_violation_minutes"] = Round(violation_minutes_, 100);
-  r["resource_cost"] = Round(alloc_cost_ + node_cost_ + c.pool_creation_cost, 100);
+  r["resource_cost"] =
+      Round(alloc_cost_ + node_cost_ + c.pool_creation_cost + c.copy_storage_cost, 100);
   r["slack_pct"] = Round(slack, 100);
   r["actions"] = actions;
   r["migrations"] = c.migrations;
@@ -990,6 +1025,18 @@ nlohmann::ordered_json Run::Report() const {
       c.data_lost_in_migration_bytes + c.data_lost_moved_onto_warned_bytes;
   r["data_lost"] = {{"in_migration_bytes", c.data_lost_in_migration_bytes},
                     {"moved_onto_warned_host_bytes", c.data_lost_moved_onto_warned_bytes}};
+  // Policy data_protection (proactive only; the baselines keep one copy, as HPA/VPA do).
+  r["data_protection"] = {
+      {"copies", policy_ == PolicyKind::kProactive ? s_.policy.data_protection.copies : 1},
+      {"copies_created", c.copies_created},
+      {"copies_created_in_warmup", c.copies_created_warmup},
+      {"copies_dropped", c.copies_dropped},
+      {"copies_lost_with_disk", c.copies_lost},
+      {"failovers", c.failovers},
+      {"copy_gib_hours", Round(c.copy_gib_hours, 10)},
+      {"copy_storage_cost", Round(c.copy_storage_cost, 100)},
+      {"copy_traffic_gib", Round(c.copy_traffic_gib, 10)},
+      {"unprotected_workload_hours", Round(c.unprotected_workload_hours, 100)}};
   r["scenario"] = s_.name;
   r["seed"] = seed_;
   r["start"] = FormatTimestamp(t_measure_);
@@ -1009,7 +1056,8 @@ nlohmann::ordered_json Run::Report() const {
   r["cpu_qos"] = CpuQosName(s_.cpu_qos);
   r["cost"] = {{"allocation", Round(alloc_cost_, 100)},
                {"pool_nodes", Round(node_cost_, 100)},
-               {"pool_creation", Round(c.pool_creation_cost, 100)}};
+               {"pool_creation", Round(c.pool_creation_cost, 100)},
+               {"copy_storage", Round(c.copy_storage_cost, 100)}};
   const double ticks = static_cast<double>(std::max<std::uint64_t>(1, measured_ticks_));
   r["mean_demand_cores"] = Round(demand_core_ticks_ / ticks, 100);
   r["mean_allocated_cores"] = Round(alloc_core_ticks_ / ticks, 100);
@@ -1228,7 +1276,9 @@ std::string CompareTable(const std::string& scenario_name, const std::vector<Com
                                  {"data_lost_bytes", "data lost GiB"},
                                  {"data_lost_preceded_bytes", "lost, warned GiB"},
                                  {"data_lost_unpreceded_bytes", "lost, no warning GiB"},
-                                 {"data_lost_by_move_bytes", "lost by a move GiB"}};
+                                 {"data_lost_by_move_bytes", "lost by a move GiB"},
+                                 {"data_protection.failovers", "failovers"},
+                                 {"data_protection.copy_gib_hours", "copy GiB-h"}};
   std::string out = fmt::format(
       "**{}** ({} seeds; mean ± standard deviation)\n\n| policy | preceded faults migrated "
       "before the fault (all seeds) |",
@@ -1250,7 +1300,14 @@ std::string CompareTable(const std::string& scenario_name, const std::vector<Com
     for (const auto& c : cols) {
       std::vector<double> v;
       for (const auto& r : row.reports) {
-        double x = r.contains(c.key) ? r[c.key].get<double>() : 0.0;
+        // "a.b": key b of the object under a.
+        const std::string_view key = c.key;
+        const std::size_t dot = key.find('.');
+        const auto& obj = dot == std::string_view::npos ? r : r.value(key.substr(0, dot), r);
+        const std::string leaf(dot == std::string_view::npos ? key : key.substr(dot + 1));
+        double x = obj.is_object() && obj.contains(leaf) && obj[leaf].is_number()
+                       ? obj[leaf].get<double>()
+                       : 0.0;
         if (std::string_view(c.key).starts_with("data_lost")) x /= kGiB;
         v.push_back(x);
       }

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <utility>
 
+#include "policy/policy_yaml.h"
+
 namespace prognos::sim {
 namespace {
 
@@ -24,7 +26,9 @@ class Reader {
   explicit Reader(std::vector<std::string>* errors) : errors_(errors) {}
 
   void Error(const YAML::Node& node, const std::string& path, const std::string& message) {
-    const int line = node.IsDefined() ? node.Mark().line + 1 : 0;
+    Issue(node.IsDefined() ? node.Mark().line + 1 : 0, path, message);
+  }
+  void Issue(int line, const std::string& path, const std::string& message) {
     errors_->push_back("line " + std::to_string(line) + ": " + path + ": " + message);
   }
 
@@ -186,7 +190,7 @@ void ParseCluster(Reader& r, const YAML::Node& c, Scenario* s) {
   if (!r.Map(c, p)) return;
   r.CheckKeys(c, p,
               {"hosts", "host_cores", "memory_gib_per_core", "zones", "core_hour_price",
-               "gib_hour_price", "pools", "cpu_qos"});
+               "gib_hour_price", "disk_gib_hour_price", "pools", "cpu_qos"});
   r.Int(c, p, "hosts", &s->hosts, 1, 100000);
   if (c["cpu_qos"].IsDefined()) {
     const YAML::Node n = c["cpu_qos"];
@@ -231,6 +235,7 @@ void ParseCluster(Reader& r, const YAML::Node& c, Scenario* s) {
   }
   r.Double(c, p, "core_hour_price", &s->core_hour_price, 0, 1e6);
   r.Double(c, p, "gib_hour_price", &s->gib_hour_price, 0, 1e6);
+  r.Double(c, p, "disk_gib_hour_price", &s->disk_gib_hour_price, 0, 1e6);
   if (c["pools"].IsDefined()) {
     const YAML::Node pools = c["pools"];
     if (!pools.IsSequence()) {
@@ -408,7 +413,7 @@ void ParsePolicy(Reader& r, const YAML::Node& n, Scenario* s) {
       {"horizon", "sizing_horizon", "headroom", "migrate_p_fail", "maintenance_p_fail",
        "scale_in_utilization", "stabilization_window", "cooldown", "max_actions_per_interval",
        "max_concurrent_migrations", "max_unavailable_per_zone", "hysteresis", "allow_preemption",
-       "allow_migration", "allow_pool_changes", "cpu_sizing"});
+       "allow_migration", "allow_pool_changes", "cpu_sizing", "data_protection"});
   policy::PolicySpec& spec = s->policy;
   r.Duration(n, p, "horizon", &spec.horizon_ms, kMinuteMs);
   r.Duration(n, p, "sizing_horizon", &spec.sizing_horizon_ms, kMinuteMs);
@@ -445,6 +450,13 @@ void ParsePolicy(Reader& r, const YAML::Node& n, Scenario* s) {
   flag("allow_preemption", &spec.allow_preemption);
   flag("allow_migration", &spec.allow_migration);
   flag("allow_pool_changes", &spec.allow_pool_changes);
+  if (n["data_protection"].IsDefined()) {
+    // The policy file's own block and checks (policy/policy_yaml.h).
+    for (const policy::PolicyIssue& i : policy::CheckDataProtectionYaml(
+             n["data_protection"], p + ".data_protection", &spec.data_protection)) {
+      r.Issue(i.line, i.path, i.message + (i.hint.empty() ? "" : " (hint: " + i.hint + ")"));
+    }
+  }
 }
 
 // yaml-cpp 0.7 keeps the first of duplicate keys silently: report them.
@@ -541,10 +553,12 @@ Result<Scenario> ParseScenario(std::string_view yaml, const std::string& file,
   if (root["delays"].IsDefined()) {
     const YAML::Node d = root["delays"];
     if (r.Map(d, "delays")) {
-      r.CheckKeys(d, "delays", {"migration", "restart", "migration_failure_rate"});
+      r.CheckKeys(d, "delays",
+                  {"migration", "restart", "migration_failure_rate", "copy_bandwidth_mbit_s"});
       r.Duration(d, "delays", "migration", &s.migration_ms, kSecondMs);
       r.Duration(d, "delays", "restart", &s.restart_ms, 0);
       r.Double(d, "delays", "migration_failure_rate", &s.migration_failure_rate, 0, 1);
+      r.Double(d, "delays", "copy_bandwidth_mbit_s", &s.copy_bandwidth_mbit_s, 1, 1e7);
     }
   }
   if (root["faults"].IsDefined()) ParseFaults(r, root["faults"], &s, base_dirs);
@@ -560,6 +574,8 @@ Result<Scenario> ParseScenario(std::string_view yaml, const std::string& file,
     s.policy.tiers[t.name] = tier;
   }
   s.policy.Normalize();
+  // The planner prices copies as the world charges them.
+  s.policy.copy_gib_hour_price = s.disk_gib_hour_price;
   if (!errors.empty()) {
     std::string all;
     for (const auto& e : errors) {

@@ -93,6 +93,10 @@ struct Scenario {
   std::vector<std::string> zones = {"a"};
   double core_hour_price = 0.04;
   double gib_hour_price = 0.005;
+  // Storage of data-protection copies, per GiB-hour (primary data is charged to no policy: every
+  // policy holds the same). Default: block storage list price $0.08 per GB-month (AWS EBS gp3,
+  // us-east-1) = 0.08 × 1.0737 GB/GiB / 730 h ≈ 0.000118.
+  double disk_gib_hour_price = 0.000118;
   std::vector<PoolSpec> pools;
   CpuQos cpu_qos = CpuQos::kGuaranteed;
 
@@ -117,6 +121,9 @@ struct Scenario {
   DurationMs migration_ms = 2 * kMinuteMs;
   DurationMs restart_ms = 300 * kSecondMs;
   double migration_failure_rate = 0.0;  // share of migrations that fail midway (seeded)
+  // Bandwidth a data-protection copy syncs at: a copy of data_gib is in sync after
+  // data_gib × 8 × 1024³ / (bandwidth × 10⁶) s (50 GiB at 1 Gbit/s: 429 s).
+  double copy_bandwidth_mbit_s = 1000;
 
   std::vector<FaultSpec> faults;
 

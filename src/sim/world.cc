@@ -204,7 +204,23 @@ bool World::Resize(SimWorkload& w, int replicas, double cores, double mem, Times
 }
 
 bool World::Place(SimWorkload& w, TimestampMs now) {
-  SimHost* t = BestFit(w.replicas * w.req_cores, w.replicas * w.req_mem, "");
+  const double cores = w.replicas * w.req_cores;
+  const double mem = w.replicas * w.req_mem;
+  if (!w.failover_host.empty()) {
+    // Recovery from a copy: on the copy's host when it fits (the copy becomes the primary),
+    // else wherever it fits, restoring the data from the copy over the network.
+    SimHost* c = FindHost(w.failover_host);
+    if (c != nullptr && c->up && c->schedulable && !c->removed && Fits(*c, cores, mem, nullptr)) {
+      w.host = c->id;
+      w.arrived_at = now;
+      w.down = false;
+      w.preempted = false;
+      DropCopy(w, c->id);
+      w.failover_host.clear();
+      return true;
+    }
+  }
+  SimHost* t = BestFit(cores, mem, "");
   if (t == nullptr) {
     bool pending = false;
     for (const auto& a : arrivals_) pending = pending || a.at > now;
@@ -215,6 +231,11 @@ bool World::Place(SimWorkload& w, TimestampMs now) {
   w.arrived_at = now;
   w.down = false;
   w.preempted = false;
+  if (!w.failover_host.empty()) {
+    counters_.copy_traffic_gib += scenario_.data_gib;
+    w.failover_host.clear();
+  }
+  DropCopy(w, t->id);  // a copy on its new host is its primary data now
   return true;
 }
 
@@ -237,6 +258,7 @@ void World::StartMigration(SimWorkload& w, const std::string& target, int replic
 
 void World::FinishMigration(SimWorkload& w, TimestampMs now) {
   w.host = w.mig_target;
+  DropCopy(w, w.host);  // moved onto a host holding its copy: that is its primary data now
   w.arrived_at = now;
   w.replicas = w.mig_replicas;
   w.req_cores = w.mig_cores;
@@ -259,7 +281,57 @@ MigrationState World::Migration(std::uint64_t action) const {
   return it == planner_migrations_.end() ? MigrationState::kNone : it->second;
 }
 
+bool World::AddCopy(SimWorkload& w, const std::string& host, TimestampMs now,
+                    std::uint64_t action) {
+  for (const auto& c : w.copies) {
+    if (c.host == host) return false;
+  }
+  w.copies.push_back({host, now + CopySyncMs(), action});
+  ++counters_.copies_created;
+  if (now < measure_from_) ++counters_.copies_created_warmup;
+  counters_.copy_traffic_gib += scenario_.data_gib;
+  return true;
+}
+
+bool World::DropCopy(SimWorkload& w, const std::string& host) {
+  auto it = std::find_if(w.copies.begin(), w.copies.end(),
+                         [&](const SimWorkload::Copy& c) { return c.host == host; });
+  if (it == w.copies.end()) return false;
+  w.copies.erase(it);
+  return true;
+}
+
+DurationMs World::CopySyncMs() const {
+  // GiB → Mbit: × 8 × 1024³ / 10⁶; at copy_bandwidth_mbit_s, in ms.
+  const double mbit = scenario_.data_gib * 8.0 * kGiB / 1e6;
+  return static_cast<DurationMs>(std::ceil(mbit / scenario_.copy_bandwidth_mbit_s * 1000.0));
+}
+
+const SimWorkload::Copy* World::SurvivingCopy(const SimWorkload& w, std::string_view except) const {
+  for (const auto& c : w.copies) {
+    if (c.host == except || c.synced_at > now_) continue;
+    const SimHost* h = FindHost(c.host);
+    if (h != nullptr && h->up && !h->removed) return &c;
+  }
+  return nullptr;
+}
+
 void World::Advance(TimestampMs now) {
+  // Copy storage and protection over [now_, now) in the measured period, with the state since
+  // the last Advance.
+  const TimestampMs from = std::max(now_, measure_from_);
+  if (now > from && now_ > 0) {
+    const double hours = static_cast<double>(now - from) / kHourMs;
+    for (const auto& w : workloads_) {
+      const double gib_hours = static_cast<double>(w.copies.size()) * scenario_.data_gib * hours;
+      counters_.copy_gib_hours += gib_hours;
+      counters_.copy_storage_cost += gib_hours * scenario_.disk_gib_hour_price;
+      if (scenario_.data_gib > 0 && SurvivingCopy(w, w.host) == nullptr) {
+        counters_.unprotected_workload_hours += hours;
+      }
+    }
+  }
+  now_ = now;
   // Nodes arriving.
   for (std::size_t i = 0; i < arrivals_.size();) {
     if (arrivals_[i].at <= now) {
@@ -315,6 +387,12 @@ void World::Advance(TimestampMs now) {
 void World::FailHost(SimHost& h, TimestampMs now, const DiskFailure* disk) {
   h.up = false;
   h.schedulable = false;
+  now_ = std::max(now_, now);
+  if (disk != nullptr) {
+    for (auto& w : workloads_) {  // data-protection copies die with the disk
+      if (DropCopy(w, h.id)) ++counters_.copies_lost;
+    }
+  }
   for (auto& w : workloads_) {
     if (w.migrating && w.mig_target == h.id) AbortMigration(w, true);
     if (w.host != h.id || w.down) continue;
@@ -322,7 +400,14 @@ void World::FailHost(SimHost& h, TimestampMs now, const DiskFailure* disk) {
     if (w.migrating) AbortMigration(w, true);  // the copy dies with its source
     w.down = true;
     w.restart_at = now + scenario_.restart_ms;
+    // Recovery prefers the host of an in-sync copy that survives (failover).
+    const SimWorkload::Copy* copy = SurvivingCopy(w, h.id);
+    if (copy != nullptr) w.failover_host = copy->host;
     if (disk == nullptr) continue;
+    if (copy != nullptr) {
+      ++counters_.failovers;  // the data survives in the copy
+      continue;
+    }
     const double bytes = scenario_.data_gib * kGiB;
     counters_.data_lost_bytes += bytes;
     (disk->preceded ? counters_.data_lost_preceded_bytes : counters_.data_lost_unpreceded_bytes) +=
@@ -336,6 +421,12 @@ void World::FailHost(SimHost& h, TimestampMs now, const DiskFailure* disk) {
 }
 
 void World::RepairHost(SimHost& h) {
+  // Copies on a host that was down (not a disk fault) are stale: they resync.
+  for (auto& w : workloads_) {
+    for (auto& c : w.copies) {
+      if (c.host == h.id) c.synced_at = now_ + CopySyncMs();
+    }
+  }
   h.up = true;
   h.schedulable = true;
   h.cpu_factor = 1.0;
@@ -383,6 +474,8 @@ policy::Inventory World::ToInventory() const {
     pw.sla_tier = tier.name;
     pw.criticality = tier.priority > 0 ? policy::Criticality::kHigh : policy::Criticality::kMedium;
     pw.preemptible = tier.priority < 0;
+    pw.data_gib = scenario_.data_gib;
+    for (const auto& c : w.copies) pw.data_copies.push_back({c.host, c.synced_at <= now_});
     inv.workloads.push_back(pw);
   }
   return inv;
@@ -429,6 +522,21 @@ Result<void> SimActuator::CheckPrecondition(const policy::Action& a) {
       SimHost* h = world_.FindHost(w->host);
       if (h == nullptr || !world_.Fits(*h, replicas * c, replicas * m, w)) {
         return MakeError(ErrorCode::kResourceExhausted, "host " + w->host + " has no room");
+      }
+      return Ok();
+    }
+    case ActionType::kReplicate: {
+      if (a.amount <= 0) return Ok();  // dropping a copy (no-op when it is gone)
+      SimHost* t = world_.FindHost(a.target_host);
+      if (t == nullptr || !t->up || t->removed) {
+        return MakeError(ErrorCode::kUnavailable, "copy host " + a.target_host + " is not up");
+      }
+      if (w == nullptr || w->down || w->host.empty()) {
+        return MakeError(ErrorCode::kUnavailable, "workload is not running (no source to copy)");
+      }
+      if (w->host == a.target_host) {
+        return MakeError(ErrorCode::kFailedPrecondition,
+                         "the copy host " + a.target_host + " is the workload's own host");
       }
       return Ok();
     }
@@ -489,12 +597,33 @@ Result<void> SimActuator::Apply(const policy::Action& a, TimestampMs now) {
         h->schedulable = a.amount <= 0 && a.amount_before > 0;
       }
       return Ok();
+    case ActionType::kReplicate:
+      if (a.amount > 0) {
+        world_.AddCopy(*w, a.target_host, now, a.id);
+      } else if (w != nullptr && world_.DropCopy(*w, a.target_host)) {
+        ++world_.counters().copies_dropped;
+      }
+      return Ok();
     default:
       return Ok();  // levers the world does not model (cpu shares, io priority, …)
   }
 }
 
-actuate::Verification SimActuator::Verify(const policy::Action& a, TimestampMs /*now*/) {
+actuate::Verification SimActuator::Verify(const policy::Action& a, TimestampMs now) {
+  if (a.type == policy::ActionType::kReplicate) {
+    if (a.amount <= 0) return actuate::Verification::kConfirmed;
+    // A copy is verified once in sync; one that died with its host before that failed.
+    SimWorkload* w = world_.FindWorkload(a.workload);
+    if (w == nullptr) return actuate::Verification::kFailed;
+    for (const auto& c : w->copies) {
+      if (c.host != a.target_host) continue;
+      return c.synced_at <= now ? actuate::Verification::kConfirmed
+                                : actuate::Verification::kPending;
+    }
+    // Gone: died with its host, or the workload restarted from it (then it is the primary).
+    return w->host == a.target_host ? actuate::Verification::kConfirmed
+                                    : actuate::Verification::kFailed;
+  }
   if (a.type != policy::ActionType::kMigrate || a.host.empty() || a.target_host.empty()) {
     return actuate::Verification::kConfirmed;
   }

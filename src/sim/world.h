@@ -64,6 +64,16 @@ struct SimWorkload {
   // When it last arrived on its host by a move (migration done or restart placed); -1 = it has
   // been there since the initial placement. For the data-loss breakdown.
   TimestampMs arrived_at = -1;
+  // Data-protection copies of its data_gib on other hosts (policy data_protection): a copy is in
+  // sync (protects) from synced_at on and dies with its host's disk.
+  struct Copy {
+    std::string host;
+    TimestampMs synced_at = 0;
+    std::uint64_t action = 0;  // planner action that created it
+  };
+  std::vector<Copy> copies;
+  // After its host failed: the host of the in-sync copy it restarts from ("" = none).
+  std::string failover_host;
   // Demand now (cores / GiB), from the trace.
   double demand_cores = 0;
   double demand_mem = 0;
@@ -90,6 +100,16 @@ struct WorldCounters {
   double data_lost_in_migration_bytes = 0;
   double data_lost_moved_onto_warned_bytes = 0;
   double pool_creation_cost = 0;
+  // Data protection (docs/simulator.md "Data protection").
+  std::uint64_t copies_created = 0;  // copies started (planner kReplicate), warm-up included
+  std::uint64_t copies_created_warmup = 0;
+  std::uint64_t copies_dropped = 0;  // dropped by the planner
+  std::uint64_t copies_lost = 0;     // died with their host's disk
+  std::uint64_t failovers = 0;       // disk faults a workload survived by restarting from a copy
+  double copy_gib_hours = 0;         // copies held × data_gib × hours (measured period)
+  double copy_storage_cost = 0;      // copy_gib_hours × disk_gib_hour_price
+  double copy_traffic_gib = 0;       // GiB sent to create copies and to restore from them
+  double unprotected_workload_hours = 0;  // workloads with data and no in-sync copy on an up host
 };
 
 // Outcome of a finished migration attempt, kept for the actuator's Verify.
@@ -148,6 +168,17 @@ class World {
 
   MigrationState Migration(std::uint64_t action) const;
 
+  // Data protection. Starts a copy of w's data on `host` (in sync after CopySyncMs); false when
+  // the host already holds one. Drops the copy on `host`; false when there is none.
+  bool AddCopy(SimWorkload& w, const std::string& host, TimestampMs now, std::uint64_t action);
+  bool DropCopy(SimWorkload& w, const std::string& host);
+  // Time a copy of data_gib takes at the scenario's copy bandwidth.
+  DurationMs CopySyncMs() const;
+  // An in-sync copy of w's data on an up host other than `except`, or nullptr.
+  const SimWorkload::Copy* SurvivingCopy(const SimWorkload& w, std::string_view except) const;
+  // Storage and protection are accounted from this time on (the start of the measured period).
+  void set_measure_from(TimestampMs t) { measure_from_ = t; }
+
   // The inventory the planner sees.
   policy::Inventory ToInventory() const;
 
@@ -170,6 +201,8 @@ class World {
   mutable std::unordered_map<std::string, int> host_index_;  // rebuilt when hosts_ grows
   std::map<std::uint64_t, MigrationState> planner_migrations_;
   WorldCounters counters_;
+  TimestampMs now_ = 0;  // last Advance
+  TimestampMs measure_from_ = 0;
 };
 
 // Applies the planner's actions to the world (actuate::Actuator). Migrations take the scenario's

@@ -39,6 +39,25 @@ TEST(DryRunActuatorTest, LogsEveryCallAndChangesNothing) {
   EXPECT_EQ(dry.verifies(), 1u);
 }
 
+TEST(DryRunActuatorTest, RecordsACopyAndItsDrop) {
+  std::vector<std::string> lines;
+  DryRunActuator dry([&lines](std::string_view l) { lines.emplace_back(l); });
+  policy::Action a;
+  a.id = 5;
+  a.type = policy::ActionType::kReplicate;
+  a.workload = "db";
+  a.host = "node-1";
+  a.target_host = "node-4";
+  a.amount = 50;
+  EXPECT_TRUE(dry.Apply(a, 1700000000000).has_value());
+  EXPECT_TRUE(dry.Apply(policy::Inverse(a), 1700000060000).has_value());
+  const std::vector<std::string> want = {
+      "dry-run: apply #5 replicate db on node-1 → node-4 copy 50 GiB at 1700000000000",
+      "dry-run: apply #0 replicate db on node-1 → node-4 drop copy at 1700000060000",
+  };
+  EXPECT_EQ(lines, want);
+}
+
 TEST(DryRunActuatorTest, EmptyLogFunctionIsAllowed) {
   DryRunActuator dry(nullptr);
   EXPECT_TRUE(dry.Apply(MigrateWeb3(), 0).has_value());

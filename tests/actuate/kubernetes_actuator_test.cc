@@ -241,6 +241,38 @@ TEST(KubernetesActuatorTest, OtherActionsGoToTheFallbackOrAreRefusedWithAReason)
   EXPECT_TRUE(api.Requests().empty());  // nothing went to the API server
 }
 
+TEST(KubernetesActuatorTest, ReplicateIsRefusedAsNotReplicationUnlessAWebhookTakesIt) {
+  // Kubernetes has no verb for a continuously replicated copy (a VolumeSnapshot is not one): the
+  // backend refuses it and says where to route it; nothing reaches the API server.
+  FakeKubeApi api;
+  Action a;
+  a.id = 9;
+  a.type = ActionType::kReplicate;
+  a.workload = "db";
+  a.host = "node-1";
+  a.target_host = "node-2";
+  a.amount = 50;
+  auto alone = Make(api);
+  auto check = alone->CheckPrecondition(a);
+  ASSERT_FALSE(check);
+  EXPECT_EQ(check.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(check.error().message, HasSubstr("does not do replicate"));
+  EXPECT_THAT(check.error().message, HasSubstr("VolumeSnapshot is a point-in-time copy"));
+  EXPECT_THAT(check.error().message, HasSubstr("actuators.webhook.url"));
+  auto apply = alone->Apply(a, 0);
+  ASSERT_FALSE(apply);
+  EXPECT_THAT(apply.error().message, HasSubstr("storage layer"));
+  EXPECT_EQ(alone->Verify(a, 0), Verification::kFailed);
+  EXPECT_TRUE(api.Requests().empty());
+
+  DryRunActuator dry(nullptr);
+  auto with = Make(api, &dry);
+  EXPECT_TRUE(with->CheckPrecondition(a));
+  EXPECT_TRUE(with->Apply(a, 0));
+  EXPECT_EQ(dry.applies(), 1u);
+  EXPECT_TRUE(api.Requests().empty());
+}
+
 TEST(KubernetesActuatorTest, ErrorsNameTheirCause) {
   FakeKubeApi api;
   api.AddNode("n1");

@@ -108,6 +108,36 @@ TEST(WebhookActuatorTest, EachPhaseIsOnePostCarryingTheActionAndKeys) {
   EXPECT_EQ(json::parse(reqs[1].body)["now"], 1'700'000'000'000);
 }
 
+TEST(WebhookActuatorTest, ForwardsADataProtectionCopyToTheStorageLayer) {
+  // The webhook is where replicate goes (the kubernetes backend refuses it): the receiver gets
+  // the copy's workload, source and target hosts and size.
+  Receiver rx;
+  rx.Script({{200, "{}"}, {200, "{}"}, {200, R"({"state":"pending"})"}});
+  auto w = WebhookActuator::Create(Config(rx.Url()));
+  ASSERT_TRUE(w);
+  policy::Action a;
+  a.id = 43;
+  a.type = policy::ActionType::kReplicate;
+  a.workload = "db";
+  a.host = "node-1";
+  a.target_host = "node-4";
+  a.amount = 50;
+  a.rule = "protect_data";
+  ASSERT_TRUE((*w)->CheckPrecondition(a));
+  ASSERT_TRUE((*w)->Apply(a, 1'700'000'000'000));
+  EXPECT_EQ((*w)->Verify(a, 1'700'000'060'000), Verification::kPending);  // still syncing
+  const auto reqs = rx.Requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  const json body = json::parse(reqs[1].body);
+  EXPECT_EQ(body["phase"], "apply");
+  EXPECT_EQ(body["action"]["type"], "replicate");
+  EXPECT_EQ(body["action"]["workload"], "db");
+  EXPECT_EQ(body["action"]["host"], "node-1");
+  EXPECT_EQ(body["action"]["target_host"], "node-4");
+  EXPECT_EQ(body["action"]["amount"], 50);
+  EXPECT_EQ(body["summary"], "replicate db on node-1 → node-4 copy 50 GiB");
+}
+
 TEST(WebhookActuatorTest, RefusalsAndFailuresCarryTheReceiversReason) {
   Receiver rx;
   rx.Script({{409, R"({"reason":"node-7 is in a change freeze"})"},

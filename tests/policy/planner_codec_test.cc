@@ -75,13 +75,55 @@ TEST(PlannerCodecTest, RoundTripsEveryField) {
 
 TEST(PlannerCodecTest, HeaderLayoutIsAsDocumented) {
   const std::string bytes = EncodePlannerState(PlannerState{});
-  // "PGPS", version 1 (u16 LE), payload length (u32 LE), payload, CRC-32.
+  // "PGPS", version 2 (u16 LE), payload length (u32 LE), payload, CRC-32.
   ASSERT_GE(bytes.size(), 14u);
   EXPECT_EQ(bytes.substr(0, 4), "PGPS");
-  EXPECT_EQ(static_cast<unsigned char>(bytes[4]), 1);
+  EXPECT_EQ(static_cast<unsigned char>(bytes[4]), 2);
   EXPECT_EQ(static_cast<unsigned char>(bytes[5]), 0);
-  // Empty state payload: id 8 + 5 counts × 4 + 2 × 20 doubles × 8 + 4 time maps × 4 = 364.
-  EXPECT_EQ(bytes.size(), 10u + 364u + 4u);
+  // Empty state payload: id 8 + 5 counts × 4 + 2 × 21 doubles × 8 + 4 time maps × 4 = 380.
+  EXPECT_EQ(bytes.size(), 10u + 380u + 4u);
+}
+
+// CRC-32 (IEEE 802.3, reflected 0xEDB88320), bit by bit: the format's checksum, written
+// independently of the codec's table-driven one.
+std::uint32_t ReferenceCrc32(std::string_view data) {
+  std::uint32_t crc = 0xFFFFFFFFu;
+  for (unsigned char c : data) {
+    crc ^= c;
+    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  return crc ^ 0xFFFFFFFFu;
+}
+
+void PutLe(std::string* out, std::size_t at, std::uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) (*out)[at + i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+
+TEST(PlannerCodecTest, ReadsVersion1WithTwentyActionTypes) {
+  // A version-1 blob is a version-2 one without the 21st (replicate) count in each per-type
+  // array. Built from the v2 encoding of a state without damping records or emissions, so the
+  // arrays start at payload offset 8 (id) + 4 (R = 0) + 4 (E = 0) = 16.
+  PlannerState s;
+  s.next_action_id = 77;
+  s.feedback.verified[static_cast<std::size_t>(ActionType::kMigrate)] = 3;
+  s.feedback.failed[static_cast<std::size_t>(ActionType::kDrain)] = 1;
+  s.drained["h9"] = 1'700'000'300'000;
+  const std::string v2 = EncodePlannerState(s);
+  const std::string payload = v2.substr(10, v2.size() - 14);
+  const std::size_t arrays = 16;
+  std::string p1 = payload.substr(0, arrays);
+  p1 += payload.substr(arrays, 20 * 8);           // verified, types 0..19
+  p1 += payload.substr(arrays + 21 * 8, 20 * 8);  // failed, types 0..19
+  p1 += payload.substr(arrays + 2 * 21 * 8);      // the rest
+  std::string v1 = v2.substr(0, 10) + p1 + std::string(4, '\0');
+  PutLe(&v1, 4, 1, 2);                                // version 1
+  PutLe(&v1, 6, p1.size(), 4);                        // payload length
+  PutLe(&v1, 10 + p1.size(), ReferenceCrc32(p1), 4);  // CRC of the payload
+  ASSERT_EQ(v1.size(), v2.size() - 16);
+  auto back = DecodePlannerState(v1);
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  ExpectSame(s, *back);                      // the replicate counts read as 0
+  EXPECT_EQ(EncodePlannerState(*back), v2);  // written back as version 2
 }
 
 TEST(PlannerCodecTest, RejectsCorruptInput) {
@@ -94,7 +136,7 @@ TEST(PlannerCodecTest, RejectsCorruptInput) {
   std::string flipped = good;
   flipped[20] = static_cast<char>(flipped[20] ^ 0x40);
   std::string version = good;
-  version[4] = 2;
+  version[4] = 3;
   std::string magic = good;
   magic[0] = 'X';
   const std::vector<Case> cases = {

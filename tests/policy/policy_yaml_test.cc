@@ -107,6 +107,32 @@ TEST(PolicyYamlTest, ErrorsCarryLineAndPath) {
        "x.yaml:2: tiers.gold.cpu_quantile: 0.2 is outside [0.5, 0.999]"},
       {"thresholds_order", "policy:\n  thresholds:\n    maintenance_p_fail: 0.9\n",
        "x.yaml:2: policy.thresholds: maintenance_p_fail 0.9 > migrate_p_fail 0.5"},
+      {"copies_zero", "policy:\n  data_protection:\n    copies: 0\n",
+       "x.yaml:3: policy.data_protection.copies: 0 is not a whole number >= 1"},
+      {"copies_fraction", "policy:\n  data_protection: {copies: 1.5}\n",
+       "x.yaml:2: policy.data_protection.copies: 1.5 is not a whole number >= 1"},
+      {"copies_too_many", "policy:\n  data_protection:\n    copies: 11\n",
+       "x.yaml:3: policy.data_protection.copies: 11 copies is more than 10"},
+      {"spread", "policy:\n  data_protection:\n    copies: 2\n    spread: rack\n",
+       "x.yaml:4: policy.data_protection.spread: unknown spread 'rack'"},
+      {"min_criticality", "policy:\n  data_protection:\n    min_criticality: urgent\n",
+       "x.yaml:3: policy.data_protection.min_criticality: unknown criticality 'urgent'"},
+      {"data_protection_key", "policy:\n  data_protection:\n    replicas: 2\n",
+       "x.yaml:3: policy.data_protection.replicas: unknown key 'replicas' in "
+       "'policy.data_protection'"},
+      {"data_gib",
+       "hosts:\n  - {id: h, capacity: {cpu: 1}}\nworkloads:\n  - {id: w, host: h, "
+       "data_gib: -5}\n",
+       "x.yaml:4: workloads[w].data_gib: -5 is outside [0, 1000000000]"},
+      {"copy_host",
+       "hosts:\n  - {id: h, capacity: {cpu: 1}}\nworkloads:\n  - {id: w, host: h, "
+       "data_copies: [{host: g}]}\n",
+       "x.yaml:4: workloads[w].data_copies: unknown host 'g'"},
+      {"copy_on_own_host",
+       "hosts:\n  - {id: h, capacity: {cpu: 1}}\nworkloads:\n  - {id: w, "
+       "host: h, data_copies: [{host: h}]}\n",
+       "x.yaml:4: workloads[w].data_copies: a copy on the workload's own host 'h' protects "
+       "nothing"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -114,6 +140,48 @@ TEST(PolicyYamlTest, ErrorsCarryLineAndPath) {
     ASSERT_FALSE(doc.has_value());
     EXPECT_NE(doc.error().message.find(c.expected), std::string::npos) << doc.error().message;
   }
+}
+
+TEST(PolicyYamlTest, ParsesDataProtectionAndWorkloadData) {
+  const char* yaml = R"(policy:
+  data_protection:
+    copies: 3
+    spread: host
+    min_criticality: high
+  copy_gib_hour_price: 0.0002
+hosts:
+  - {id: a1, zone: a, capacity: {cpu: 4}}
+  - {id: b1, zone: b, capacity: {cpu: 4}}
+workloads:
+  - {id: db, host: a1, request: {cpu: 1}, data_gib: 120,
+     data_copies: [{host: b1}, {host: b1x, in_sync: false}]}
+)";
+  // b1x is unknown: one issue, the rest parsed.
+  std::vector<PolicyIssue> issues;
+  PolicyDocument doc;
+  issues = CheckPolicyYaml(YAML::Load(yaml), "x.yaml", &doc);
+  ASSERT_EQ(issues.size(), 1u) << issues.back().ToString();
+  EXPECT_EQ(issues[0].line, 11);
+  EXPECT_EQ(doc.spec.data_protection.copies, 3);
+  EXPECT_EQ(doc.spec.data_protection.spread, CopySpread::kHost);
+  EXPECT_EQ(doc.spec.data_protection.min_criticality, Criticality::kHigh);
+  EXPECT_TRUE(doc.spec.data_protection.enabled());
+  EXPECT_DOUBLE_EQ(doc.spec.copy_gib_hour_price, 0.0002);
+  ASSERT_EQ(doc.inventory.workloads.size(), 1u);
+  const Workload& w = doc.inventory.workloads[0];
+  EXPECT_DOUBLE_EQ(w.data_gib, 120);
+  ASSERT_EQ(w.data_copies.size(), 2u);
+  EXPECT_EQ(w.data_copies[0], (Workload::DataCopy{"b1", true}));  // listed copies: in sync
+  EXPECT_EQ(w.data_copies[1], (Workload::DataCopy{"b1x", false}));
+}
+
+TEST(PolicyYamlTest, DataProtectionIsOffByDefault) {
+  auto doc = ParsePolicyYaml("policy: {headroom: 0.1}\n", "x.yaml");
+  ASSERT_TRUE(doc.has_value()) << doc.error().message;
+  EXPECT_EQ(doc->spec.data_protection.copies, 1);
+  EXPECT_FALSE(doc->spec.data_protection.enabled());
+  EXPECT_EQ(doc->spec.data_protection.spread, CopySpread::kZone);
+  EXPECT_EQ(doc->spec.data_protection.min_criticality, Criticality::kLow);
 }
 
 TEST(PolicyYamlTest, CpuSizingAndATiersCpuQuantile) {

@@ -60,6 +60,7 @@ TEST(InverseTest, EveryActionTypeHasTheRightInverse) {
       {ActionType::kRequestResource, ActionType::kRequestResource},
       {ActionType::kDrain, ActionType::kDrain},
       {ActionType::kScheduleMaintenance, ActionType::kScheduleMaintenance},
+      {ActionType::kReplicate, ActionType::kReplicate},
   };
   ASSERT_EQ(cases.size(), kActionTypeCount);
   for (const Case& c : cases) {

@@ -61,6 +61,45 @@ policy: {horizon: 2h, sizing_horizon: 15m, migrate_p_fail: 0.6}
   EXPECT_EQ(s->policy.SizingHorizonMs(), 15 * kMinuteMs);
   EXPECT_DOUBLE_EQ(s->policy.thresholds.migrate_p_fail, 0.6);
   EXPECT_EQ(s->policy.tiers.count("gold"), 1U);
+  // Data protection is off unless the policy asks; copies at 1 Gbit/s, EBS-gp3-priced.
+  EXPECT_FALSE(s->policy.data_protection.enabled());
+  EXPECT_DOUBLE_EQ(s->copy_bandwidth_mbit_s, 1000);
+  EXPECT_DOUBLE_EQ(s->disk_gib_hour_price, 0.000118);
+}
+
+TEST(ScenarioTest, DataProtectionKeysAndTheirErrors) {
+  const std::string head =
+      "cluster: {hosts: 4, zones: [a, b], disk_gib_hour_price: 0.0002}\n"
+      "workloads: {trace: {path: x}, data_gib: 30}\n"
+      "delays: {copy_bandwidth_mbit_s: 250}\n";
+  auto s =
+      ParseScenario(head + "policy:\n  data_protection: {copies: 3, spread: host}\n", "x.yaml", {});
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  EXPECT_EQ(s->policy.data_protection.copies, 3);
+  EXPECT_EQ(s->policy.data_protection.spread, policy::CopySpread::kHost);
+  EXPECT_DOUBLE_EQ(s->disk_gib_hour_price, 0.0002);
+  EXPECT_DOUBLE_EQ(s->policy.copy_gib_hour_price, 0.0002);  // the planner prices what is charged
+  EXPECT_DOUBLE_EQ(s->copy_bandwidth_mbit_s, 250);
+  struct Case {
+    const char* name;
+    std::string yaml;
+    const char* expected;
+  };
+  const std::vector<Case> cases = {
+      {"copies", head + "policy:\n  data_protection:\n    copies: 0\n",
+       "x.yaml: line 6: policy.data_protection.copies: 0 is not a whole number >= 1"},
+      {"spread", head + "policy:\n  data_protection: {spread: rack}\n",
+       "x.yaml: line 5: policy.data_protection.spread: unknown spread 'rack'"},
+      {"bandwidth",
+       "cluster: {hosts: 4}\nworkloads: {trace: {path: x}}\ndelays: {copy_bandwidth_mbit_s: 0}\n",
+       "line 3: delays.copy_bandwidth_mbit_s: must be in [1, 1e+07]"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto bad = ParseScenario(c.yaml, "x.yaml", {});
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_NE(bad.error().message.find(c.expected), std::string::npos) << bad.error().message;
+  }
 }
 
 // Each error names its line and key path; all are reported at once.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "actuate/plan_runner.h"
+#include "policy/planner.h"
 
 namespace prognos::sim {
 namespace {
@@ -153,6 +154,135 @@ TEST(WorldTest, ResizeThatDoesNotFitMovesTheWorkloadOrRequestsANode) {
   world.Advance(13 * kMinuteMs);
   EXPECT_EQ(world.counters().pool_nodes_added, 1U);
   EXPECT_NE(world.FindHost("p-0"), nullptr);
+}
+
+// Data protection. Three hosts (host-000 a, host-001 b, host-002 a — zones alternate), 50 GiB per
+// workload, copies at 1000 Mbit/s: 50 × 8 × 1024³ / 10⁶ = 429496.7296 Mbit → 429.5 s → 429497 ms.
+Scenario Protected() {
+  Scenario s = TwoHosts(0.0);
+  s.hosts = 3;
+  s.zones = {"a", "b"};
+  s.data_gib = 50;
+  s.copy_bandwidth_mbit_s = 1000;
+  s.restart_ms = 300 * kSecondMs;
+  return s;
+}
+
+policy::Action Replicate(std::uint64_t id, const std::string& to, double gib) {
+  policy::Action a;
+  a.id = id;
+  a.type = policy::ActionType::kReplicate;
+  a.workload = "wl";
+  a.host = "host-000";
+  a.target_host = to;
+  a.amount = gib;
+  a.verify_window_ms = policy::kReplicateVerifyMs;
+  return a;
+}
+
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+constexpr TimestampMs kStart = 1'000'000;  // world time of the first Advance
+
+TEST(WorldDataProtectionTest, ACopySyncsAtTheCopyBandwidthThenVerifies) {
+  const Scenario s = Protected();
+  World world(s, 1);
+  EXPECT_EQ(world.CopySyncMs(), 429497);
+  world.workloads().push_back(Workload("wl", "host-000", 1, 1.0));
+  world.Advance(kStart);
+  SimActuator actuator(world);
+  actuate::PlanRunner runner(actuator);
+  policy::ActionPlan plan;
+  plan.actions.push_back(Replicate(3, "host-001", 50));
+  EXPECT_EQ(Outcomes(runner.Submit(plan, kStart)),
+            std::vector<policy::Outcome>{policy::Outcome::kApplied});
+  ASSERT_EQ(world.workloads()[0].copies.size(), 1u);
+  EXPECT_EQ(world.workloads()[0].copies[0].synced_at, kStart + 429497);
+  world.Advance(kStart + 429496);
+  EXPECT_TRUE(runner.Tick(kStart + 429496).empty());  // still syncing: pending
+  EXPECT_FALSE(world.ToInventory().workloads[0].data_copies[0].in_sync);
+  world.Advance(kStart + 429497);
+  EXPECT_EQ(Outcomes(runner.Tick(kStart + 429497)),
+            std::vector<policy::Outcome>{policy::Outcome::kVerified});
+  const auto inv = world.ToInventory();
+  EXPECT_DOUBLE_EQ(inv.workloads[0].data_gib, 50);
+  EXPECT_EQ(inv.workloads[0].data_copies,
+            (std::vector<policy::Workload::DataCopy>{{"host-001", true}}));
+  EXPECT_EQ(world.counters().copies_created, 1u);
+  EXPECT_DOUBLE_EQ(world.counters().copy_traffic_gib, 50);
+  // A copy on the workload's own host is refused.
+  EXPECT_FALSE(actuator.CheckPrecondition(Replicate(4, "host-000", 50)).has_value());
+}
+
+TEST(WorldDataProtectionTest, ADiskFaultWithAnInSyncCopyFailsOverInsteadOfLosingData) {
+  struct Case {
+    const char* name;
+    bool copy;
+    DurationMs copy_age_ms;  // how long before the fault the copy started
+    double lost_gib;
+    std::uint64_t failovers;
+    const char* restarted_on;
+  };
+  const std::vector<Case> cases = {
+      // In sync (started 10 min before): restarts on the copy's host, nothing lost.
+      {"in_sync_copy", true, 10 * kMinuteMs, 0, 1, "host-001"},
+      // Still syncing (started 1 min before, needs 429.5 s): no protection, 50 GiB lost; the
+      // restart goes to the best fit: host-001 and host-002 are equally empty, ties go to host
+      // order (host-000 is down).
+      {"syncing_copy", true, kMinuteMs, 50, 0, "host-001"},
+      {"no_copy", false, 0, 50, 0, "host-001"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const Scenario s = Protected();
+    World world(s, 1);
+    world.set_measure_from(kStart);
+    world.workloads().push_back(Workload("wl", "host-000", 1, 1.0));
+    const TimestampMs fault = kStart + 10 * kMinuteMs;
+    world.Advance(kStart);
+    if (c.copy) world.AddCopy(world.workloads()[0], "host-001", fault - c.copy_age_ms, 9);
+    world.Advance(fault);
+    const World::DiskFailure disk{false, 0};
+    world.FailHost(*world.FindHost("host-000"), fault, &disk);
+    EXPECT_DOUBLE_EQ(world.counters().data_lost_bytes, c.lost_gib * kGiB);
+    EXPECT_DOUBLE_EQ(world.counters().data_lost_unpreceded_bytes, c.lost_gib * kGiB);
+    EXPECT_EQ(world.counters().failovers, c.failovers);
+    EXPECT_TRUE(world.workloads()[0].down);
+    world.Advance(fault + 299 * kSecondMs);
+    EXPECT_TRUE(world.workloads()[0].down);  // the restart delay
+    world.Advance(fault + 300 * kSecondMs);
+    EXPECT_FALSE(world.workloads()[0].down);
+    EXPECT_EQ(world.workloads()[0].host, c.restarted_on);
+    // Restarted from its copy: the copy is its primary data now (no copy left until the planner
+    // makes a new one).
+    if (c.failovers > 0) {
+      EXPECT_TRUE(world.workloads()[0].copies.empty());
+    }
+  }
+}
+
+TEST(WorldDataProtectionTest, ACopyDiesWithItsHostsDiskAndCostsStorageWhileHeld) {
+  const Scenario s = Protected();
+  World world(s, 1);
+  world.set_measure_from(kStart);
+  world.workloads().push_back(Workload("wl", "host-000", 1, 1.0));
+  world.Advance(kStart - kHourMs);  // warm-up: no storage charged before kStart
+  world.AddCopy(world.workloads()[0], "host-001", kStart - kHourMs, 1);
+  world.Advance(kStart);
+  EXPECT_DOUBLE_EQ(world.counters().copy_gib_hours, 0);
+  EXPECT_EQ(world.counters().copies_created_warmup, 1u);
+  world.Advance(kStart + 2 * kHourMs);
+  // 1 copy × 50 GiB × 2 h = 100 GiB-h at the default 0.000118 per GiB-hour.
+  EXPECT_DOUBLE_EQ(world.counters().copy_gib_hours, 100);
+  EXPECT_NEAR(world.counters().copy_storage_cost, 100 * 0.000118, 1e-12);
+  EXPECT_DOUBLE_EQ(world.counters().unprotected_workload_hours, 0);
+  const World::DiskFailure disk{false, 0};
+  world.FailHost(*world.FindHost("host-001"), kStart + 2 * kHourMs, &disk);
+  EXPECT_TRUE(world.workloads()[0].copies.empty());
+  EXPECT_EQ(world.counters().copies_lost, 1u);
+  EXPECT_FALSE(world.workloads()[0].down);  // its own host is fine
+  world.Advance(kStart + 3 * kHourMs);
+  EXPECT_DOUBLE_EQ(world.counters().copy_gib_hours, 100);
+  EXPECT_DOUBLE_EQ(world.counters().unprotected_workload_hours, 1);
 }
 
 }  // namespace
