@@ -264,6 +264,20 @@ struct PlanRun {
     if (!W(w).customer.empty()) customer_usage[W(w).customer] += now - old;
   }
 
+  // A move of w from host `from` (kNone: a placement of a pending workload) to `to`, its size
+  // unchanged; the caller adds the reason and the transaction fields.
+  Action MoveAction(std::size_t w, std::size_t from, std::size_t to, std::string rule) const {
+    Action a;
+    a.type = ActionType::kMigrate;
+    a.workload = W(w).id;
+    if (from != kNone) a.host = H(from).id;
+    a.target_host = H(to).id;
+    a.before = a.after = wl_request[w];
+    a.replicas_before = a.replicas_after = wl_replicas[w];
+    a.rule = std::move(rule);
+    return a;
+  }
+
   bool ZoneOk(std::size_t w, std::size_t h) const {
     const std::string pin = PinZone(w);
     return pin.empty() || H(h).zone == pin;
@@ -564,14 +578,7 @@ struct PlanRun {
         --left[from];
         continue;
       }
-      Action a;
-      a.type = ActionType::kMigrate;
-      a.workload = W(w).id;
-      a.host = H(from).id;
-      a.target_host = H(to).id;
-      a.before = a.after = wl_request[w];
-      a.replicas_before = a.replicas_after = wl_replicas[w];
-      a.rule = "migrate_off_failing_host";
+      Action a = MoveAction(w, from, to, "migrate_off_failing_host");
       a.reason = "move " + W(w).id + " (criticality " +
                  std::string(CriticalityName(W(w).criticality)) + ") off " + why_host + " to " +
                  H(to).id + " (zone " + H(to).zone + ", p_fail " + Num(host_pfail[to]) +
@@ -704,14 +711,8 @@ struct PlanRun {
     }
     EmitPreemptions(best_victims, w, why);
     const std::size_t from = wl_host[w];
-    Action a;
-    a.type = ActionType::kMigrate;
-    a.workload = W(w).id;
-    a.host = from == kNone ? std::string() : H(from).id;
-    a.target_host = H(best).id;
-    a.before = a.after = wl_request[w];
-    a.replicas_before = a.replicas_after = wl_replicas[w];
-    a.rule = from == kNone ? "place_pending" : "migrate_off_failing_host";
+    Action a =
+        MoveAction(w, from, best, from == kNone ? "place_pending" : "migrate_off_failing_host");
     a.reason = "place " + W(w).id + " on " + H(best).id + " after preempting " +
                std::to_string(best_victims.size()) + " lower-priority workload(s): " + why;
     a.rejected = *rejected;
@@ -768,13 +769,7 @@ struct PlanRun {
               rejected);
         continue;
       }
-      Action a;
-      a.type = ActionType::kMigrate;
-      a.workload = W(w).id;
-      a.target_host = H(to).id;
-      a.before = a.after = wl_request[w];
-      a.replicas_before = a.replicas_after = wl_replicas[w];
-      a.rule = "place_pending";
+      Action a = MoveAction(w, kNone, to, "place_pending");
       a.reason =
           "place pending " + W(w).id + " (" + Vec(need) + ") on " + H(to).id +
           (!copy_note.empty()
@@ -1046,14 +1041,7 @@ struct PlanRun {
           }
         }
         if (best == kNone) continue;
-        Action a;
-        a.type = ActionType::kMigrate;
-        a.workload = W(w).id;
-        a.host = H(h).id;
-        a.target_host = H(best).id;
-        a.before = a.after = wl_request[w];
-        a.replicas_before = a.replicas_after = wl_replicas[w];
-        a.rule = "relieve_cpu_contention";
+        Action a = MoveAction(w, h, best, "relieve_cpu_contention");
         a.reason = "the forecast CPU peaks on " + H(h).id + " add up to " + Num(load[h]) +
                    " cores > its " + Num(cap) + ": move " + W(w).id + " (peak " + Num(peak[w]) +
                    ") to " + H(best).id + " (peaks " + Num(load[best]) + " + " + Num(peak[w]) +
@@ -1180,14 +1168,7 @@ struct PlanRun {
       std::vector<Rejected> targets;
       const std::size_t to = FindTarget(w, new_total, h, &targets, /*spread=*/true);
       if (to != kNone) {
-        Action a;
-        a.type = ActionType::kMigrate;
-        a.workload = W(w).id;
-        a.host = H(h).id;
-        a.target_host = H(to).id;
-        a.before = a.after = wl_request[w];
-        a.replicas_before = a.replicas_after = wl_replicas[w];
-        a.rule = "migrate_to_grow";
+        Action a = MoveAction(w, h, to, "migrate_to_grow");
         a.reason = "move " + W(w).id + " from " + H(h).id + " to " + H(to).id +
                    " where its forecast allocation " + Vec(new_total) + " fits (" + why + ")";
         a.rejected = rejected;
