@@ -187,9 +187,15 @@ std::vector<std::shared_ptr<PointModel>> CandidateModels(ForecastMethod method, 
   return out;
 }
 
+std::size_t WarmStart::Bytes() const {
+  std::size_t b = params.capacity() * sizeof(std::vector<double>);
+  for (const auto& p : params) b += p.capacity() * sizeof(double);
+  return b;
+}
+
 Result<Selection> SelectModel(std::span<const double> y, ForecastMethod method, std::size_t m,
                               std::size_t horizon, double level, std::size_t day,
-                              std::span<const std::shared_ptr<PointModel>> extra) {
+                              std::span<const std::shared_ptr<PointModel>> extra, WarmStart* warm) {
   const std::size_t n = y.size();
   if (n < 2) return MakeError(ErrorCode::kInvalidArgument, "forecast: fewer than 2 points");
   if (horizon == 0) return MakeError(ErrorCode::kInvalidArgument, "forecast: horizon is 0");
@@ -208,9 +214,25 @@ Result<Selection> SelectModel(std::span<const double> y, ForecastMethod method, 
   if (hb >= 1 && r > hb && train >= 2) {
     auto cands = CandidateModels(method, m, train, day);
     if (method == ForecastMethod::kLstm && !extra.empty()) cands.clear();
+    const std::size_t builtin = cands.size();
+    // Built-in candidates only: the extra ones are shared between series.
+    const std::size_t key =
+        ((static_cast<std::size_t>(method) * 1000003U + m) * 1000003U + day) * 1000003U + builtin;
+    if (warm != nullptr && warm->key == key && warm->params.size() == builtin &&
+        warm->warm_selections + 1 < WarmStart::kColdEvery) {
+      for (std::size_t c = 0; c < builtin; ++c) cands[c]->SetWarmStart(warm->params[c]);
+      ++warm->warm_selections;
+    } else if (warm != nullptr) {
+      warm->warm_selections = 0;
+    }
     cands.insert(cands.end(), extra.begin(), extra.end());
     for (auto& cand : cands) {
       if (train >= cand->MinLength() && cand->Fit(y.subspan(0, train))) fitted.push_back(cand);
+    }
+    if (warm != nullptr) {
+      warm->key = key;
+      warm->params.resize(builtin);
+      for (std::size_t c = 0; c < builtin; ++c) warm->params[c] = cands[c]->WarmParams();
     }
   }
   if (fitted.empty()) {
