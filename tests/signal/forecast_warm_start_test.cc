@@ -151,7 +151,7 @@ TEST(ArimaWarmStartTest, AWarmFitKeepsTheOrderAndAMalformedHintIsIgnored) {
   }
 }
 
-TEST(SelectorWarmStartTest, EveryFourthSelectionIsColdAndAnotherCandidateListIsIgnored) {
+TEST(SelectorWarmStartTest, EveryFourthSelectionIsColdAndUnknownKeysAreIgnored) {
   const auto y = Series(14 * kDay, 6);
   const auto cold = SelectModel(y, ForecastMethod::kAuto, kDay, 12, 0.8, kDay);
   ASSERT_TRUE(cold);
@@ -174,14 +174,34 @@ TEST(SelectorWarmStartTest, EveryFourthSelectionIsColdAndAnotherCandidateListIsI
     }
   }
   EXPECT_GT(warm.Bytes(), 0U);
-  // Written for a season of 144: the key differs, so this selection is cold.
+  // Hints under keys no candidate has: this selection is cold.
   WarmStart other;
-  ASSERT_TRUE(SelectModel(y, ForecastMethod::kAuto, 144, 12, 0.8, kDay, {}, &other));
+  other.params = {{1, {0.1, 0.2}}, {2, {}}};
   const auto ignored = SelectModel(y, ForecastMethod::kAuto, kDay, 12, 0.8, kDay, {}, &other);
   ASSERT_TRUE(ignored);
   EXPECT_EQ(ignored->name, cold->name);
   EXPECT_EQ(ignored->backtest_mae, cold->backtest_mae);
   EXPECT_EQ(other.params.size(), n_cands);  // and it was rewritten for this list
+}
+
+TEST(SelectorWarmStartTest, WarmKeysNameTheConfigurationNotTheFit) {
+  // The calendar-day profile is the same candidate whichever season was detected: its hint
+  // survives a change of the detected season; another period or another pooling is another key.
+  const auto daily = CandidateModels(ForecastMethod::kAuto, 0, 14 * kDay, kDay);
+  const auto weekly = CandidateModels(ForecastMethod::kAuto, 7 * kDay, 14 * kDay, kDay);
+  ASSERT_FALSE(daily.empty());
+  EXPECT_EQ(daily[0]->WarmKey(), "arima/288/7/1");
+  bool found = false;
+  for (const auto& c : weekly) found = found || c->WarmKey() == daily[0]->WarmKey();
+  EXPECT_TRUE(found);
+  EXPECT_NE(AdjustedArimaModel(288, 3, 1).WarmKey(), AdjustedArimaModel(288, 7, 1).WarmKey());
+  EXPECT_NE(AutoEtsModel(288, false).WarmKey(), AutoEtsModel(12, false).WarmKey());
+  // Fitting does not change the key (the name does: it carries the fitted order).
+  const auto y = Series(4 * kDay, 8);
+  AdjustedArimaModel m(kDay, 7, 1);
+  const std::string before = m.WarmKey();
+  ASSERT_TRUE(m.Fit(y));
+  EXPECT_EQ(m.WarmKey(), before);
 }
 
 TEST(OnlineForecasterWarmStartTest, RefitsAreDeterministicAndCloseToColdRefits) {

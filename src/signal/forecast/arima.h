@@ -89,6 +89,10 @@ class AdjustedArimaModel final : public PointModel {
   void SetWarmStart(std::span<const double> params) override {
     warm_.assign(params.begin(), params.end());
   }
+  std::string WarmKey() const override {
+    return "arima/" + std::to_string(period_) + "/" + std::to_string(days_) + "/" +
+           std::to_string(width_);
+  }
   const ArimaFit& fit() const { return fit_; }
 
  private:

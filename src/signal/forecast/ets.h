@@ -138,6 +138,9 @@ class AutoEtsModel final : public PointModel {
   void SetWarmStart(std::span<const double> params) override {
     warm_in_.assign(params.begin(), params.end());
   }
+  std::string WarmKey() const override {
+    return "ets/" + std::to_string(period_) + (multiplicative_ ? "/mul" : "");
+  }
   const EtsModel& best() const { return best_; }
 
  private:

@@ -61,6 +61,9 @@ class PointModel {
   // model's shape is ignored (a cold fit).
   virtual std::vector<double> WarmParams() const { return {}; }
   virtual void SetWarmStart(std::span<const double> params) { (void)params; }
+  // The model's configuration (its constructor's arguments, not its fitted state): a warm hint
+  // goes to the candidate with the same key at the next selection.
+  virtual std::string WarmKey() const { return Name(); }
 };
 
 }  // namespace prognos::signal

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <numeric>
 
@@ -188,8 +189,8 @@ std::vector<std::shared_ptr<PointModel>> CandidateModels(ForecastMethod method, 
 }
 
 std::size_t WarmStart::Bytes() const {
-  std::size_t b = params.capacity() * sizeof(std::vector<double>);
-  for (const auto& p : params) b += p.capacity() * sizeof(double);
+  std::size_t b = params.capacity() * sizeof(params[0]);
+  for (const auto& p : params) b += p.second.capacity() * sizeof(double);
   return b;
 }
 
@@ -216,11 +217,16 @@ Result<Selection> SelectModel(std::span<const double> y, ForecastMethod method, 
     if (method == ForecastMethod::kLstm && !extra.empty()) cands.clear();
     const std::size_t builtin = cands.size();
     // Built-in candidates only: the extra ones are shared between series.
-    const std::size_t key =
-        ((static_cast<std::size_t>(method) * 1000003U + m) * 1000003U + day) * 1000003U + builtin;
-    if (warm != nullptr && warm->key == key && warm->params.size() == builtin &&
+    std::vector<std::uint64_t> keys(builtin);
+    for (std::size_t c = 0; c < builtin; ++c)
+      keys[c] = std::hash<std::string>{}(cands[c]->WarmKey());
+    if (warm != nullptr && !warm->params.empty() &&
         warm->warm_selections + 1 < WarmStart::kColdEvery) {
-      for (std::size_t c = 0; c < builtin; ++c) cands[c]->SetWarmStart(warm->params[c]);
+      for (std::size_t c = 0; c < builtin; ++c) {
+        for (const auto& [key, params] : warm->params) {
+          if (key == keys[c]) cands[c]->SetWarmStart(params);
+        }
+      }
       ++warm->warm_selections;
     } else if (warm != nullptr) {
       warm->warm_selections = 0;
@@ -230,9 +236,8 @@ Result<Selection> SelectModel(std::span<const double> y, ForecastMethod method, 
       if (train >= cand->MinLength() && cand->Fit(y.subspan(0, train))) fitted.push_back(cand);
     }
     if (warm != nullptr) {
-      warm->key = key;
       warm->params.resize(builtin);
-      for (std::size_t c = 0; c < builtin; ++c) warm->params[c] = cands[c]->WarmParams();
+      for (std::size_t c = 0; c < builtin; ++c) warm->params[c] = {keys[c], cands[c]->WarmParams()};
     }
   }
   if (fitted.empty()) {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -61,16 +62,16 @@ struct Selection {
 // refits every few hours on a history that moved by a few percent. A warm fit also keeps the
 // candidate's structure (the ARIMA order, the ETS variant) instead of searching it again; every
 // kColdEvery-th selection is cold (every search redone), so the structure is at most
-// kColdEvery − 1 selections old. Candidates are matched by position, and only when the
-// candidate list is the same (same method, season, calendar season and list length); otherwise
-// every candidate fits cold. Warm fits change the numbers slightly (a shorter search from a
-// different start), so the batch `prognos forecast` never uses them.
+// kColdEvery − 1 selections old. A hint goes to the candidate with the same configuration
+// (PointModel::WarmKey, so a season detected differently this time leaves the calendar-day
+// candidates warm); candidates without one fit cold. Warm fits change the numbers slightly
+// (a shorter search from a different start), so the batch `prognos forecast` never uses them.
 struct WarmStart {
   // With the engine's 6 h refits: a cold selection once a day.
   static constexpr std::uint32_t kColdEvery = 4;
-  std::size_t key = 0;  // (method, m, day, candidate count) of the selection that wrote it
-  std::uint32_t warm_selections = 0;        // warm selections since the last cold one
-  std::vector<std::vector<double>> params;  // per candidate, PointModel::WarmParams
+  std::uint32_t warm_selections = 0;  // selections since the last cold one
+  // Per candidate of the last selection: hash of its WarmKey and its WarmParams.
+  std::vector<std::pair<std::uint64_t, std::vector<double>>> params;
   // Bytes held (for OnlineForecaster::StateBytes).
   std::size_t Bytes() const;
 };
