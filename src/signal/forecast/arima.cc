@@ -380,7 +380,8 @@ Result<ArimaFit> AutoArima(std::span<const double> y, std::span<const double> wa
     const ArimaOrder order{static_cast<int>(warm[0]), static_cast<int>(warm[1]),
                            static_cast<int>(warm[2])};
     if (order.p >= 0 && order.p <= 3 && order.q >= 0 && order.q <= 2 && order.d >= 0 &&
-        order.d <= 1 && warm.size() == static_cast<std::size_t>(3 + order.p + order.q)) {
+        order.d <= 1 &&
+        warm.size() == 3 + static_cast<std::size_t>(order.p) + static_cast<std::size_t>(order.q)) {
       Result<ArimaFit> f = FitPrepared(Prepare(y, order.d), order, true, 1000, warm);
       if (f) return f;
     }
