@@ -1,6 +1,7 @@
 #include "policy/planner.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <initializer_list>
@@ -27,15 +28,7 @@ constexpr double kFleetFillLimit = 0.9;
 // Held actions listed in a plan; beyond, they are counted (ActionPlan::held_omitted).
 constexpr std::size_t kMaxHeldListed = 1000;
 
-std::string Num(double v) {
-  char buf[32];
-  if (std::fabs(v) >= 100 || v == std::floor(v)) {
-    std::snprintf(buf, sizeof(buf), "%.0f", v);
-  } else {
-    std::snprintf(buf, sizeof(buf), "%.2f", v);
-  }
-  return buf;
-}
+std::string Num(double v) { return ReasonNumber(v); }
 
 // Concatenates the parts into one string (one allocation; for sentences built in loops).
 std::string Cat(std::initializer_list<std::string_view> parts) {
@@ -1919,6 +1912,17 @@ std::string YamlQuote(std::string_view s) {
 }
 
 }  // namespace
+
+std::string ReasonNumber(double v) {
+  // std::to_chars with a precision writes printf's "%.Nf" digits (both are correctly rounded,
+  // ties to even), without printf's format parsing and locale; a plan formats thousands of these.
+  // The 31-character cap is the old snprintf(buf, 32, …)'s truncation (|v| ≥ 1e31), kept so that
+  // reasons stay byte-identical. The longest "%.0f" of a double is 310 characters.
+  char buf[320];
+  const int precision = (std::fabs(v) >= 100 || v == std::floor(v)) ? 0 : 2;
+  const auto r = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed, precision);
+  return {buf, std::min<std::size_t>(static_cast<std::size_t>(r.ptr - buf), 31)};
+}
 
 std::string CapacityManifest(const Inventory& inventory, const ActionPlan& plan) {
   std::map<std::string, int> planned;

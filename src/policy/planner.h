@@ -100,4 +100,8 @@ class Planner {
 // capacity is usable (ordered + the pool's lead time) and why. Pure text.
 std::string CapacityManifest(const Inventory& inventory, const ActionPlan& plan);
 
+// A number as plan reasons print it: no decimals when |v| >= 100 or v is whole, else two
+// (printf's "%.0f" / "%.2f", correctly rounded), at most 31 characters.
+std::string ReasonNumber(double v);
+
 }  // namespace prognos::policy

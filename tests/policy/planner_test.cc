@@ -11,6 +11,10 @@
 #endif
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -18,6 +22,45 @@ namespace prognos::policy {
 namespace {
 
 constexpr TimestampMs kT0 = 1'700'000'000'000;
+
+// The reference: the snprintf formatting ReasonNumber replaced (plan reasons must not change).
+std::string SnprintfReasonNumber(double v) {
+  char buf[32];
+  if (std::fabs(v) >= 100 || v == std::floor(v)) {
+    std::snprintf(buf, sizeof(buf), "%.0f", v);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.2f", v);
+  }
+  return buf;
+}
+
+TEST(ReasonNumberTest, MatchesSnprintfByteForByte) {
+  using Limits = std::numeric_limits<double>;
+  std::vector<double> values = {0.0,    -0.0,   0.005, 0.015, 0.125,  0.375,    1.005,  2.675,
+                                99.995, 99.994, 100.0, 100.5, 101.5,  -0.004,   -0.005, -99.999,
+                                1e15,   1e31,   -1e31, 1e300, 5e-324, 0.1 + 0.2};
+  for (double v : {Limits::max(), Limits::lowest(), Limits::infinity(), Limits::quiet_NaN()}) {
+    values.push_back(v);
+    values.push_back(-v);
+  }
+  // Near-ties at two decimals ((k + 0.5) / 100 is not exact in binary: the digits hinge on the
+  // last bit) and exact ties at none (k + 0.5: both round half to even).
+  for (int k = 0; k < 20000; ++k) {
+    values.push_back((k + 0.5) / 100.0);
+    values.push_back(-(k + 0.5) / 100.0);
+    values.push_back(k + 0.5);
+  }
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> small(-150.0, 150.0);
+  std::uniform_int_distribution<int> exponent(-30, 40);
+  for (int i = 0; i < 200000; ++i) {
+    values.push_back(small(rng));
+    values.push_back(std::ldexp(small(rng), exponent(rng)));
+  }
+  for (double v : values) {
+    ASSERT_EQ(ReasonNumber(v), SnprintfReasonNumber(v)) << "v = " << v;
+  }
+}
 
 ResourceVector Cpu(double cpu, double mem = 0) {
   ResourceVector v;

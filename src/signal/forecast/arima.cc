@@ -230,7 +230,7 @@ Prepared Prepare(std::span<const double> y, int d) {
 }
 
 Result<ArimaFit> FitPrepared(const Prepared& pr, ArimaOrder order, bool refine,
-                             std::size_t refine_window);
+                             std::size_t refine_window, std::span<const double> warm = {});
 
 }  // namespace
 
@@ -241,7 +241,7 @@ Result<ArimaFit> FitArima(std::span<const double> y, ArimaOrder order, bool refi
 namespace {
 
 Result<ArimaFit> FitPrepared(const Prepared& pr, ArimaOrder order, bool refine,
-                             std::size_t refine_window) {
+                             std::size_t refine_window, std::span<const double> warm) {
   const std::vector<double>& w = pr.w;
   const std::vector<double>& z = pr.z;
   const auto p = static_cast<std::size_t>(order.p), q = static_cast<std::size_t>(order.q);
@@ -308,8 +308,19 @@ Result<ArimaFit> FitPrepared(const Prepared& pr, ArimaOrder order, bool refine,
       }
       return ArmaCss(tail, trial, nullptr);
     };
+    // Warm start: the earlier fit's φ, θ for the same order (the mean is this series' own: the
+    // history's scale may have changed), when admissible and better than Hannan-Rissanen's.
+    const bool warm_match = warm.size() == 3 + p + q && warm[0] == static_cast<double>(order.p) &&
+                            warm[1] == static_cast<double>(order.d) &&
+                            warm[2] == static_cast<double>(order.q);
+    if (warm_match) {
+      std::vector<double> xw;
+      if (fit.with_mean) xw.push_back(fit.mean);
+      xw.insert(xw.end(), warm.begin() + 3, warm.end());
+      if (objective(xw) < start_css) x0 = std::move(xw);
+    }
     NelderMeadOptions opt;
-    opt.max_evaluations = 30 * static_cast<int>(x0.size());
+    opt.max_evaluations = (warm_match ? 10 : 30) * static_cast<int>(x0.size());
     opt.initial_step = 0.05;
     opt.tolerance = 1e-10;
     const NelderMeadResult r = NelderMead(objective, x0, opt);
@@ -351,7 +362,30 @@ double KpssStatistic(std::span<const double> y) {
   return sum_s2 / (static_cast<double>(n) * static_cast<double>(n) * lrv);
 }
 
-Result<ArimaFit> AutoArima(std::span<const double> y) {
+std::vector<double> ArimaWarmParams(const ArimaFit& fit) {
+  if (fit.ar.size() != static_cast<std::size_t>(fit.order.p) ||
+      fit.ma.size() != static_cast<std::size_t>(fit.order.q)) {
+    return {};  // not fitted
+  }
+  std::vector<double> w{static_cast<double>(fit.order.p), static_cast<double>(fit.order.d),
+                        static_cast<double>(fit.order.q)};
+  w.insert(w.end(), fit.ar.begin(), fit.ar.end());
+  w.insert(w.end(), fit.ma.begin(), fit.ma.end());
+  return w;
+}
+
+Result<ArimaFit> AutoArima(std::span<const double> y, std::span<const double> warm) {
+  if (warm.size() >= 3) {
+    // Warm: the hint's order, without the KPSS test and the order search.
+    const ArimaOrder order{static_cast<int>(warm[0]), static_cast<int>(warm[1]),
+                           static_cast<int>(warm[2])};
+    if (order.p >= 0 && order.p <= 3 && order.q >= 0 && order.q <= 2 && order.d >= 0 &&
+        order.d <= 1 &&
+        warm.size() == 3 + static_cast<std::size_t>(order.p) + static_cast<std::size_t>(order.q)) {
+      Result<ArimaFit> f = FitPrepared(Prepare(y, order.d), order, true, 1000, warm);
+      if (f) return f;
+    }
+  }
   const int d = KpssStatistic(y) > 0.463 ? 1 : 0;
   const Prepared pr = Prepare(y, d);
   Result<ArimaFit> best = MakeError(ErrorCode::kInvalidArgument, "arima: series too short");
@@ -362,7 +396,7 @@ Result<ArimaFit> AutoArima(std::span<const double> y) {
     }
   }
   if (!best) return best;
-  return FitPrepared(pr, best->order, true, 1000);
+  return FitPrepared(pr, best->order, true, 1000, warm);
 }
 
 void ArimaForecast(const ArimaFit& fit, std::span<const double> y, std::span<double> out) {
@@ -473,7 +507,7 @@ Result<void> AdjustedArimaModel::Fit(std::span<const double> y) {
   const std::size_t first = period_ >= 2 ? period_ : 0;
   const std::size_t start = std::max(first, y.size() > kFitWindow ? y.size() - kFitWindow : 0);
   const std::vector<double> x = Adjusted(y, start);
-  auto f = AutoArima(x);
+  auto f = AutoArima(x, warm_);
   if (!f) return tl::unexpected<Error>(f.error());
   fit_ = *f;
   return Ok();

@@ -18,6 +18,9 @@ double Logit(double p) {
 }
 
 constexpr double kPhiMin = 0.8;
+// A warm fit's single Nelder-Mead run (see EtsModel::WarmParams).
+constexpr int kWarmEvaluations = 40;
+constexpr double kWarmStep = 0.3;
 constexpr double kPhiMax = 0.998;
 
 // Unconstrained x -> parameters with β ≤ α and γ ≤ 1 − α (statsmodels' admissible region).
@@ -207,7 +210,21 @@ Result<void> EtsModel::FitFrom(std::span<const double> y, const EtsState& init) 
   // Two starts (a smooth and a reactive level) guard against the flat valleys of the SSE surface.
   EtsParams best_p;
   double best = std::numeric_limits<double>::infinity();
+  const std::size_t dims = Encode(EtsParams{}, spec_).size();
+  const bool warm = warm_.size() == dims && std::all_of(warm_.begin(), warm_.end(),
+                                                        [](double v) { return std::isfinite(v); });
+  if (warm) {
+    NelderMeadOptions opt;
+    opt.max_evaluations = kWarmEvaluations;
+    opt.initial_step = kWarmStep;
+    const NelderMeadResult r = NelderMead(objective, warm_, opt);
+    if (r.value < best) {
+      best = r.value;
+      best_p = Decode(r.x, spec_);
+    }
+  }
   for (double a0 : {0.2, 0.7}) {
+    if (warm) break;
     if (single_start_ && a0 > 0.5) break;
     EtsParams start;
     start.alpha = a0;
@@ -242,6 +259,11 @@ Result<void> EtsModel::FitFrom(std::span<const double> y, const EtsState& init) 
           (n - k - 1.0 > 0 ? 2.0 * k * (k + 1.0) / (n - k - 1.0)
                            : std::numeric_limits<double>::infinity());
   return Ok();
+}
+
+std::vector<double> EtsModel::WarmParams() const {
+  if (fit_len_ == 0) return {};
+  return Encode(params_, spec_);
 }
 
 void EtsModel::Forecast(std::span<const double> full, std::span<double> out) const {
@@ -285,13 +307,55 @@ Result<void> AutoEtsModel::Fit(std::span<const double> y) {
   double best_aicc = std::numeric_limits<double>::infinity();
   bool any = false;
   Error last{ErrorCode::kInvalidArgument, "ets: no variant fits"};
+  // The warm hint [count, winner, blocks…] splits into one block per variant when it was written
+  // for this variant list (the same count and, per variant, the same number of parameters);
+  // otherwise every fit is cold.
+  std::vector<std::span<const double>> warm(specs.size());
+  std::size_t warm_winner = specs.size();
+  if (warm_in_.size() >= 2 && warm_in_[0] == static_cast<double>(specs.size()) &&
+      warm_in_[1] >= 0 && warm_in_[1] < static_cast<double>(specs.size())) {
+    warm_winner = static_cast<std::size_t>(warm_in_[1]);
+    std::size_t at = 2;
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      const std::size_t dims = Encode(EtsParams{}, specs[i]).size();
+      if (at < warm_in_.size() && warm_in_[at] == 0.0) {  // the variant did not fit last time
+        at += 1;
+        continue;
+      }
+      if (at >= warm_in_.size() || warm_in_[at] != static_cast<double>(dims) ||
+          at + 1 + dims > warm_in_.size()) {
+        warm.assign(specs.size(), {});
+        warm_winner = specs.size();
+        break;
+      }
+      warm[i] = std::span<const double>(warm_in_).subspan(at + 1, dims);
+      at += 1 + dims;
+    }
+  }
+  // A warm fit keeps the last winner's variant (when its block is there): the AICc comparison of
+  // the variants is redone at the next cold fit (WarmStart, selector.h).
+  const bool keep_variant = warm_winner < specs.size() && !warm[warm_winner].empty();
+  warm_out_.assign(2, 0.0);
+  warm_out_[0] = static_cast<double>(specs.size());
+  std::size_t winner = 0;
   // The cheap set fits every variant on the same last max(7 seasons, 2016) points (same data, so
   // AICc values compare): the smoothing parameters are well determined by then, and the cost is
   // linear in the length.
-  for (const EtsSpec& spec : specs) {
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (keep_variant && i != warm_winner) {
+      warm_out_.push_back(0.0);  // not fitted: cold next time, unless it is kept again
+      continue;
+    }
+    const EtsSpec& spec = specs[i];
     EtsModel model(spec);
     model.set_single_start(!multiplicative_);
-    if (auto r = model.Fit(fit_y); !r) {
+    model.SetWarmStart(warm[i]);
+    auto r = model.Fit(fit_y);
+    // [dims, params…]; dims 0 for a variant that did not fit (its next fit is cold).
+    const std::vector<double> params = r ? model.WarmParams() : std::vector<double>{};
+    warm_out_.push_back(static_cast<double>(params.size()));
+    warm_out_.insert(warm_out_.end(), params.begin(), params.end());
+    if (!r) {
       last = r.error();
       continue;
     }
@@ -299,10 +363,17 @@ Result<void> AutoEtsModel::Fit(std::span<const double> y) {
       best_aicc = model.aicc();
       best_ = model;
       offset_ = y.size() - fit_y.size();
+      winner = i;
       any = true;
     }
   }
+  if (!any && keep_variant) {
+    // The kept variant no longer fits: a cold fit of every variant.
+    warm_in_.clear();
+    return Fit(y);
+  }
   if (!any) return tl::unexpected<Error>(last);
+  warm_out_[1] = static_cast<double>(winner);
   return Ok();
 }
 

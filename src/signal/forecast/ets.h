@@ -72,6 +72,15 @@ class EtsModel final : public PointModel {
   Result<void> FitFrom(std::span<const double> y, const EtsState& init);
   void Forecast(std::span<const double> history, std::span<double> out) const override;
   std::size_t MinLength() const override;
+  // Warm start: the fitted (α, β, γ, φ) in the optimiser's unconstrained coding. A warm Fit runs
+  // one Nelder-Mead start from them (edge 0.3, 40 evaluations) instead of the fixed starts
+  // (α = 0.2 and 0.7, edge 1, 100–150 evaluations each): refits every few hours on a history
+  // that moved by a few percent land close to the last optimum. The result is never worse on the
+  // one-step SSE than the warm parameters themselves (Nelder-Mead keeps its best vertex).
+  std::vector<double> WarmParams() const override;
+  void SetWarmStart(std::span<const double> params) override {
+    warm_.assign(params.begin(), params.end());
+  }
 
   const EtsSpec& spec() const { return spec_; }
   const EtsParams& params() const { return params_; }
@@ -90,6 +99,7 @@ class EtsModel final : public PointModel {
   EtsSpec spec_;
   EtsParams params_;
   bool single_start_ = false;
+  std::vector<double> warm_;  // SetWarmStart's hint, used by the next Fit when its size matches
   std::size_t window_ = 0;
   std::size_t window_offset_ = 0;
   // End of the fitted series: Forecast on a history that extends it (same length-th value and
@@ -119,11 +129,24 @@ class AutoEtsModel final : public PointModel {
     best_.Forecast(history.size() > offset_ ? history.subspan(offset_) : history, out);
   }
   std::size_t MinLength() const override { return 4; }
+  // Warm start: [variant count, index of the winning variant, then per variant its parameter
+  // count and EtsModel::WarmParams (count 0 when it was not fitted)]. A warm Fit fits only the
+  // hint's winning variant, warm-started (no AICc comparison: the next cold fit redoes it); it
+  // falls back to the cold fit of every variant when that one fails. A hint for another variant
+  // list is ignored.
+  std::vector<double> WarmParams() const override { return warm_out_; }
+  void SetWarmStart(std::span<const double> params) override {
+    warm_in_.assign(params.begin(), params.end());
+  }
+  std::string WarmKey() const override {
+    return "ets/" + std::to_string(period_) + (multiplicative_ ? "/mul" : "");
+  }
   const EtsModel& best() const { return best_; }
 
  private:
   std::size_t period_;
   bool multiplicative_;
+  std::vector<double> warm_in_, warm_out_;
   std::size_t offset_ = 0;  // index in the fitted series where the fit window starts
   EtsModel best_;
 };

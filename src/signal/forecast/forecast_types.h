@@ -54,6 +54,16 @@ class PointModel {
                                std::size_t steps, std::span<double> out) const;
   // Smallest history Fit accepts.
   virtual std::size_t MinLength() const = 0;
+  // Warm start across the refits of one series (OnlineForecaster, via SelectModel): the fitted
+  // parameters in the model's own coding, and a hint that the next Fit starts its optimiser
+  // there (with a smaller budget) instead of from its fixed starts. Models without optimised
+  // parameters return an empty vector and ignore the hint; a hint that does not match the
+  // model's shape is ignored (a cold fit).
+  virtual std::vector<double> WarmParams() const { return {}; }
+  virtual void SetWarmStart(std::span<const double> params) { (void)params; }
+  // The model's configuration (its constructor's arguments, not its fitted state): a warm hint
+  // goes to the candidate with the same key at the next selection.
+  virtual std::string WarmKey() const { return Name(); }
 };
 
 }  // namespace prognos::signal

@@ -108,7 +108,7 @@ Result<void> OnlineForecaster::Refit(std::span<const double> history, TimestampM
     const ForecastMethod method =
         options_.method == ForecastMethod::kLstm ? ForecastMethod::kAuto : options_.method;
     auto sel = SelectModel(y, method, m, options_.horizon, options_.level,
-                           day >= 2 && day <= kMaxPath ? day : 0, extra);
+                           day >= 2 && day <= kMaxPath ? day : 0, extra, &warm_);
     if (!sel) return tl::unexpected<Error>(sel.error());
     sel->model->Forecast(y, path);
     lo = sel->bands.lower;
@@ -298,7 +298,7 @@ const std::string& OnlineForecaster::model_name() const {
 std::size_t OnlineForecaster::StateBytes() const {
   return sizeof(*this) + path_.capacity() * sizeof(std::uint16_t) +
          (band_lo_.capacity() + band_hi_.capacity()) * sizeof(float) +
-         (model_name_.capacity() > 15 ? model_name_.capacity() + 1 : 0);
+         (model_name_.capacity() > 15 ? model_name_.capacity() + 1 : 0) + warm_.Bytes();
 }
 
 }  // namespace prognos::signal

@@ -1,8 +1,8 @@
 // The engine's per-series forecaster: a model chosen by rolling backtest at each Refit (on history
 // the engine reads from its store), then O(1) work per sample between refits. Per-series state is
-// small (≈ 1 KiB for a daily season at 5-minute steps): the serving model's forecast path from the
-// last refit, quantised to 16 bits, a decaying AR(1) correction for what the samples since then
-// say, empirical error bands, and the decaying-histogram fallback.
+// small (≈ 1.5 KiB for a daily season at 5-minute steps, a third of it the warm start): the serving
+// model's forecast path from the last refit, quantised to 16 bits, a decaying AR(1) correction for
+// what the samples since then say, empirical error bands, and the decaying-histogram fallback.
 #pragma once
 
 #include <array>
@@ -17,6 +17,7 @@
 #include "core/time.h"
 #include "signal/forecast/baselines.h"
 #include "signal/forecast/forecast_types.h"
+#include "signal/forecast/selector.h"
 
 namespace prognos::signal {
 
@@ -52,6 +53,12 @@ class OnlineForecaster {
   // at last_time_ms). Cost grows linearly with history (≈ 20–40 ms for 14 days of 5-min data).
   // `extra` global models (a trained LSTM: lstm.h) join the backtest and serve only where they
   // win it; they are shared, not copied (no per-series state).
+  // Refits between cold ones are warm (WarmStart, selector.h: about 0.5 KiB per series): each
+  // candidate keeps its last structure (ARIMA order, ETS variant) and starts its parameter search
+  // from its last fit, with a smaller budget. The first refit, every 4th after a cold one (once a
+  // day at the engine's 6 h), and any refit whose candidate list changed (another season) are
+  // cold. The warm parameters are not part of any persisted state: after a restart the first
+  // refit is cold again.
   Result<void> Refit(std::span<const double> history, TimestampMs last_time_ms, DurationMs step_ms,
                      std::span<const std::shared_ptr<PointModel>> extra = {});
 
@@ -114,6 +121,7 @@ class OnlineForecaster {
   TimestampMs last_time_ms_ = 0;
   double backtest_relative_ = 0.0;
   std::string model_name_ = "none";
+  WarmStart warm_;  // the candidates' fitted parameters at the last refit
 };
 
 // Inverse of the standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <numeric>
 
@@ -187,9 +188,15 @@ std::vector<std::shared_ptr<PointModel>> CandidateModels(ForecastMethod method, 
   return out;
 }
 
+std::size_t WarmStart::Bytes() const {
+  std::size_t b = params.capacity() * sizeof(params[0]);
+  for (const auto& p : params) b += p.second.capacity() * sizeof(double);
+  return b;
+}
+
 Result<Selection> SelectModel(std::span<const double> y, ForecastMethod method, std::size_t m,
                               std::size_t horizon, double level, std::size_t day,
-                              std::span<const std::shared_ptr<PointModel>> extra) {
+                              std::span<const std::shared_ptr<PointModel>> extra, WarmStart* warm) {
   const std::size_t n = y.size();
   if (n < 2) return MakeError(ErrorCode::kInvalidArgument, "forecast: fewer than 2 points");
   if (horizon == 0) return MakeError(ErrorCode::kInvalidArgument, "forecast: horizon is 0");
@@ -208,9 +215,29 @@ Result<Selection> SelectModel(std::span<const double> y, ForecastMethod method, 
   if (hb >= 1 && r > hb && train >= 2) {
     auto cands = CandidateModels(method, m, train, day);
     if (method == ForecastMethod::kLstm && !extra.empty()) cands.clear();
+    const std::size_t builtin = cands.size();
+    // Built-in candidates only: the extra ones are shared between series.
+    std::vector<std::uint64_t> keys(builtin);
+    for (std::size_t c = 0; c < builtin; ++c)
+      keys[c] = std::hash<std::string>{}(cands[c]->WarmKey());
+    if (warm != nullptr && !warm->params.empty() &&
+        warm->warm_selections + 1 < WarmStart::kColdEvery) {
+      for (std::size_t c = 0; c < builtin; ++c) {
+        for (const auto& [key, params] : warm->params) {
+          if (key == keys[c]) cands[c]->SetWarmStart(params);
+        }
+      }
+      ++warm->warm_selections;
+    } else if (warm != nullptr) {
+      warm->warm_selections = 0;
+    }
     cands.insert(cands.end(), extra.begin(), extra.end());
     for (auto& cand : cands) {
       if (train >= cand->MinLength() && cand->Fit(y.subspan(0, train))) fitted.push_back(cand);
+    }
+    if (warm != nullptr) {
+      warm->params.resize(builtin);
+      for (std::size_t c = 0; c < builtin; ++c) warm->params[c] = {keys[c], cands[c]->WarmParams()};
     }
   }
   if (fitted.empty()) {

@@ -7,9 +7,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -55,6 +57,25 @@ struct Selection {
   ErrorBands bands;  // at the requested level, steps 1..H
 };
 
+// Fitted parameters of each built-in candidate of the previous selection on the same series, so
+// that the next selection's optimisers start there (PointModel::SetWarmStart): OnlineForecaster
+// refits every few hours on a history that moved by a few percent. A warm fit also keeps the
+// candidate's structure (the ARIMA order, the ETS variant) instead of searching it again; every
+// kColdEvery-th selection is cold (every search redone), so the structure is at most
+// kColdEvery − 1 selections old. A hint goes to the candidate with the same configuration
+// (PointModel::WarmKey, so a season detected differently this time leaves the calendar-day
+// candidates warm); candidates without one fit cold. Warm fits change the numbers slightly
+// (a shorter search from a different start), so the batch `prognos forecast` never uses them.
+struct WarmStart {
+  // With the engine's 6 h refits: a cold selection once a day.
+  static constexpr std::uint32_t kColdEvery = 4;
+  std::uint32_t warm_selections = 0;  // selections since the last cold one
+  // Per candidate of the last selection: hash of its WarmKey and its WarmParams.
+  std::vector<std::pair<std::uint64_t, std::vector<double>>> params;
+  // Bytes held (for OnlineForecaster::StateBytes).
+  std::size_t Bytes() const;
+};
+
 // Selects and fits the serving model for horizon H on a clean (finite) series y.
 // Degenerate input: fewer than 2 points → error; a series too short for a backtest
 // (n < 2H + 8) → the first candidate fitted on everything, with bands from its one-step
@@ -64,9 +85,12 @@ struct Selection {
 // over the whole series (no second fit: the backtest already showed how those parameters do).
 // `extra` candidates (e.g. the global LSTM, lstm.h) join the backtest after the built-in ones;
 // with method kLstm they are the only candidates.
+// `warm` (may be null): read as the built-in candidates' starting points when it matches, and
+// rewritten with their fitted parameters (see WarmStart).
 Result<Selection> SelectModel(std::span<const double> y, ForecastMethod method, std::size_t m,
                               std::size_t horizon, double level, std::size_t day = 0,
-                              std::span<const std::shared_ptr<PointModel>> extra = {});
+                              std::span<const std::shared_ptr<PointModel>> extra = {},
+                              WarmStart* warm = nullptr);
 
 struct BatchForecastOptions {
   std::size_t horizon = 12;
