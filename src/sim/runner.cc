@@ -261,6 +261,23 @@ class Run {
   double above_request_minutes_ = 0;
   std::vector<double> served_;                     // per workload: CPU served this tick (burstable)
   std::vector<std::vector<std::size_t>> on_host_;  // scratch for ServedCpu, by host index
+  // Each workload's host index, cached by its host's name (host indices never change: the world
+  // only appends hosts), so the per-tick accounting hashes no strings.
+  std::vector<std::string> wl_host_name_;
+  std::vector<int> wl_host_idx_;
+  int HostOf(std::size_t i) {
+    const SimWorkload& w = world_.workloads()[i];
+    if (wl_host_idx_.size() <= i) {
+      wl_host_name_.resize(i + 1);
+      wl_host_idx_.resize(i + 1, -1);
+    }
+    if (wl_host_name_[i] != w.host || (wl_host_idx_[i] < 0 && !w.host.empty())) {
+      wl_host_name_[i] = w.host;
+      wl_host_idx_[i] = w.host.empty() ? -1 : world_.HostIndex(w.host);
+    }
+    return wl_host_idx_[i];
+  }
+  std::vector<double> host_use_;  // scratch of Account (guaranteed), by host index
   double alloc_cost_ = 0;
   double node_cost_ = 0;
   double alloc_core_ticks_ = 0;
@@ -717,7 +734,7 @@ void Run::ServedCpu(std::vector<double>& served) {
   for (std::size_t i = 0; i < ws.size(); ++i) {
     const SimWorkload& w = ws[i];
     if (w.down || w.host.empty()) continue;
-    const int h = world_.HostIndex(w.host);
+    const int h = HostOf(i);
     if (h >= 0) on_host_[static_cast<std::size_t>(h)].push_back(i);
   }
   std::vector<double> weight, demand, got;
@@ -742,13 +759,16 @@ void Run::Account(TimestampMs t) {
   const bool burstable = s_.cpu_qos == CpuQos::kBurstable;
   // CPU each running workload gets this tick (guaranteed: up to its request; burstable: its
   // request-weighted fair share of the host, see ServedCpu) and, for guaranteed, each host's load.
-  std::unordered_map<std::string, double> host_use;
   if (burstable) {
     ServedCpu(served_);
   } else {
-    for (const auto& w : ws) {
-      if (!w.down && !w.host.empty()) {
-        host_use[w.host] += std::min(w.demand_cores, w.replicas * w.req_cores);
+    host_use_.assign(world_.hosts().size(), 0.0);
+    for (std::size_t i = 0; i < ws.size(); ++i) {
+      const SimWorkload& w = ws[i];
+      const int h = HostOf(i);
+      if (!w.down && h >= 0) {
+        host_use_[static_cast<std::size_t>(h)] +=
+            std::min(w.demand_cores, w.replicas * w.req_cores);
       }
     }
   }
@@ -785,7 +805,8 @@ void Run::Account(TimestampMs t) {
       wl_slack_[i].ticks += 1;
       alloc_mem_ticks_ += am;
       slack_mem_ticks_ += am - std::min(am, w.demand_mem);
-      const SimHost* h = world_.FindHost(w.host);
+      const int hi = HostOf(i);
+      const SimHost* h = hi >= 0 ? &world_.hosts()[static_cast<std::size_t>(hi)] : nullptr;
       const bool above_request = w.demand_cores > ac * (1 + 1e-9);
       if (above_request) above_request_minutes_ += minutes;
       if (burstable) {
@@ -804,8 +825,8 @@ void Run::Account(TimestampMs t) {
       } else if (above_request || w.demand_mem > am * (1 + 1e-9)) {
         underallocated_minutes_ += minutes;
         violated = true;
-      } else if (h != nullptr &&
-                 (h->net_degraded || host_use[w.host] > h->cores * h->cpu_factor + kEps)) {
+      } else if (h != nullptr && (h->net_degraded || host_use_[static_cast<std::size_t>(hi)] >
+                                                         h->cores * h->cpu_factor + kEps)) {
         degraded_minutes_ += minutes;
         violated = true;
       }
