@@ -279,10 +279,8 @@ class Walker {
             {"cpu_sizing",
              [this, s](const YAML::Node& n, const std::string& p, int l) {
                const std::string v = n.IsScalar() ? n.Scalar() : std::string();
-               if (v == "peak") {
-                 s->cpu_sizing = CpuSizing::kPeak;
-               } else if (v == "usage") {
-                 s->cpu_sizing = CpuSizing::kUsage;
+               if (auto c = ParseCpuSizing(v)) {
+                 s->cpu_sizing = *c;
                } else {
                  Issue(LineOf(n) > 0 ? LineOf(n) : l, p, "expected peak or usage, got '" + v + "'",
                        "peak: CPU requests are limits (guaranteed QoS); usage: requests without "

@@ -162,6 +162,12 @@ ResourceVector WorkloadDemand::UsageQuantile(double level) const {
 
 std::string_view CpuSizingName(CpuSizing s) { return s == CpuSizing::kUsage ? "usage" : "peak"; }
 
+std::optional<CpuSizing> ParseCpuSizing(std::string_view name) {
+  if (name == "peak") return CpuSizing::kPeak;
+  if (name == "usage") return CpuSizing::kUsage;
+  return std::nullopt;
+}
+
 std::string_view CopySpreadName(CopySpread s) { return s == CopySpread::kZone ? "zone" : "host"; }
 std::optional<CopySpread> ParseCopySpread(std::string_view name) {
   if (name == "zone") return CopySpread::kZone;

@@ -156,7 +156,8 @@ struct SlaTier {
 // forecast peaks of a host's workloads must fit its capacity). Memory is sized to the peak in
 // both: above its request a container is killed.
 enum class CpuSizing : std::uint8_t { kPeak, kUsage };
-std::string_view CpuSizingName(CpuSizing s);
+std::string_view CpuSizingName(CpuSizing s);  // "peak", "usage"
+std::optional<CpuSizing> ParseCpuSizing(std::string_view name);
 
 struct Damping {
   DurationMs stabilization_window_ms = 5 * kMinuteMs;  // no reversal of an action inside it

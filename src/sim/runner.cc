@@ -261,6 +261,7 @@ class Run {
   double above_request_minutes_ = 0;
   std::vector<double> served_;                     // per workload: CPU served this tick (burstable)
   std::vector<std::vector<std::size_t>> on_host_;  // scratch for ServedCpu, by host index
+  std::vector<double> share_weight_, share_demand_, share_got_;  // scratch for ServedCpu
   // Each workload's host index, cached by its host's name (host indices never change: the world
   // only appends hosts), so the per-tick accounting hashes no strings.
   std::vector<std::string> wl_host_name_;
@@ -737,18 +738,18 @@ void Run::ServedCpu(std::vector<double>& served) {
     const int h = HostOf(i);
     if (h >= 0) on_host_[static_cast<std::size_t>(h)].push_back(i);
   }
-  std::vector<double> weight, demand, got;
   for (std::size_t h = 0; h < hs.size(); ++h) {
     const auto& idx = on_host_[h];
     if (idx.empty()) continue;
-    weight.clear();
-    demand.clear();
+    share_weight_.clear();
+    share_demand_.clear();
     for (std::size_t i : idx) {
-      weight.push_back(ws[i].replicas * ws[i].req_cores);
-      demand.push_back(ws[i].demand_cores);
+      share_weight_.push_back(ws[i].replicas * ws[i].req_cores);
+      share_demand_.push_back(ws[i].demand_cores);
     }
-    FairShare(hs[h].up ? hs[h].cores * hs[h].cpu_factor : 0.0, weight, demand, got);
-    for (std::size_t k = 0; k < idx.size(); ++k) served[idx[k]] = got[k];
+    FairShare(hs[h].up ? hs[h].cores * hs[h].cpu_factor : 0.0, share_weight_, share_demand_,
+              share_got_);
+    for (std::size_t k = 0; k < idx.size(); ++k) served[idx[k]] = share_got_[k];
   }
 }
 

@@ -194,11 +194,8 @@ void ParseCluster(Reader& r, const YAML::Node& c, Scenario* s) {
   r.Int(c, p, "hosts", &s->hosts, 1, 100000);
   if (c["cpu_qos"].IsDefined()) {
     const YAML::Node n = c["cpu_qos"];
-    const std::string v = n.IsScalar() ? n.Scalar() : std::string();
-    if (v == "guaranteed") {
-      s->cpu_qos = CpuQos::kGuaranteed;
-    } else if (v == "burstable") {
-      s->cpu_qos = CpuQos::kBurstable;
+    if (auto q = ParseCpuQos(n.IsScalar() ? n.Scalar() : std::string())) {
+      s->cpu_qos = *q;
     } else {
       r.Error(n, "cluster.cpu_qos", "must be guaranteed or burstable");
     }
@@ -429,11 +426,8 @@ void ParsePolicy(Reader& r, const YAML::Node& n, Scenario* s) {
   r.Double(n, p, "hysteresis", &spec.damping.hysteresis, 0, 10);
   if (n["cpu_sizing"].IsDefined()) {
     const YAML::Node c = n["cpu_sizing"];
-    const std::string v = c.IsScalar() ? c.Scalar() : std::string();
-    if (v == "peak") {
-      spec.cpu_sizing = policy::CpuSizing::kPeak;
-    } else if (v == "usage") {
-      spec.cpu_sizing = policy::CpuSizing::kUsage;
+    if (auto q = policy::ParseCpuSizing(c.IsScalar() ? c.Scalar() : std::string())) {
+      spec.cpu_sizing = *q;
     } else {
       r.Error(c, p + ".cpu_sizing", "must be peak or usage");
     }
@@ -488,6 +482,12 @@ std::optional<FaultType> ParseFaultType(std::string_view name) {
 
 std::string_view CpuQosName(CpuQos q) {
   return q == CpuQos::kBurstable ? "burstable" : "guaranteed";
+}
+
+std::optional<CpuQos> ParseCpuQos(std::string_view name) {
+  if (name == "guaranteed") return CpuQos::kGuaranteed;
+  if (name == "burstable") return CpuQos::kBurstable;
+  return std::nullopt;
 }
 
 std::string_view PolicyKindName(PolicyKind p) { return kPolicyNames[static_cast<std::size_t>(p)]; }

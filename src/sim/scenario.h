@@ -35,7 +35,8 @@ std::optional<FaultType> ParseFaultType(std::string_view name);
 // request-weighted fair share is below its demand. Memory is never compressible: above the
 // request is an OOM kill in both.
 enum class CpuQos : std::uint8_t { kGuaranteed, kBurstable };
-std::string_view CpuQosName(CpuQos q);
+std::string_view CpuQosName(CpuQos q);  // "guaranteed", "burstable"
+std::optional<CpuQos> ParseCpuQos(std::string_view name);
 
 enum class PolicyKind : std::uint8_t { kProactive, kReactive, kVpa, kNone };
 std::string_view PolicyKindName(PolicyKind p);
